@@ -1,0 +1,61 @@
+"""Sample flow: load two Iris partitions, merge them on Id, process, and train a RandomForest.
+
+    pyflyte run flows/sample_flow.py model_training
+    pyflyte run flows/sample_flow.py model_training --data_path_a my_a.csv --data_path_b my_b.csv --num_estimators 50
+    pyflyte run --remote flows/sample_flow.py model_training --data_path_a my_a.csv   # uploads the CSV
+
+    load_data_a (Small) ─┐
+                         ├─► merge_data (Medium) ─► process_data (Medium) ─► train_model (Large) ─► model, accuracy
+    load_data_b (Small) ─┘
+
+Each node is a script in tasks/ run as a job task: its typed inputs are written to its inputs folder and its
+outputs read back from its outputs folder (see "The I/O contract" in the README).
+"""
+
+from __future__ import annotations
+
+import typing
+
+from flytekit import workflow
+from flytekit.types.file import FlyteFile
+
+from helpers.jobs import Input, Output, run_job_task
+from helpers.settings import DATA_DIR
+
+CSV = FlyteFile[typing.TypeVar("csv")]
+PKL = FlyteFile[typing.TypeVar("pkl")]
+TrainingResult = typing.NamedTuple("TrainingResult", [("model", PKL), ("accuracy", float)])
+
+
+@workflow
+def model_training(
+    data_path_a: CSV = CSV(str(DATA_DIR / "datasetA.csv")),
+    data_path_b: CSV = CSV(str(DATA_DIR / "datasetB.csv")),
+    num_estimators: int = 100,
+) -> TrainingResult:
+    load_a = run_job_task(
+        "load_data_a", "python tasks/load_data.py", "Small",
+        inputs=[Input("data_path", CSV, data_path_a)],
+        output_specs=[Output("data", CSV)],
+    )
+    load_b = run_job_task(
+        "load_data_b", "python tasks/load_data.py", "Small",
+        inputs=[Input("data_path", CSV, data_path_b)],
+        output_specs=[Output("data", CSV)],
+    )
+    merged = run_job_task(
+        "merge_data", "python tasks/merge_data.py", "Medium",
+        inputs=[Input("data_a", CSV, load_a), Input("data_b", CSV, load_b)],
+        output_specs=[Output("merged", CSV)],
+    )
+    processed = run_job_task(
+        "process_data", "python tasks/process_data.py", "Medium",
+        inputs=[Input("merged_data", CSV, merged)],
+        output_specs=[Output("processed", CSV)],
+    )
+    trained = run_job_task(
+        "train_model", "python tasks/train_model.py", "Large",
+        inputs=[Input("processed_data", CSV, processed), Input("num_estimators", int, num_estimators)],
+        output_specs=[Output("model", PKL), Output("accuracy", float)],
+    )
+    return trained["model"], trained["accuracy"]

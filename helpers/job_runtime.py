@@ -1,0 +1,148 @@
+"""What a job task does when it runs: write the script's inputs, run it, read its outputs back.
+
+Each attempt gets a fresh working folder (inputs/, outputs/, logs/), so nothing of a failed attempt can reach
+the next attempt or a downstream node. Locally the task enforces its own retries (stock `pyflyte run` ignores
+them); on a cluster Flyte retries, and a failed script raises a recoverable error so that it does.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import sys
+import tempfile
+import typing
+from pathlib import Path
+
+from flytekit.exceptions.user import FlyteRecoverableException
+
+from helpers import contract, execution, snapshots, tiers
+from helpers.commands import to_argv
+from helpers.script_process import ScriptRun, run_script
+from helpers.settings import PROJECT_ROOT
+from helpers.value_types import Kind, ValueType, describe, from_token
+
+if typing.TYPE_CHECKING:
+    from helpers.jobs import JobSpec
+
+ENV_WORK_DIR = "FLOWJOBS_WORK_DIR"
+ENV_ATTEMPT = "FLOWJOBS_ATTEMPT"
+
+log = logging.getLogger("flowjobs")
+if not log.handlers:
+    _handler = logging.StreamHandler(sys.stderr)
+    _handler.setFormatter(logging.Formatter("flowjobs: %(message)s"))
+    log.addHandler(_handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False
+
+
+class ScriptFailedError(FlyteRecoverableException):
+    """The script exited non-zero or ran out of time; recoverable, so a cluster retries it like we do locally."""
+
+
+class JobIOError(ValueError):
+    """An input that cannot be given to the script or an output it did not deliver as declared."""
+
+
+@functools.cache
+def value_type(token: str) -> ValueType:
+    return describe(from_token(token))
+
+
+def _work_root() -> Path:
+    if os.environ.get(ENV_WORK_DIR):
+        root = Path(os.environ[ENV_WORK_DIR])
+        root.mkdir(parents=True, exist_ok=True)
+        return root
+    from flytekit import FlyteContextManager
+
+    return Path(FlyteContextManager.current_context().user_space_params.working_directory)
+
+
+def run_job(spec: JobSpec, values: dict[str, typing.Any]) -> dict[str, typing.Any]:
+    """Run the job's script until it succeeds or its attempts are used up; returns its outputs by name."""
+    tier = tiers.get_tier(spec.tier)
+    attempts = spec.retries + 1 if execution.is_local_execution() else 1
+    short_name = spec.name.rsplit(".", 1)[-1]
+    for attempt in range(1, attempts + 1):
+        folder = Path(tempfile.mkdtemp(prefix=f"{short_name}-attempt{attempt}-", dir=_work_root()))
+        try:
+            return _run_attempt(spec, tier, values, folder, attempt, attempts)
+        except ScriptFailedError as err:
+            if attempt == attempts:
+                raise
+            log.warning("%s; retrying (attempt %d of %d)", str(err).splitlines()[0], attempt + 1, attempts)
+    raise AssertionError("unreachable")
+
+
+def _run_attempt(
+    spec: JobSpec, tier: tiers.Tier, values: dict, folder: Path, attempt: int, attempts: int
+) -> dict[str, typing.Any]:
+    inputs, outputs = folder / "inputs", folder / "outputs"
+    inputs.mkdir()
+    outputs.mkdir()
+    write_inputs(spec, values, inputs)
+    env = {
+        **os.environ,
+        **tier.script_env(),
+        **contract.flow_env(inputs, outputs, spec.name),
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")])),
+        "PYTHONUNBUFFERED": "1",
+        execution.ENV_EXECUTION_ID: execution.execution_id(),
+        ENV_ATTEMPT: str(attempt),
+    }
+    log.info("%s on %s, attempt %d/%d, logs in %s", spec.name, tier.name, attempt, attempts, folder / "logs")
+    run = run_script(to_argv(spec.command), cwd=folder, env=env, log_dir=folder / "logs", timeout=spec.timeout_seconds)
+    _check_exit(spec, run)
+    return read_outputs(spec, outputs)
+
+
+def _check_exit(spec: JobSpec, run: ScriptRun) -> None:
+    if run.timed_out:
+        raise ScriptFailedError(
+            f"task '{spec.name}': timed out after {spec.timeout_seconds:g}s; its processes were killed "
+            f"(logs: {run.stderr_log.parent})"
+        )
+    if run.returncode != 0:
+        how = f"was killed by signal {-run.returncode}" if run.returncode < 0 else f"exited with code {run.returncode}"
+        tail = "\n".join(run.stderr_tail)
+        raise ScriptFailedError(
+            f"task '{spec.name}': script {how} (logs: {run.stderr_log.parent})\n"
+            f"--- last {len(run.stderr_tail)} lines of stderr ---\n{tail}"
+        )
+
+
+def write_inputs(spec: JobSpec, values: dict[str, typing.Any], folder: Path) -> None:
+    for name, token in spec.inputs.items():
+        try:
+            if name in spec.snapshot_inputs:
+                snapshots.materialize(snapshots.resolve_ref(values[name]), folder / name)
+            else:
+                contract.write_value(folder / name, values[name], value_type(token))
+        except (ValueError, OSError) as err:
+            raise JobIOError(f"task '{spec.name}': input '{name}' ({token}): {err}") from None
+
+
+def read_outputs(spec: JobSpec, folder: Path) -> dict[str, typing.Any]:
+    results = {}
+    for name, token in spec.outputs.items():
+        vtype = value_type(token)
+        path = folder / name
+        try:
+            path = contract.check_inside(contract.locate_output(folder, name, vtype), folder)
+            value = contract.read_value(path, vtype, max_scalar_bytes=contract.MAX_SCALAR_BYTES)
+        except (ValueError, OSError) as err:
+            raise JobIOError(f"task '{spec.name}': output '{name}' ({token}) at {path}: {err}") from None
+        results[name] = _as_flyte_value(value, vtype)
+    return results
+
+
+def _as_flyte_value(value: typing.Any, vtype: ValueType) -> typing.Any:
+    """Paths become the declared FlyteFile/FlyteDirectory type, so Flyte uploads them as such."""
+    if vtype.kind in (Kind.FILE, Kind.DIRECTORY):
+        return vtype.python_type(path=str(value))
+    if vtype.kind == Kind.LIST:
+        return [_as_flyte_value(item, vtype.item) for item in value]
+    return value

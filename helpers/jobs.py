@@ -1,0 +1,270 @@
+"""Flow side: turn a script, its typed inputs and outputs and a hardware tier into a real Flyte task.
+
+    result = run_job_task("train", "python tasks/train_model.py", "Large",
+                          inputs=[Input("processed_data", CSV, processed)],
+                          output_specs=[Output("model", PKL), Output("accuracy", float)])
+    result["model"], result["accuracy"]
+
+The task is an ordinary flytekit task: it serializes, registers and runs in a pod like any other. Because it
+is created by a call inside a workflow body it is not a module attribute, so it carries its own resolver:
+the container's loader args hold the task's whole spec, and the resolver rebuilds the task from them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import inspect
+import typing
+import warnings
+from dataclasses import dataclass
+
+from flytekit.core.base_task import TaskMetadata, TaskResolverMixin
+from flytekit.core.interface import Interface
+from flytekit.core.python_auto_container import PythonAutoContainerTask
+from flytekit.core.tracker import TrackedInstance
+from pydantic import BaseModel, ConfigDict
+
+from helpers import contract, tiers
+from helpers.commands import script_path
+from helpers.snapshots import DatasetSnapshot, SnapshotError, resolve
+from helpers.value_types import UnsupportedTypeError, from_token, to_token
+
+__all__ = ["DatasetSnapshot", "Input", "Output", "run_domino_job_task", "run_job_task", "JobDefinitionError"]
+
+
+class JobDefinitionError(ValueError):
+    """A job task that cannot be defined; raised when the flow is defined, naming the task and the thing."""
+
+
+@dataclass(frozen=True, eq=False)
+class Input:
+    """A named, typed input: `value` is an upstream output, a workflow input or a constant."""
+
+    name: str
+    type: typing.Any
+    value: typing.Any = None
+
+
+@dataclass(frozen=True)
+class Output:
+    """A named, typed output the script writes to its outputs folder."""
+
+    name: str
+    type: typing.Any
+
+
+class JobSpec(BaseModel):
+    """Everything needed to rebuild a job task in a pod; travels as JSON in the container's loader args."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    name: str
+    command: str
+    tier: str
+    inputs: dict[str, str]
+    outputs: dict[str, str]
+    snapshot_inputs: tuple[str, ...] = ()
+    cache: bool = False
+    cache_version: str = ""
+    retries: int = 0
+    timeout_seconds: float | None = None
+    environment_name: str | None = None
+
+
+class JobOutputsMixin:
+    """Several outputs reachable by name (`result["model"]`), as well as by attribute and position."""
+
+    def __getitem__(self, key):
+        if isinstance(key, str):
+            if key not in self._fields:
+                raise KeyError(f"no output named {key!r}; outputs: {', '.join(self._fields)}")
+            return getattr(self, key)
+        return super().__getitem__(key)
+
+
+class JobTask(PythonAutoContainerTask):
+    """A Flyte task that runs a script as a subprocess and hands its typed outputs to the next node."""
+
+    def __init__(self, spec: JobSpec):
+        self.spec = spec
+        tier = tiers.get_tier(spec.tier)
+        interface = Interface(
+            inputs={name: from_token(token) for name, token in spec.inputs.items()},
+            outputs={name: from_token(token) for name, token in spec.outputs.items()},
+        )
+        metadata = TaskMetadata(
+            cache=spec.cache,
+            cache_version=spec.cache_version,
+            retries=spec.retries,
+            timeout=dt.timedelta(seconds=spec.timeout_seconds) if spec.timeout_seconds else None,
+        )
+        super().__init__(
+            name=spec.name,
+            task_config=None,
+            task_type="python-task",
+            interface=interface,
+            metadata=metadata,
+            task_resolver=job_task_resolver,
+            **tiers.flyte_resources(tier),
+        )
+        # A workflow compiling its body installs itself as resolver of the tasks created there; a job task
+        # must keep its own, which needs no workflow to rebuild it.
+        self._task_resolver = job_task_resolver
+        self._name = spec.name
+
+    def __call__(self, *args, **kwargs):
+        result = super().__call__(*args, **kwargs)
+        if isinstance(result, tuple) and hasattr(result, "_fields"):
+            named = type("JobOutputs", (JobOutputsMixin, type(result)), {})
+            return named(*result)
+        return result
+
+    def execute(self, **kwargs) -> typing.Any:
+        from helpers.job_runtime import run_job
+
+        outputs = run_job(self.spec, kwargs)
+        values = tuple(outputs[name] for name in self.spec.outputs)
+        return values[0] if len(values) == 1 else (values or None)
+
+
+class JobTaskResolver(TrackedInstance, TaskResolverMixin):
+    """Rebuilds a job task from the spec in its loader args: no flow module needs to be imported."""
+
+    def name(self) -> str:
+        return "JobTaskResolver"
+
+    def load_task(self, loader_args: list[str]) -> JobTask:
+        if len(loader_args) != 2 or loader_args[0] != "job-spec":
+            raise ValueError(f"job task resolver: expected ['job-spec', <json>], got {loader_args}")
+        return JobTask(JobSpec.model_validate_json(loader_args[1]))
+
+    def loader_args(self, settings, task: JobTask) -> list[str]:  # noqa: ARG002 (flytekit's signature)
+        return ["job-spec", task.spec.model_dump_json(exclude_defaults=True)]
+
+    def get_all_tasks(self) -> list[JobTask]:
+        return list(_TASKS.values())
+
+
+job_task_resolver = JobTaskResolver()
+_TASKS: dict[str, JobTask] = {}
+_warned_domino_only = False
+
+
+def _task_for(spec: JobSpec) -> JobTask:
+    """One task object per name: a workflow body runs again on every local execution."""
+    existing = _TASKS.get(spec.name)
+    if existing is not None:
+        if existing.spec != spec:
+            raise JobDefinitionError(f"task '{spec.name}' is defined twice with different settings")
+        return existing
+    _TASKS[spec.name] = JobTask(spec)
+    return _TASKS[spec.name]
+
+
+def _check_command(task: str, command: str) -> str:
+    try:
+        script = script_path(command)
+    except ValueError as err:
+        raise JobDefinitionError(f"task '{task}': {err}") from None
+    if script is not None and not script.is_file():
+        raise JobDefinitionError(f"task '{task}': script {script} does not exist")
+    return command
+
+
+def _cache_version(user_version: str, command: str) -> str:
+    """The user's version plus a hash of the command and the script's code: editing the script misses the cache."""
+    digest = hashlib.sha256(command.encode())
+    script = script_path(command)
+    if script is not None:
+        digest.update(script.read_bytes())
+    return f"{user_version or '0'}-{digest.hexdigest()[:12]}"
+
+
+def _caller_module() -> str:
+    frame = inspect.currentframe()
+    while frame is not None and frame.f_globals.get("__name__") == __name__:
+        frame = frame.f_back
+    return frame.f_globals.get("__name__", "") if frame is not None else ""
+
+
+def _warn_domino_only(domino_only: dict) -> None:
+    global _warned_domino_only
+    if domino_only and not _warned_domino_only:
+        _warned_domino_only = True
+        warnings.warn(
+            f"flowjobs ignores Domino-only job arguments: {', '.join(sorted(domino_only))}", stacklevel=3
+        )
+
+
+def _tokens(task: str, what: str, items: list) -> dict[str, str]:
+    tokens: dict[str, str] = {}
+    for item in items:
+        if item.name in tokens:
+            raise JobDefinitionError(f"task '{task}': {what} {item.name!r} is declared twice")
+        try:
+            contract.check_name(item.name, what)
+            tokens[item.name] = to_token(item.type)
+        except (contract.ContractError, UnsupportedTypeError) as err:
+            raise JobDefinitionError(f"task '{task}': {what} {item.name!r}: {err}") from None
+    return tokens
+
+
+def run_job_task(
+    flyte_task_name: str,
+    command: str,
+    hardware_tier_name: str,
+    inputs: list[Input] | None = None,
+    output_specs: list[Output] | None = None,
+    dataset_snapshots: list[DatasetSnapshot] | None = None,
+    cache: bool = False,
+    cache_version: str = "",
+    retries: int = 0,
+    timeout: dt.timedelta | int | float | None = None,
+    environment_name: str | None = None,
+    **domino_only: typing.Any,
+) -> typing.Any:
+    """Define a job task for `command` on a hardware tier and call it with `inputs` inside a workflow.
+
+    Returns the output's promise for one output, or the outputs by name (`result["model"]`) for several.
+    """
+    _warn_domino_only(domino_only)
+    inputs, output_specs, dataset_snapshots = inputs or [], output_specs or [], dataset_snapshots or []
+    name = f"{_caller_module()}.{flyte_task_name}".lstrip(".")
+    try:
+        tiers.get_tier(hardware_tier_name)
+    except tiers.TierError as err:
+        raise JobDefinitionError(f"task '{name}': {err}") from None
+    input_tokens = _tokens(name, "input", inputs)
+    output_tokens = _tokens(name, "output", output_specs)
+    snapshot_values = {}
+    for snapshot in dataset_snapshots:
+        try:
+            snapshot_values[snapshot.input_name] = resolve(snapshot).ref
+        except SnapshotError as err:
+            raise JobDefinitionError(f"task '{name}': {err}") from None
+        if snapshot.input_name in input_tokens:
+            raise JobDefinitionError(f"task '{name}': snapshot {snapshot.name!r} clashes with an input of that name")
+        input_tokens[snapshot.input_name] = "str"
+    if retries < 0:
+        raise JobDefinitionError(f"task '{name}': retries must be 0 or more, got {retries}")
+    timeout_seconds = timeout.total_seconds() if isinstance(timeout, dt.timedelta) else timeout
+    if timeout_seconds is not None and timeout_seconds <= 0:
+        raise JobDefinitionError(f"task '{name}': timeout must be positive, got {timeout}")
+    spec = JobSpec(
+        name=name,
+        command=_check_command(name, command),
+        tier=hardware_tier_name,
+        inputs=input_tokens,
+        outputs=output_tokens,
+        snapshot_inputs=tuple(snapshot_values),
+        cache=cache,
+        cache_version=_cache_version(cache_version, command) if cache else "",
+        retries=retries,
+        timeout_seconds=timeout_seconds,
+        environment_name=environment_name,
+    )
+    task = _task_for(spec)
+    return task(**{item.name: item.value for item in inputs}, **snapshot_values)
+
+
+run_domino_job_task = run_job_task

@@ -1,0 +1,137 @@
+"""Dataset snapshots: named, immutable versions of data files, resolved to a script input with a content hash.
+
+The catalog (data/snapshots.yaml, or FLOWJOBS_SNAPSHOTS) lists each dataset's versions as files under data/
+and pins their sha256. A flow names a snapshot with `DatasetSnapshot(name, version)`; at definition time it is
+checked against the catalog and becomes a task input holding `name@version#sha256:…` (so the hash is part of
+the node's inputs, its cache key and the lineage); when the task runs, the files are checked again and given
+to the script as the folder `inputs/<name>/`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from helpers.settings import snapshots_file
+
+_REF = re.compile(r"^(?P<name>[^@#]+)@(?P<version>[^@#]+)#sha256:(?P<sha256>[0-9a-f]{64})$")
+
+
+class SnapshotError(ValueError):
+    """A snapshot that is not in the catalog, or whose files no longer match their pinned hash."""
+
+
+class SnapshotVersion(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    files: list[str]
+    sha256: str | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class DatasetSnapshot:
+    """A named, versioned dataset a task reads; it arrives as the folder `inputs/<input_name>/`."""
+
+    name: str
+    version: str | int
+
+    @property
+    def input_name(self) -> str:
+        return re.sub(r"\W", "_", self.name)
+
+
+@dataclass(frozen=True)
+class ResolvedSnapshot:
+    name: str
+    version: str
+    root: Path
+    files: tuple[str, ...]
+    sha256: str
+
+    @property
+    def ref(self) -> str:
+        return f"{self.name}@{self.version}#sha256:{self.sha256}"
+
+
+def load_catalog(path: Path | None = None) -> dict[str, dict[str, SnapshotVersion]]:
+    path = Path(path or snapshots_file())
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return {
+            str(name): {str(v): SnapshotVersion.model_validate(spec) for v, spec in (versions or {}).items()}
+            for name, versions in raw.items()
+        }
+    except OSError as err:
+        raise SnapshotError(f"snapshot catalog {path}: {err.strerror}") from None
+    except (yaml.YAMLError, AttributeError) as err:
+        raise SnapshotError(f"snapshot catalog {path}: not a mapping of datasets to versions ({err})") from None
+    except ValidationError as err:
+        first = err.errors()[0]
+        raise SnapshotError(f"snapshot catalog {path}: {'.'.join(map(str, first['loc']))}: {first['msg']}") from None
+
+
+def content_hash(files: list[Path], root: Path) -> str:
+    """sha256 over each file's path relative to the data folder and its bytes, in name order."""
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def resolve(snapshot: DatasetSnapshot, catalog_path: Path | None = None) -> ResolvedSnapshot:
+    """Check a snapshot against the catalog and its files; errors list what exists."""
+    catalog_path = Path(catalog_path or snapshots_file())
+    catalog = load_catalog(catalog_path)
+    version = str(snapshot.version)
+    if snapshot.name not in catalog:
+        raise SnapshotError(f"unknown dataset snapshot {snapshot.name!r}; datasets: {', '.join(catalog) or 'none'}")
+    versions = catalog[snapshot.name]
+    if version not in versions:
+        raise SnapshotError(
+            f"unknown version {version!r} of dataset snapshot {snapshot.name!r}; versions: {', '.join(versions)}"
+        )
+    spec = versions[version]
+    root = catalog_path.parent
+    files = [(root / name) for name in spec.files]
+    missing = [str(p) for p in files if not p.is_file()]
+    if missing:
+        raise SnapshotError(f"dataset snapshot {snapshot.name}@{version}: missing files {', '.join(missing)}")
+    actual = content_hash(files, root)
+    if spec.sha256 is None:
+        raise SnapshotError(f"dataset snapshot {snapshot.name}@{version} is not pinned; add `sha256: {actual}`")
+    if actual != spec.sha256:
+        raise SnapshotError(
+            f"dataset snapshot {snapshot.name}@{version} changed since it was pinned "
+            f"(sha256 {actual[:12]}…, catalog {spec.sha256[:12]}…); snapshots are immutable: add a new version"
+        )
+    return ResolvedSnapshot(snapshot.name, version, root, tuple(spec.files), actual)
+
+
+def resolve_ref(ref: str, catalog_path: Path | None = None) -> ResolvedSnapshot:
+    """The snapshot a task input names, checked to still hold the content it was defined with."""
+    match = _REF.match(ref)
+    if not match:
+        raise SnapshotError(f"not a snapshot reference: {ref!r} (expected name@version#sha256:<hex>)")
+    resolved = resolve(DatasetSnapshot(match["name"], match["version"]), catalog_path)
+    if resolved.sha256 != match["sha256"]:
+        raise SnapshotError(f"dataset snapshot {resolved.name}@{resolved.version} no longer matches {ref}")
+    return resolved
+
+
+def materialize(resolved: ResolvedSnapshot, target: Path) -> Path:
+    """Copy a snapshot's files into the folder `target` (a script input)."""
+    for name in resolved.files:
+        destination = target / name
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(resolved.root / name, destination)
+    return target

@@ -1,0 +1,70 @@
+"""The Iris data the task scripts share: its columns, its species, and reading a CSV with clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from helpers.flows import ScriptInputError
+
+ID = "Id"
+FEATURES = ["SepalLengthCm", "SepalWidthCm", "PetalLengthCm", "PetalWidthCm"]
+NOISE = "RandomColumn"
+TARGET = "Species"
+SPECIES = ("Iris-setosa", "Iris-versicolor", "Iris-virginica")
+
+
+class DataError(ScriptInputError):
+    """Data that is missing, unreadable or breaks the schema; the message names the file, column or row."""
+
+
+def read_csv(path: Path) -> pd.DataFrame:
+    """Read a CSV that must exist, be UTF-8, have rows and an Id column."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"data file {path} does not exist")
+    if path.stat().st_size == 0:
+        raise DataError(f"data file {path} is empty")
+    try:
+        frame = pd.read_csv(path, encoding="utf-8")
+    except UnicodeDecodeError:
+        raise DataError(f"data file {path} is not UTF-8 text") from None
+    except pd.errors.EmptyDataError:
+        raise DataError(f"data file {path} is empty") from None
+    except pd.errors.ParserError as err:
+        raise DataError(f"data file {path} is not a valid CSV: {str(err).strip()}") from None
+    if ID not in frame.columns:
+        raise DataError(f"data file {path} has no column {ID!r} (columns: {', '.join(map(str, frame.columns))})")
+    if frame.empty:
+        raise DataError(f"data file {path} has a header but no rows")
+    return frame
+
+
+def _row(frame: pd.DataFrame, index: object) -> str:
+    return f"row {frame.index.get_loc(index) + 1} (Id {frame.at[index, ID]})"
+
+
+def validate(frame: pd.DataFrame, path: Path | str = "data") -> pd.DataFrame:
+    """Check the schema: every feature present and numeric, ids unique, every species known."""
+    missing = [column for column in (ID, *FEATURES, TARGET) if column not in frame.columns]
+    if missing:
+        raise DataError(f"{path}: missing column {missing[0]!r}")
+    for column in FEATURES:
+        numeric = pd.to_numeric(frame[column], errors="coerce")
+        bad = numeric.isna()
+        if bad.any():
+            index = bad.idxmax()
+            raise DataError(f"{path}: column {column!r}, {_row(frame, index)}: {frame.at[index, column]!r} is not a number")
+        frame[column] = numeric.astype(float)
+    duplicated = frame[ID].duplicated()
+    if duplicated.any():
+        raise DataError(f"{path}: column {ID!r}, {_row(frame, duplicated.idxmax())}: duplicate Id")
+    unknown = ~frame[TARGET].isin(SPECIES)
+    if unknown.any():
+        index = unknown.idxmax()
+        raise DataError(
+            f"{path}: column {TARGET!r}, {_row(frame, index)}: unknown species {frame.at[index, TARGET]!r} "
+            f"(known: {', '.join(SPECIES)})"
+        )
+    return frame

@@ -1,0 +1,42 @@
+"""Process the merged Iris data: drop the noise column and validate the schema.
+
+    python tasks/process_data.py --merged-data merged.csv [--output-dir outputs]
+Output `processed`: Id, the four numeric features and a known Species, as CSV. A missing column, a
+non-numeric feature or an unknown species stops the task with an error naming the column and the row.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from helpers.flows import add_output_dir, get_param_from_args, handle_outputs, run_main
+from tasks.iris_data import FEATURES, ID, NOISE, TARGET, read_csv, validate
+
+
+def process(frame: pd.DataFrame, source: Path | str = "data") -> pd.DataFrame:
+    validated = validate(frame.drop(columns=[NOISE], errors="ignore"), source)
+    return validated[[ID, *FEATURES, TARGET]]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--merged-data", dest="merged_data", type=Path, required=True, help="merged Iris CSV")
+    return add_output_dir(parser)
+
+
+def main() -> None:
+    parser = build_parser()
+    source = get_param_from_args(parser, "merged_data")
+    processed = process(read_csv(source), source)
+    with tempfile.TemporaryDirectory() as scratch:
+        path = Path(scratch) / "processed.csv"
+        processed.to_csv(path, index=False)
+        handle_outputs({"processed": path})
+
+
+if __name__ == "__main__":
+    run_main(main)
