@@ -36,7 +36,7 @@ def partition(frame: pd.DataFrame, seed: int) -> dict[str, pd.DataFrame]:
     chunks: dict[str, list[pd.DataFrame]] = {name: [] for name in PARTITIONS}
     for _, rows in frame.groupby("Species", sort=True):
         shuffled = rows.iloc[rng.permutation(len(rows))]
-        for name, positions in zip(PARTITIONS, np.array_split(np.arange(len(shuffled)), len(PARTITIONS))):
+        for name, positions in zip(PARTITIONS, np.array_split(np.arange(len(shuffled)), len(PARTITIONS)), strict=False):
             chunks[name].append(shuffled.iloc[positions])
     return {name: pd.concat(parts).sort_values("Id") for name, parts in chunks.items()}
 

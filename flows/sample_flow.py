@@ -24,37 +24,53 @@ from helpers.settings import DATA_DIR
 
 CSV = FlyteFile[typing.TypeVar("csv")]
 PKL = FlyteFile[typing.TypeVar("pkl")]
-TrainingResult = typing.NamedTuple("TrainingResult", [("model", PKL), ("accuracy", float)])
+DATASET_A = CSV(str(DATA_DIR / "datasetA.csv"))
+DATASET_B = CSV(str(DATA_DIR / "datasetB.csv"))
+
+
+class TrainingResult(typing.NamedTuple):
+    model: PKL
+    accuracy: float
 
 
 @workflow
 def model_training(
-    data_path_a: CSV = CSV(str(DATA_DIR / "datasetA.csv")),
-    data_path_b: CSV = CSV(str(DATA_DIR / "datasetB.csv")),
+    data_path_a: CSV = DATASET_A,
+    data_path_b: CSV = DATASET_B,
     num_estimators: int = 100,
 ) -> TrainingResult:
     load_a = run_job_task(
-        "load_data_a", "python tasks/load_data.py", "Small",
+        "load_data_a",
+        "python tasks/load_data.py",
+        "Small",
         inputs=[Input("data_path", CSV, data_path_a)],
         output_specs=[Output("data", CSV)],
     )
     load_b = run_job_task(
-        "load_data_b", "python tasks/load_data.py", "Small",
+        "load_data_b",
+        "python tasks/load_data.py",
+        "Small",
         inputs=[Input("data_path", CSV, data_path_b)],
         output_specs=[Output("data", CSV)],
     )
     merged = run_job_task(
-        "merge_data", "python tasks/merge_data.py", "Medium",
+        "merge_data",
+        "python tasks/merge_data.py",
+        "Medium",
         inputs=[Input("data_a", CSV, load_a), Input("data_b", CSV, load_b)],
         output_specs=[Output("merged", CSV)],
     )
     processed = run_job_task(
-        "process_data", "python tasks/process_data.py", "Medium",
+        "process_data",
+        "python tasks/process_data.py",
+        "Medium",
         inputs=[Input("merged_data", CSV, merged)],
         output_specs=[Output("processed", CSV)],
     )
     trained = run_job_task(
-        "train_model", "python tasks/train_model.py", "Large",
+        "train_model",
+        "python tasks/train_model.py",
+        "Large",
         inputs=[Input("processed_data", CSV, processed), Input("num_estimators", int, num_estimators)],
         output_specs=[Output("model", PKL), Output("accuracy", float)],
     )

@@ -70,7 +70,7 @@ def format_scalar(value: typing.Any, kind: Kind) -> str:
         return "true" if value else "false"
     if kind == Kind.DATETIME:
         if value.tzinfo is None:
-            value = value.replace(tzinfo=dt.timezone.utc)
+            value = value.replace(tzinfo=dt.UTC)
         return value.isoformat()
     if kind == Kind.FLOAT:
         return repr(float(value))
@@ -94,7 +94,7 @@ def parse_scalar(text: str, kind: Kind) -> typing.Any:
             raise ValueError(f"expected true or false, got {stripped!r}")
         return lowered == "true"
     value = dt.datetime.fromisoformat(stripped)
-    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 def _json_default(value: typing.Any) -> typing.Any:

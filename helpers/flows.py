@@ -27,8 +27,16 @@ from helpers.value_types import Kind, ValueType
 DEFAULT_OUTPUT_DIR = "outputs"
 
 __all__ = [
-    "ScriptInputError", "add_output_dir", "boolean", "get_output_location", "get_param_from_args",
-    "handle_outputs", "is_workflow_job", "read_input", "rfc3339", "run_main",
+    "ScriptInputError",
+    "add_output_dir",
+    "boolean",
+    "get_output_location",
+    "get_param_from_args",
+    "handle_outputs",
+    "is_workflow_job",
+    "read_input",
+    "rfc3339",
+    "run_main",
 ]
 
 
@@ -68,7 +76,9 @@ def rfc3339(text: str) -> dt.datetime:
 def add_output_dir(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """Add `--output-dir`, where a script run alone writes its outputs."""
     parser.add_argument(
-        "--output-dir", type=Path, default=Path(DEFAULT_OUTPUT_DIR),
+        "--output-dir",
+        type=Path,
+        default=Path(DEFAULT_OUTPUT_DIR),
         help=f"where outputs go when run alone (default: {DEFAULT_OUTPUT_DIR}/); inside a flow, the flow decides",
     )
     return parser
@@ -94,10 +104,7 @@ def _action_value_type(action: argparse.Action) -> tuple[ValueType, typing.Calla
     convert = action.type or (lambda text: text)
     if isinstance(action, (argparse._StoreTrueAction, argparse._StoreFalseAction)) or action.type is boolean:
         return ValueType(Kind.BOOL, bool), lambda value: value
-    if _is_path_type(action.type):
-        item = ValueType(Kind.FILE, action.type)
-    else:
-        item = ValueType(Kind.STR, str)
+    item = ValueType(Kind.FILE, action.type) if _is_path_type(action.type) else ValueType(Kind.STR, str)
     if action.nargs in ("+", "*") or isinstance(action.nargs, int):
         return ValueType(Kind.LIST, list, item=item), lambda values: [convert(str(v)) for v in values]
     return item, lambda value: convert(str(value))
@@ -197,7 +204,9 @@ def _remove(path: Path) -> None:
         path.unlink()
 
 
-def handle_outputs(outputs: dict[str, typing.Any], workflow_output_dir: str | os.PathLike | None = None) -> dict[str, Path]:
+def handle_outputs(
+    outputs: dict[str, typing.Any], workflow_output_dir: str | os.PathLike | None = None
+) -> dict[str, Path]:
     """Write each output: a Path is copied (a file keeps its extension), anything else is encoded as text/JSON."""
     folder = _output_dir(workflow_output_dir)
     folder.mkdir(parents=True, exist_ok=True)

@@ -107,10 +107,11 @@ def _check_exit(spec: JobSpec, run: ScriptRun) -> None:
         )
     if run.returncode != 0:
         how = f"was killed by signal {-run.returncode}" if run.returncode < 0 else f"exited with code {run.returncode}"
+        cause = next((line.strip() for line in reversed(run.stderr_tail) if line.strip()), "no output on stderr")
         tail = "\n".join(run.stderr_tail)
         raise ScriptFailedError(
-            f"task '{spec.name}': script {how} (logs: {run.stderr_log.parent})\n"
-            f"--- last {len(run.stderr_tail)} lines of stderr ---\n{tail}"
+            f"task '{spec.name}': script {how}: {cause}\n"
+            f"--- last {len(run.stderr_tail)} lines of stderr (all in {run.stderr_log}) ---\n{tail}"
         )
 
 

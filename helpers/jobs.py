@@ -191,9 +191,7 @@ def _warn_domino_only(domino_only: dict) -> None:
     global _warned_domino_only
     if domino_only and not _warned_domino_only:
         _warned_domino_only = True
-        warnings.warn(
-            f"flowjobs ignores Domino-only job arguments: {', '.join(sorted(domino_only))}", stacklevel=3
-        )
+        warnings.warn(f"flowjobs ignores Domino-only job arguments: {', '.join(sorted(domino_only))}", stacklevel=3)
 
 
 def _tokens(task: str, what: str, items: list) -> dict[str, str]:
@@ -203,8 +201,11 @@ def _tokens(task: str, what: str, items: list) -> dict[str, str]:
             raise JobDefinitionError(f"task '{task}': {what} {item.name!r} is declared twice")
         try:
             contract.check_name(item.name, what)
+        except contract.ContractError as err:
+            raise JobDefinitionError(f"task '{task}': {err}") from None
+        try:
             tokens[item.name] = to_token(item.type)
-        except (contract.ContractError, UnsupportedTypeError) as err:
+        except UnsupportedTypeError as err:
             raise JobDefinitionError(f"task '{task}': {what} {item.name!r}: {err}") from None
     return tokens
 

@@ -7,6 +7,7 @@ The script runs in a new session, so a timeout, an interrupt or its own exit tak
 from __future__ import annotations
 
 import collections
+import contextlib
 import os
 import signal
 import subprocess
@@ -32,10 +33,8 @@ class ScriptRun:
 
 
 def kill_group(pgid: int, sig: int = signal.SIGKILL) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def _pump(source: BinaryIO, log: BinaryIO, echo: BinaryIO | None, tail: collections.deque | None) -> None:
@@ -70,12 +69,25 @@ def run_script(
     started = time.monotonic()
     with stdout_log.open("ab") as out_file, stderr_log.open("ab") as err_file:
         process = subprocess.Popen(
-            argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            argv,
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             start_new_session=True,
         )
         pumps = [
-            threading.Thread(target=_pump, args=(process.stdout, out_file, _echo_stream(sys.stdout) if echo else None, None), daemon=True),
-            threading.Thread(target=_pump, args=(process.stderr, err_file, _echo_stream(sys.stderr) if echo else None, tail), daemon=True),
+            threading.Thread(
+                target=_pump,
+                args=(process.stdout, out_file, _echo_stream(sys.stdout) if echo else None, None),
+                daemon=True,
+            ),
+            threading.Thread(
+                target=_pump,
+                args=(process.stderr, err_file, _echo_stream(sys.stderr) if echo else None, tail),
+                daemon=True,
+            ),
         ]
         for pump in pumps:
             pump.start()

@@ -15,7 +15,6 @@ MODELS_DIR = PROJECT_ROOT / "models"
 TASKS_DIR = PROJECT_ROOT / "tasks"
 
 
-
 def hardware_tiers_file() -> Path:
     """helpers/hardware_tiers.yaml, or the file FLOWJOBS_HARDWARE_TIERS names."""
     return Path(os.environ.get("FLOWJOBS_HARDWARE_TIERS") or Path(__file__).with_name("hardware_tiers.yaml"))

@@ -63,17 +63,23 @@ def load_catalog(path: Path | None = None) -> dict[str, dict[str, SnapshotVersio
     path = Path(path or snapshots_file())
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        return {
-            str(name): {str(v): SnapshotVersion.model_validate(spec) for v, spec in (versions or {}).items()}
-            for name, versions in raw.items()
-        }
     except OSError as err:
         raise SnapshotError(f"snapshot catalog {path}: {err.strerror}") from None
-    except (yaml.YAMLError, AttributeError) as err:
-        raise SnapshotError(f"snapshot catalog {path}: not a mapping of datasets to versions ({err})") from None
-    except ValidationError as err:
-        first = err.errors()[0]
-        raise SnapshotError(f"snapshot catalog {path}: {'.'.join(map(str, first['loc']))}: {first['msg']}") from None
+    except yaml.YAMLError as err:
+        raise SnapshotError(f"snapshot catalog {path}: not valid YAML ({err})") from None
+    if not isinstance(raw, dict) or not all(isinstance(v, dict) for v in raw.values()):
+        raise SnapshotError(f"snapshot catalog {path}: expected a mapping of datasets to versions")
+    catalog: dict[str, dict[str, SnapshotVersion]] = {}
+    for name, versions in raw.items():
+        catalog[str(name)] = {}
+        for version, spec in versions.items():
+            try:
+                catalog[str(name)][str(version)] = SnapshotVersion.model_validate(spec)
+            except ValidationError as err:
+                first = err.errors()[0]
+                key = ".".join(map(str, (name, version, *first["loc"])))
+                raise SnapshotError(f"snapshot catalog {path}: {key}: {first['msg']}") from None
+    return catalog
 
 
 def content_hash(files: list[Path], root: Path) -> str:

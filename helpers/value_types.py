@@ -54,17 +54,17 @@ def describe(python_type: typing.Any) -> ValueType:
     """The contract kind of a Python type, or UnsupportedTypeError naming it."""
     if python_type in _SCALAR_TYPES:
         return ValueType(_SCALAR_TYPES[python_type], python_type)
+    if python_type in (list, typing.List, dict, typing.Dict):
+        raise UnsupportedTypeError(f"{python_type!r} needs its element type, e.g. List[int] or Dict[str, float]")
     origin = typing.get_origin(python_type)
     if origin in (list, typing.List):
-        (item_type,) = typing.get_args(python_type) or (None,)
-        if item_type is None:
-            raise UnsupportedTypeError("a list type needs its element type, e.g. List[int]")
+        (item_type,) = typing.get_args(python_type)
         item = describe(item_type)
         if item.kind == Kind.LIST:
             raise UnsupportedTypeError(f"nested lists are not supported: {python_type}")
         return ValueType(Kind.LIST, python_type, item=item)
     if origin in (dict, typing.Dict):
-        key_type, value_type = typing.get_args(python_type) or (None, None)
+        key_type, value_type = typing.get_args(python_type)
         if key_type is not str or describe(value_type).kind in PATH_KINDS | {Kind.LIST}:
             raise UnsupportedTypeError(f"dicts must map str to a scalar or JSON value: {python_type}")
         return ValueType(Kind.JSON, python_type)

@@ -55,7 +55,9 @@ def validate(frame: pd.DataFrame, path: Path | str = "data") -> pd.DataFrame:
         bad = numeric.isna()
         if bad.any():
             index = bad.idxmax()
-            raise DataError(f"{path}: column {column!r}, {_row(frame, index)}: {frame.at[index, column]!r} is not a number")
+            value = frame.at[index, column]
+            what = "is missing" if pd.isna(value) else f"{value!r} is not a number"
+            raise DataError(f"{path}: column {column!r}, {_row(frame, index)}: {what}")
         frame[column] = numeric.astype(float)
     duplicated = frame[ID].duplicated()
     if duplicated.any():

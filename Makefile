@@ -1,0 +1,29 @@
+# Two commands on a fresh clone:
+#   make run    set up .venv and run the main job on the embedded defaults; prints where the results are
+#   make test   set up .venv (with the dev extra) and run the linters and the whole test suite
+# Everything installs into .venv; nothing outside the project folder is touched.
+
+VENV := .venv
+PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
+
+.PHONY: setup run test lint
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check uv
+	$(UV) pip install --quiet --python $(PY) -e ".[dev]"
+	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+setup: $(STAMP)
+
+run: setup
+	$(VENV)/bin/pyflyte run flows/sample_flow.py model_training
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: lint
+	$(PY) -m pytest
