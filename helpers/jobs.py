@@ -25,7 +25,7 @@ from flytekit.core.python_auto_container import PythonAutoContainerTask
 from flytekit.core.tracker import TrackedInstance
 from pydantic import BaseModel, ConfigDict
 
-from helpers import contract, tiers
+from helpers import contract, environments, tiers
 from helpers.commands import script_path
 from helpers.snapshots import DatasetSnapshot, SnapshotError, resolve
 from helpers.value_types import UnsupportedTypeError, from_token, to_token
@@ -105,6 +105,7 @@ class JobTask(PythonAutoContainerTask):
             interface=interface,
             metadata=metadata,
             task_resolver=job_task_resolver,
+            container_image=environments.image_for(spec.environment_name),
             **tiers.flyte_resources(tier),
         )
         # A workflow compiling its body installs itself as resolver of the tasks created there; a job task
@@ -233,7 +234,8 @@ def run_job_task(
     name = f"{_caller_module()}.{flyte_task_name}".lstrip(".")
     try:
         tiers.get_tier(hardware_tier_name)
-    except tiers.TierError as err:
+        environments.image_for(environment_name)
+    except (tiers.TierError, environments.EnvironmentConfigError) as err:
         raise JobDefinitionError(f"task '{name}': {err}") from None
     input_tokens = _tokens(name, "input", inputs)
     output_tokens = _tokens(name, "output", output_specs)

@@ -74,6 +74,7 @@ class Tier(BaseModel):
     memory: RequestLimit
     gpu: int = Field(default=0, ge=0)
     accelerator: str | None = None
+    pod_template: str | None = None
 
     @model_validator(mode="after")
     def _check(self) -> Tier:
@@ -159,7 +160,8 @@ def script_memory_mb() -> int | None:
 
 
 def flyte_resources(tier: Tier) -> dict:
-    """The tier as flytekit task arguments: requests, limits and, for GPU tiers, the accelerator."""
+    """The tier as flytekit task arguments: requests, limits, the accelerator of GPU tiers and the name of the
+    cluster's PodTemplate that places the tier on its node pool."""
     from flytekit import Resources
     from flytekit.extras.accelerators import GPUAccelerator
 
@@ -168,4 +170,5 @@ def flyte_resources(tier: Tier) -> dict:
         "requests": Resources(cpu=tier.cpu.request, mem=tier.memory.request, gpu=gpu),
         "limits": Resources(cpu=tier.cpu.limit, mem=tier.memory.limit, gpu=gpu),
         "accelerator": GPUAccelerator(tier.accelerator) if tier.gpu else None,
+        "pod_template_name": tier.pod_template,
     }

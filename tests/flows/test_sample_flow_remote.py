@@ -1,21 +1,25 @@
-"""The sample flow is ready for a cluster: it packages, and its train task runs exactly as a pod runs it."""
+"""The sample flow on a cluster, without one: it packages, and each task runs exactly as a pod runs it.
+
+The tasks run in the task image's layout (built from the Dockerfile's COPY/ENV lines), chained the way Flyte
+chains them: each pod's outputs.pb literals become the next pod's inputs.pb.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import joblib
+import pandas as pd
 import pytest
-from flyteidl.core import execution_pb2
+from flyteidl.core import execution_pb2, literals_pb2
 
 from flows.sample_flow import CSV
-from tasks.merge_data import merge
-from tasks.process_data import process
-from tests.support.iris import partition, write
+from tests.support.image import build_layout
+from tests.support.iris import DATA, partition, write
 from tests.support.pod import file_uri, float_value, literal_map, package, run_as_pod
 
 IMAGE = "registry.example.com/flowjobs:smoke"
-TRAIN = "flows.sample_flow.train_model"
+PREFIX = "flows.sample_flow."
 
 
 @pytest.fixture(scope="module")
@@ -23,41 +27,57 @@ def packaged(tmp_path_factory: pytest.TempPathFactory):
     return package(tmp_path_factory.mktemp("package"), IMAGE)
 
 
+@pytest.fixture(scope="module")
+def image(tmp_path_factory: pytest.TempPathFactory):
+    return build_layout(tmp_path_factory.mktemp("image") / "root")
+
+
 def test_every_task_of_the_sample_flow_is_packaged_with_the_image(packaged) -> None:
     names = {"load_data_a", "load_data_b", "merge_data", "process_data", "train_model"}
-    assert {f"flows.sample_flow.{n}" for n in names} <= packaged.tasks.keys()
-    assert "flows.sample_flow.model_training" in packaged.workflows
-    train = packaged.tasks[TRAIN].template
+    assert {PREFIX + n for n in names} <= packaged.tasks.keys()
+    assert PREFIX + "model_training" in packaged.workflows
+    train = packaged.tasks[PREFIX + "train_model"].template
     assert train.container.image == IMAGE
     args = list(train.container.args)
     assert args[0] == "pyflyte-execute" and args[args.index("--resolver") + 1] == "helpers.jobs.job_task_resolver"
     assert {r.value for r in train.container.resources.limits} == {"4", "8Gi"}
 
 
-def processed_csv(tmp_path: Path) -> Path:
-    return write(process(merge(partition("A"), partition("B"))), tmp_path / "processed.csv")
-
-
-def test_the_train_task_runs_as_a_pod_and_writes_outputs_pb(packaged, tmp_path: Path) -> None:
-    inputs = literal_map(
-        {"processed_data": CSV(str(processed_csv(tmp_path))), "num_estimators": 12},
-        {"processed_data": CSV, "num_estimators": int},
-    )
-    result = run_as_pod(packaged.tasks[TRAIN], inputs, tmp_path / "pod")
+def pod(packaged, name: str, inputs: literals_pb2.LiteralMap, workdir: Path, image) -> literals_pb2.LiteralMap:
+    result = run_as_pod(packaged.tasks[PREFIX + name], inputs, workdir / name, image)
     assert result.returncode == 0 and result.error is None, result.log
-    assert set(result.outputs.literals) == {"model", "accuracy"}
-    assert len(joblib.load(file_uri(result.outputs, "model")).estimators_) == 12
-    assert 0.8 <= float_value(result.outputs, "accuracy") <= 1.0
+    return result.outputs
 
 
-def test_a_bad_input_in_a_pod_writes_a_user_error_with_the_scripts_message(packaged, tmp_path: Path) -> None:
+def test_every_task_runs_as_a_pod_chained_by_literals(packaged, image, tmp_path: Path) -> None:
+    def csv_input(name: str, path: Path) -> literals_pb2.LiteralMap:
+        return literal_map({name: CSV(str(path))}, {name: CSV})
+
+    def passed(**bindings: tuple[literals_pb2.LiteralMap, str]) -> literals_pb2.LiteralMap:
+        return literals_pb2.LiteralMap(literals={k: out.literals[o] for k, (out, o) in bindings.items()})
+
+    load_a = pod(packaged, "load_data_a", csv_input("data_path", DATA / "datasetA.csv"), tmp_path, image)
+    load_b = pod(packaged, "load_data_b", csv_input("data_path", DATA / "datasetB.csv"), tmp_path, image)
+    merged = pod(packaged, "merge_data", passed(data_a=(load_a, "data"), data_b=(load_b, "data")), tmp_path, image)
+    assert len(pd.read_csv(file_uri(merged, "merged"))) == len(partition("A")) + len(partition("B"))
+    processed = pod(packaged, "process_data", passed(merged_data=(merged, "merged")), tmp_path, image)
+    train_inputs = passed(processed_data=(processed, "processed"))
+    train_inputs.literals["num_estimators"].CopyFrom(literal_map({"n": 12}, {"n": int}).literals["n"])
+    trained = pod(packaged, "train_model", train_inputs, tmp_path, image)
+    assert set(trained.literals) == {"model", "accuracy"}
+    assert len(joblib.load(file_uri(trained, "model")).estimators_) == 12
+    assert 0.8 <= float_value(trained, "accuracy") <= 1.0
+
+
+def test_a_bad_input_in_a_pod_writes_a_user_error_with_the_scripts_message(packaged, image, tmp_path: Path) -> None:
     bad = write(partition("A").drop(columns=["Species"]), tmp_path / "bad.csv")
     inputs = literal_map(
         {"processed_data": CSV(str(bad)), "num_estimators": 5}, {"processed_data": CSV, "num_estimators": int}
     )
-    result = run_as_pod(packaged.tasks[TRAIN], inputs, tmp_path / "pod")
+    result = run_as_pod(packaged.tasks[PREFIX + "train_model"], inputs, tmp_path / "pod", image)
     assert result.returncode == 0, "pyflyte-execute exits 0 on a task failure"
     assert result.outputs is None
     assert result.error.error.origin == execution_pb2.ExecutionError.USER
     assert "missing column 'Species'" in result.error.error.message
     assert "task 'flows.sample_flow.train_model': script exited with code 1" in result.error.error.message
+    assert str(image.root / "helpers" / "job_runtime.py") in result.error.error.message, "ran from the image layout"

@@ -86,3 +86,13 @@ def test_cpu_quantities(quantity: str, cores: float) -> None:
 @pytest.mark.parametrize(("quantity", "mb"), [("512Mi", 512), ("2Gi", 2048), ("1G", 1e9 / 2**20)])
 def test_memory_quantities(quantity: str, mb: float) -> None:
     assert memory_mb(quantity) == pytest.approx(mb)
+
+
+def test_a_tier_names_the_pod_template_of_its_node_pool(tmp_path: Path, monkeypatch) -> None:
+    path = tmp_path / "tiers.yaml"
+    path.write_text(
+        "tiers:\n  Pool:\n    cpu: {request: 1, limit: 1}\n    memory: {request: 1Gi, limit: 1Gi}\n"
+        "    pod_template: flowjobs-large-pool\n"
+    )
+    monkeypatch.setenv("FLOWJOBS_HARDWARE_TIERS", str(path))
+    assert tiers.flyte_resources(get_tier("Pool"))["pod_template_name"] == "flowjobs-large-pool"

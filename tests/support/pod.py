@@ -15,6 +15,7 @@ from pathlib import Path
 from flyteidl.admin import launch_plan_pb2, task_pb2, workflow_pb2
 from flyteidl.core import errors_pb2, literals_pb2
 
+from tests.support.image import ImageLayout
 from tests.support.project import PROJECT_ROOT, run, tool
 
 RESOURCE_TYPES = {"1": task_pb2.TaskSpec, "2": workflow_pb2.WorkflowSpec, "3": launch_plan_pb2.LaunchPlan}
@@ -27,11 +28,17 @@ class Package:
     launch_plans: dict[str, launch_plan_pb2.LaunchPlan] = field(default_factory=dict)
 
 
-def package(workdir: Path, image: str, packages: str = "flows", cwd: Path = PROJECT_ROOT) -> Package:
+def package(
+    workdir: Path,
+    image: str,
+    named_images: dict[str, str] | None = None,
+    packages: str = "flows",
+    cwd: Path = PROJECT_ROOT,
+) -> Package:
+    """`pyflyte package` with a default image (and named ones, `--image name=fqn`), decoded by resource type."""
     archive = workdir / "flyte-package.tgz"
-    result = run(
-        [tool("pyflyte"), "--pkgs", packages, "package", "--image", image, "-o", str(archive), "--force"], cwd=cwd
-    )
+    images = ["--image", image] + [arg for n, fqn in (named_images or {}).items() for arg in ("--image", f"{n}={fqn}")]
+    result = run([tool("pyflyte"), "--pkgs", packages, "package", *images, "-o", str(archive), "--force"], cwd=cwd)
     if result.returncode != 0:
         raise AssertionError(f"pyflyte package failed:\n{result.stdout}\n{result.stderr}")
     extracted = workdir / "flyte-package"
@@ -70,8 +77,9 @@ def literal_map(values: dict, types: dict) -> literals_pb2.LiteralMap:
 
 
 def run_as_pod(
-    spec: task_pb2.TaskSpec, inputs: literals_pb2.LiteralMap, workdir: Path, env: dict | None = None
+    spec: task_pb2.TaskSpec, inputs: literals_pb2.LiteralMap, workdir: Path, image: ImageLayout, env: dict | None = None
 ) -> PodResult:
+    """Run the task's container args in the image layout, as Flyte's pod would, and decode what it wrote."""
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / "inputs.pb").write_bytes(inputs.SerializeToString())
     replacements = {
@@ -85,14 +93,9 @@ def run_as_pod(
     for placeholder, value in replacements.items():
         args = [arg.replace(placeholder, value) for arg in args]
     container_env = {item.key: item.value for item in spec.template.container.env}
-    pod_env = {
-        **container_env,
-        "PYTHONPATH": str(PROJECT_ROOT),
-        "FLOWJOBS_WORK_DIR": str(workdir / "jobs"),
-        **(env or {}),
-    }
+    pod_env = {**container_env, **image.env, "FLOWJOBS_WORK_DIR": str(workdir / "jobs"), **(env or {})}
     pod_env.pop("FLOWJOBS_EXECUTION_ID", None)
-    result = run([tool(args[0]), *args[1:]], cwd=PROJECT_ROOT, env=pod_env)
+    result = run([tool(args[0]), *args[1:]], cwd=image.root, env=pod_env)
     outputs = error = None
     if (workdir / "out" / "outputs.pb").exists():
         outputs = literals_pb2.LiteralMap()

@@ -1,0 +1,91 @@
+"""Every flow in flows/ packages for a cluster, and every job task's spec carries what its definition says.
+
+`pyflyte --pkgs flows package` serializes all flows; each job task's protobuf is then checked against the
+spec in its own loader args: image, pyflyte-execute args with our resolver, the tier's requests and limits
+(and accelerator), retries, timeout, cache settings and the interface types.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from flytekit.core.type_engine import TypeEngine
+from flytekit.models.interface import Variable
+
+from helpers import tiers
+from helpers.jobs import JobSpec
+from helpers.value_types import from_token
+from tests.support.pod import package
+
+IMAGE = "registry.example.com/flowjobs:packaging"
+NAMED_IMAGES = {"gpu": "registry.example.com/flowjobs-gpu:packaging"}
+
+
+@pytest.fixture(scope="module")
+def packaged(tmp_path_factory: pytest.TempPathFactory):
+    return package(tmp_path_factory.mktemp("package"), IMAGE, NAMED_IMAGES)
+
+
+def job_specs(packaged) -> dict[str, tuple[JobSpec, object]]:
+    found = {}
+    for name, spec in packaged.tasks.items():
+        args = list(spec.template.container.args)
+        if "helpers.jobs.job_task_resolver" in args:
+            found[name] = (JobSpec.model_validate_json(args[args.index("job-spec") + 1]), spec.template)
+    return found
+
+
+def test_every_flow_module_packages_its_workflows(packaged) -> None:
+    assert "flows.sample_flow.model_training" in packaged.workflows
+    assert len(job_specs(packaged)) >= 5
+
+
+def test_every_job_task_runs_pyflyte_execute_with_our_resolver_in_the_image(packaged) -> None:
+    for name, (spec, template) in job_specs(packaged).items():
+        args = list(template.container.args)
+        assert args[:2] == ["pyflyte-execute", "--inputs"], name
+        assert args[args.index("--resolver") + 1] == "helpers.jobs.job_task_resolver", name
+        assert spec.name == name == template.id.name
+        expected_image = NAMED_IMAGES.get(spec.environment_name or "default", IMAGE)
+        assert template.container.image == expected_image, name
+        assert template.type == "python-task"
+
+
+def test_every_job_task_carries_its_tier(packaged) -> None:
+    names = {0: "UNKNOWN", 1: "CPU", 2: "GPU", 3: "MEMORY"}
+    for name, (spec, template) in job_specs(packaged).items():
+        tier = tiers.get_tier(spec.tier)
+        requests = {names[r.name]: r.value for r in template.container.resources.requests}
+        limits = {names[r.name]: r.value for r in template.container.resources.limits}
+        assert requests["CPU"] == tier.cpu.request and limits["CPU"] == tier.cpu.limit, name
+        assert requests["MEMORY"] == tier.memory.request and limits["MEMORY"] == tier.memory.limit, name
+        if tier.gpu:
+            assert limits["GPU"] == str(tier.gpu)
+            assert template.extended_resources.gpu_accelerator.device == tier.accelerator
+        assert template.metadata.pod_template_name == (tier.pod_template or "")
+
+
+def test_every_job_task_carries_retries_timeout_and_cache(packaged) -> None:
+    for name, (spec, template) in job_specs(packaged).items():
+        metadata = template.metadata
+        assert metadata.retries.retries == spec.retries, name
+        timeout = metadata.timeout.ToTimedelta()
+        assert timeout == (dt.timedelta(seconds=spec.timeout_seconds) if spec.timeout_seconds else dt.timedelta(0))
+        assert metadata.discoverable == spec.cache, name
+        assert metadata.discovery_version == spec.cache_version
+        if spec.cache:
+            assert len(spec.cache_version.rsplit("-", 1)[-1]) == 12, "the version carries the script's code hash"
+
+
+def test_every_job_task_interface_matches_its_declared_types(packaged) -> None:
+    for name, (spec, template) in job_specs(packaged).items():
+        for declared, variables in (
+            (spec.inputs, template.interface.inputs),
+            (spec.outputs, template.interface.outputs),
+        ):
+            assert set(declared) == set(variables.variables), name
+            for var_name, token in declared.items():
+                expected = TypeEngine.to_literal_type(from_token(token))
+                actual = Variable.from_flyte_idl(variables.variables[var_name]).type
+                assert actual == expected, f"{name}.{var_name}"
