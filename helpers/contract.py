@@ -82,7 +82,7 @@ def format_scalar(value: typing.Any, kind: Kind) -> str:
 def parse_scalar(text: str, kind: Kind) -> typing.Any:
     """Text to a typed value; ValueError with the offending text when it does not parse."""
     if kind == Kind.STR:
-        return text[:-1] if text.endswith("\n") else text
+        return text
     stripped = text.strip()
     if kind == Kind.INT:
         return int(stripped)
@@ -108,9 +108,13 @@ def _json_default(value: typing.Any) -> typing.Any:
 
 
 def to_json(value: typing.Any) -> str:
+    """Strict JSON: NaN and infinities are refused rather than written as something other readers reject."""
     if dataclasses.is_dataclass(value):
         value = dataclasses.asdict(value)
-    return json.dumps(value, default=_json_default, allow_nan=False)
+    try:
+        return json.dumps(value, default=_json_default, allow_nan=False)
+    except (TypeError, ValueError) as err:
+        raise ContractError(f"cannot be written as JSON: {err}") from None
 
 
 def _parse_json(raw: bytes, python_type: typing.Any) -> typing.Any:

@@ -11,6 +11,7 @@ This module must stay light: it is imported by every script, and never imports f
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import datetime as dt
 import numbers
@@ -27,7 +28,9 @@ from helpers.value_types import Kind, ValueType
 DEFAULT_OUTPUT_DIR = "outputs"
 
 __all__ = [
+    "ScriptError",
     "ScriptInputError",
+    "ScriptOutputError",
     "add_output_dir",
     "boolean",
     "get_output_location",
@@ -40,18 +43,23 @@ __all__ = [
 ]
 
 
-class ScriptInputError(ValueError):
-    """An input the script cannot use; the message names the task, the input and the path or flag.
+class ScriptError(ValueError):
+    """A failure a script reports as one line: `run_main` prints it on stderr and exits 1, no traceback."""
 
-    Scripts raise it (or a subclass) for bad input; `run_main` turns it into one line on stderr and exit 1.
-    """
+
+class ScriptInputError(ScriptError):
+    """An input the script cannot use; the message names the task, the input and the path or flag."""
+
+
+class ScriptOutputError(ScriptError):
+    """An output the script could not write (a full disk, a file size limit); names the output and path."""
 
 
 def run_main(main: typing.Callable[[], typing.Any]) -> None:
     """Run a script's main(): bad input ends it with a one-line error naming the task, not a traceback."""
     try:
         main()
-    except ScriptInputError as err:
+    except ScriptError as err:
         message = str(err)
         label = _task_label()
         print(f"error: {message if message.startswith(label) else f'{label}: {message}'}", file=sys.stderr)
@@ -204,6 +212,13 @@ def _remove(path: Path) -> None:
         path.unlink()
 
 
+def _remove_partial(target: Path) -> None:
+    """Nothing half-written may stay behind for the job task to read."""
+    for leftover in (target, target.with_name(f".{target.name}.tmp")):
+        with contextlib.suppress(OSError):
+            _remove(leftover)
+
+
 def handle_outputs(
     outputs: dict[str, typing.Any], workflow_output_dir: str | os.PathLike | None = None
 ) -> dict[str, Path]:
@@ -218,6 +233,12 @@ def handle_outputs(
         if vtype.kind in (Kind.FILE, Kind.DIRECTORY) and Path(value).resolve() == target.resolve():
             written[name] = target  # written in place, e.g. at get_output_location(name)
             continue
-        _remove(target)
-        written[name] = contract.write_value(target, value, vtype)
+        try:
+            _remove(target)
+            written[name] = contract.write_value(target, value, vtype)
+        except OSError as err:
+            _remove_partial(target)
+            raise ScriptOutputError(
+                f"{_task_label()}: could not write output {name!r} to {target}: {err.strerror or err}"
+            ) from None
     return written

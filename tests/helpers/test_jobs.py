@@ -162,6 +162,18 @@ def test_a_timeout_kills_the_script_and_fails_the_task(work_dir: Path) -> None:
     assert (dt.datetime.now() - started).total_seconds() < 15
 
 
+def test_an_output_write_that_fails_is_one_clear_line_and_leaves_nothing_behind(work_dir: Path) -> None:
+    with pytest.raises(Exception) as caught:
+        single_output_flow("write_too_big", FlyteFile)()
+    expected = (
+        r"script exited with code 1: error: \S+: could not write output 'result' to \S+/outputs/result.bin: "
+        r"File too large$"
+    )
+    assert re.search(expected, str(caught.value), re.MULTILINE), str(caught.value)
+    (attempt,) = work_dir.glob("misbehave_write_too_big*")
+    assert list((attempt / "outputs").iterdir()) == []
+
+
 def test_local_retries_rerun_a_failed_attempt_in_a_fresh_folder(work_dir: Path) -> None:
     assert single_output_flow("fail_until 3", retries=2)() == 3
     attempts = sorted(p.name.split("-")[1] for p in work_dir.iterdir() if p.name.startswith("misbehave_fail_until_3"))

@@ -37,5 +37,14 @@ elif mode == "fail_until":
     (outputs / "result").write_text(os.environ["FLOWJOBS_ATTEMPT"])
 elif mode == "env":
     (outputs / "result").write_text(os.environ.get(sys.argv[2], ""))
+elif mode == "write_too_big":
+    import resource
+
+    from helpers.flows import handle_outputs, run_main
+
+    big = Path("big.bin")
+    big.write_bytes(b"x" * 100_000)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (10_000, 10_000))
+    run_main(lambda: handle_outputs({"result": big}))
 else:
     raise SystemExit(f"unknown mode {mode}")
