@@ -19,7 +19,10 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 run: setup
-	$(VENV)/bin/pyflyte run flows/sample_flow.py model_training
+	$(VENV)/bin/pyflyte run flows/multitrain_flow.py model_training_pipeline
+	@$(VENV)/bin/flowjobs champion --model iris-classifier
+	@echo "Runs, metrics, plots, models: MLflow store mlflow.db + mlruns/ here; see them with $(VENV)/bin/mlflow ui"
+	@echo "Model files of each branch: models/"
 
 lint: setup
 	$(VENV)/bin/ruff check .

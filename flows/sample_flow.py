@@ -33,26 +33,25 @@ class TrainingResult(typing.NamedTuple):
     accuracy: float
 
 
+def load_partition(label: str, data_path: CSV) -> CSV:
+    """One load node per partition: the same script, so the same step, under its own name."""
+    return run_job_task(
+        f"load_data_{label}",
+        "python tasks/load_data.py",
+        "Small",
+        inputs=[Input("data_path", CSV, data_path)],
+        output_specs=[Output("data", CSV)],
+    )
+
+
 @workflow
 def model_training(
     data_path_a: CSV = DATASET_A,
     data_path_b: CSV = DATASET_B,
     num_estimators: int = 100,
 ) -> TrainingResult:
-    load_a = run_job_task(
-        "load_data_a",
-        "python tasks/load_data.py",
-        "Small",
-        inputs=[Input("data_path", CSV, data_path_a)],
-        output_specs=[Output("data", CSV)],
-    )
-    load_b = run_job_task(
-        "load_data_b",
-        "python tasks/load_data.py",
-        "Small",
-        inputs=[Input("data_path", CSV, data_path_b)],
-        output_specs=[Output("data", CSV)],
-    )
+    load_a = load_partition("a", data_path_a)
+    load_b = load_partition("b", data_path_b)
     merged = run_job_task(
         "merge_data",
         "python tasks/merge_data.py",

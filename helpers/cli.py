@@ -2,17 +2,22 @@
 
 flowjobs tiers          the hardware tiers and what each asks of a cluster
 flowjobs snapshots      the dataset snapshots, their files and pinned hashes
+flowjobs champion       a registered model's champion: now and every move, or at a given time (--at)
+flowjobs run            a workflow run locally with independent nodes in parallel, cached and resumable
+flowjobs graph          a workflow's DAG as HTML, SVG or Mermaid; --readme redraws the README's pictures
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
-from helpers import snapshots, tiers
+from helpers import graph, snapshots, tiers
+from helpers.flows import ScriptInputError, rfc3339
 from helpers.settings import hardware_tiers_file, snapshots_file
 
 console = Console()
@@ -51,11 +56,75 @@ def show_snapshots(_: argparse.Namespace) -> int:
     return 0
 
 
+def show_champion(args: argparse.Namespace) -> int:
+    from helpers import registry, tracking  # mlflow loads only when asked
+
+    tracking.require_store()
+    if args.at is not None:
+        move = registry.champion_at(args.model, args.at)
+        if move is None:
+            console.print(f"{args.model} had no champion at {args.at.isoformat()}", highlight=False)
+            return 1
+        console.print(f"{args.model} at {args.at.isoformat()}: version {move.to_version}", highlight=False)
+        console.print(f"  champion since {move.at.isoformat()} (execution {move.execution_id})", highlight=False)
+        return 0
+    table = Table(title=f"Champion of {args.model}: version {registry.champion_version(args.model) or 'none'}")
+    for column in ("moved at (UTC)", "from", "to", "metric", "from value", "to value", "execution"):
+        table.add_column(column)
+    for move in registry.history(args.model):
+        values = ["-" if value is None else f"{value:.4f}" for value in (move.from_value, move.to_value)]
+        moved = (f"{move.at:%Y-%m-%d %H:%M:%S}", move.from_version or "-", move.to_version, move.metric)
+        table.add_row(*moved, *values, move.execution_id)
+    console.print(table)
+    return 0
+
+
+def draw_graph(args: argparse.Namespace) -> int:
+    from helpers.graph import readme  # flytekit loads only when something is drawn
+
+    if args.readme and not (args.file or args.workflow or args.output):
+        written = readme.write_all()
+    elif args.file and args.workflow and args.output and not args.readme:
+        written = [graph.draw(args.file, args.workflow, args.output)]
+    else:
+        raise graph.GraphError("give FILE WORKFLOW -o OUT (.html, .svg or .mmd), or --readme alone")
+    for path in written:
+        console.print(f"wrote {path}", highlight=False, soft_wrap=True)
+    return 0
+
+
+def run_flow(args: argparse.Namespace) -> int:
+    from helpers.runner import command  # flytekit loads only when something runs
+
+    return command.main(args.file, args.workflow, args.arguments)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="flowjobs", description="Domino-style ML job flows on Flyte and MLflow.")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("tiers", help="list the hardware tiers").set_defaults(handler=show_tiers)
     commands.add_parser("snapshots", help="list the dataset snapshots").set_defaults(handler=show_snapshots)
+    running = commands.add_parser(
+        "run",
+        help="run a workflow locally, independent nodes in parallel",
+        description="Run FILE's WORKFLOW locally like `pyflyte run`, starting every node as soon as its inputs are "
+        "ready. After WORKFLOW: its inputs as pyflyte run takes them, --max-parallel N, --cpus N, --fresh, "
+        "--experiment NAME; `flowjobs run FILE WORKFLOW --help` lists them.",
+    )
+    running.add_argument("file", help="a flow file, e.g. flows/sample_flow.py")
+    running.add_argument("workflow", help="a workflow in it, e.g. model_training")
+    running.add_argument("arguments", nargs=argparse.REMAINDER, help="the workflow's inputs and the run's options")
+    running.set_defaults(handler=run_flow)
+    drawing = commands.add_parser("graph", help="draw a workflow's DAG from the compiled Flyte workflow")
+    drawing.add_argument("file", nargs="?", type=Path, help="a flow file, e.g. flows/sample_flow.py")
+    drawing.add_argument("workflow", nargs="?", help="a workflow in it, e.g. model_training")
+    drawing.add_argument("-o", "--output", type=Path, help="the picture: a name ending in .html, .svg or .mmd")
+    drawing.add_argument("--readme", action="store_true", help="redraw docs/graphs/ and the README's pictures")
+    drawing.set_defaults(handler=draw_graph)
+    champion = commands.add_parser("champion", help="a registered model's champion and the history of its alias")
+    champion.add_argument("--model", default="iris-classifier", help="the registered model (default: iris-classifier)")
+    champion.add_argument("--at", type=rfc3339, help="the champion at this time, e.g. 2026-11-20T12:00 (UTC)")
+    champion.set_defaults(handler=show_champion)
     return parser
 
 
@@ -63,8 +132,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
-    except (tiers.TierError, snapshots.SnapshotError) as err:
-        console.print(f"[red]error:[/red] {err}", highlight=False)
+    except (tiers.TierError, snapshots.SnapshotError, graph.GraphError, ScriptInputError) as err:
+        console.print(f"[red]error:[/red] {err}", highlight=False, soft_wrap=True)
         return 2
 
 

@@ -6,13 +6,15 @@ import functools
 import os
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, field_validator
+
+from helpers import config
+from helpers.config import ConfigError
 
 ENV_ENVIRONMENTS = "FLOWJOBS_ENVIRONMENTS"
 
 
-class EnvironmentConfigError(ValueError):
+class EnvironmentConfigError(ConfigError):
     """An environment name that is not defined, or an environments file that does not validate."""
 
 
@@ -35,16 +37,7 @@ def environments_file() -> Path:
 
 @functools.cache
 def _load(path: Path, mtime: float) -> dict[str, str]:
-    try:
-        return EnvironmentFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8"))).environments
-    except OSError as err:
-        raise EnvironmentConfigError(f"environments file {path}: {err.strerror}") from None
-    except yaml.YAMLError as err:
-        raise EnvironmentConfigError(f"environments file {path}: not valid YAML ({err})") from None
-    except ValidationError as err:
-        first = err.errors()[0]
-        key = ".".join(map(str, first["loc"]))
-        raise EnvironmentConfigError(f"environments file {path}: {key}: {first['msg']}") from None
+    return config.load(path, EnvironmentFile, "environments file", EnvironmentConfigError).environments
 
 
 def image_for(environment_name: str | None) -> str | None:
@@ -52,7 +45,7 @@ def image_for(environment_name: str | None) -> str | None:
     if environment_name is None:
         return None
     path = environments_file()
-    environments = _load(path, path.stat().st_mtime if path.exists() else 0.0)
+    environments = _load(*config.file_state(path))
     if environment_name not in environments:
         raise EnvironmentConfigError(
             f"unknown environment {environment_name!r}; environments: {', '.join(environments)} (in {path})"

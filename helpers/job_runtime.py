@@ -3,24 +3,31 @@
 Each attempt gets a fresh working folder (inputs/, outputs/, logs/), so nothing of a failed attempt can reach
 the next attempt or a downstream node. Locally the task enforces its own retries (stock `pyflyte run` ignores
 them); on a cluster Flyte retries, and a failed script raises a recoverable error so that it does.
+
+Attempt hooks (ATTEMPT_HOOKS) are context managers entered around every attempt: a local execution records
+each attempt in its execution record (helpers/runner/records.py), and `flowjobs run` adds one that holds the
+tier's CPUs and shows the attempt live. They see the attempt before it starts and its outcome after.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import os
 import sys
 import tempfile
 import typing
+from dataclasses import dataclass
 from pathlib import Path
 
 from flytekit.exceptions.user import FlyteRecoverableException
 
-from helpers import contract, execution, snapshots, tiers
+from helpers import contract, execution, snapshots, tiers, tracking
 from helpers.commands import to_argv
 from helpers.script_process import ScriptRun, run_script
 from helpers.settings import PROJECT_ROOT
+from helpers.tracking_secret import apply_tracking_secret
 from helpers.value_types import Kind, ValueType, describe, from_token
 
 if typing.TYPE_CHECKING:
@@ -36,6 +43,31 @@ if not log.handlers:
     log.addHandler(_handler)
     log.setLevel(logging.INFO)
     log.propagate = False
+
+
+@dataclass
+class Attempt:
+    """One attempt of a job's script as the attempt hooks see it: what runs where, then how it ended."""
+
+    spec: JobSpec
+    tier: tiers.Tier
+    number: int
+    attempts: int
+    folder: Path
+    echo: bool = True  # a hook may stop echoing the script's output; its log files are written either way
+    run: ScriptRun | None = None  # set once the script has ended
+
+
+AttemptHook = typing.Callable[[Attempt], typing.ContextManager[None]]
+
+
+def _record_execution(attempt: Attempt) -> typing.ContextManager[None]:
+    from helpers.runner import records
+
+    return records.record_attempt(attempt)
+
+
+ATTEMPT_HOOKS: list[AttemptHook] = [_record_execution, tracking.end_runs_left_running]
 
 
 class ScriptFailedError(FlyteRecoverableException):
@@ -80,6 +112,16 @@ def run_job(spec: JobSpec, values: dict[str, typing.Any]) -> dict[str, typing.An
 def _run_attempt(
     spec: JobSpec, tier: tiers.Tier, values: dict, folder: Path, attempt: int, attempts: int
 ) -> dict[str, typing.Any]:
+    seen = Attempt(spec, tier, attempt, attempts, folder)
+    with contextlib.ExitStack() as hooks:
+        for hook in list(ATTEMPT_HOOKS):
+            hooks.enter_context(hook(seen))
+        return _run_script(seen, values)
+
+
+def _run_script(seen: Attempt, values: dict) -> dict[str, typing.Any]:
+    spec, tier, folder, attempt = seen.spec, seen.tier, seen.folder, seen.number
+    apply_tracking_secret(spec.tracking_secret)  # on a cluster: the tracking URI from a Flyte secret, if configured
     inputs, outputs = folder / "inputs", folder / "outputs"
     inputs.mkdir()
     outputs.mkdir()
@@ -92,10 +134,20 @@ def _run_attempt(
         "PYTHONUNBUFFERED": "1",
         execution.ENV_EXECUTION_ID: execution.execution_id(),
         ENV_ATTEMPT: str(attempt),
+        **tracking.script_env(),  # an absolute MLFLOW_TRACKING_URI and bounded HTTP retries
     }
-    log.info("%s on %s, attempt %d/%d, logs in %s", spec.name, tier.name, attempt, attempts, folder / "logs")
-    run = run_script(to_argv(spec.command), cwd=folder, env=env, log_dir=folder / "logs", timeout=spec.timeout_seconds)
-    _check_exit(spec, run)
+    if spec.tracking:
+        tracking.prepare_store(env[tracking.ENV_TRACKING_URI])  # a fresh store's schema, once, before any script
+    log.info("%s on %s, attempt %d/%d, logs in %s", spec.name, tier.name, attempt, seen.attempts, folder / "logs")
+    seen.run = run_script(
+        to_argv(spec.command),
+        cwd=folder,
+        env=env,
+        log_dir=folder / "logs",
+        timeout=spec.timeout_seconds,
+        echo=seen.echo,
+    )
+    _check_exit(spec, seen.run)
     return read_outputs(spec, outputs)
 
 

@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict
 from helpers import contract, environments, tiers
 from helpers.commands import script_path
 from helpers.snapshots import DatasetSnapshot, SnapshotError, resolve
+from helpers.tracking_secret import tracking_secret_name, tracking_secret_requests
 from helpers.value_types import UnsupportedTypeError, from_token, to_token
 
 __all__ = ["DatasetSnapshot", "Input", "Output", "run_domino_job_task", "run_job_task", "JobDefinitionError"]
@@ -69,6 +70,8 @@ class JobSpec(BaseModel):
     retries: int = 0
     timeout_seconds: float | None = None
     environment_name: str | None = None
+    tracking_secret: str | None = None
+    tracking: bool = False
 
 
 class JobOutputsMixin:
@@ -106,6 +109,7 @@ class JobTask(PythonAutoContainerTask):
             metadata=metadata,
             task_resolver=job_task_resolver,
             container_image=environments.image_for(spec.environment_name),
+            secret_requests=tracking_secret_requests(spec.tracking_secret),
             **tiers.flyte_resources(tier),
         )
         # A workflow compiling its body installs itself as resolver of the tasks created there; a job task
@@ -223,11 +227,14 @@ def run_job_task(
     retries: int = 0,
     timeout: dt.timedelta | int | float | None = None,
     environment_name: str | None = None,
+    tracking: bool = False,
     **domino_only: typing.Any,
 ) -> typing.Any:
     """Define a job task for `command` on a hardware tier and call it with `inputs` inside a workflow.
 
     Returns the output's promise for one output, or the outputs by name (`result["model"]`) for several.
+    `tracking=True` marks a script that logs to MLflow: its store is made ready before it starts (so parallel
+    branches on a fresh store do not race to create it) and runs it leaves RUNNING when killed are ended FAILED.
     """
     _warn_domino_only(domino_only)
     inputs, output_specs, dataset_snapshots = inputs or [], output_specs or [], dataset_snapshots or []
@@ -235,7 +242,8 @@ def run_job_task(
     try:
         tiers.get_tier(hardware_tier_name)
         environments.image_for(environment_name)
-    except (tiers.TierError, environments.EnvironmentConfigError) as err:
+        tracking_secret = tracking_secret_name()
+    except ValueError as err:
         raise JobDefinitionError(f"task '{name}': {err}") from None
     input_tokens = _tokens(name, "input", inputs)
     output_tokens = _tokens(name, "output", output_specs)
@@ -265,6 +273,8 @@ def run_job_task(
         retries=retries,
         timeout_seconds=timeout_seconds,
         environment_name=environment_name,
+        tracking_secret=tracking_secret,
+        tracking=tracking,
     )
     task = _task_for(spec)
     return task(**{item.name: item.value for item in inputs}, **snapshot_values)

@@ -1,7 +1,9 @@
 """One attempt of a task's script: its own process group, a timeout, log files and the tail of its stderr.
 
-The script runs in a new session, so a timeout, an interrupt or its own exit takes down everything it started
-(an H2O JVM included): nothing it spawned outlives the attempt.
+The script runs in a new session, so a timeout, an interrupt or its own exit takes down everything it started:
+nothing it spawned outlives the attempt. A child that leaves the session (H2O starts its JVM with `os.setsid`)
+is still found by the tag every process of the attempt inherits in its environment (FLOWJOBS_PROCESS_TAG).
+Live attempts are registered, so an interrupted runner can stop them all (`kill_all`).
 """
 
 from __future__ import annotations
@@ -14,12 +16,17 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
 STDERR_TAIL_LINES = 50
 KILL_GRACE_SECONDS = 5.0
+ENV_PROCESS_TAG = "FLOWJOBS_PROCESS_TAG"
+
+_live: dict[int, str] = {}  # process group of each running script -> the tag its processes carry
+_live_lock = threading.Lock()
 
 
 @dataclass
@@ -35,6 +42,34 @@ class ScriptRun:
 def kill_group(pgid: int, sig: int = signal.SIGKILL) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, sig)
+
+
+def tagged_processes(tag: str) -> list[int]:
+    """Processes (of this user) whose environment carries the attempt's tag, wherever their session is."""
+    marker = f"{ENV_PROCESS_TAG}={tag}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if marker in (entry / "environ").read_bytes().split(b"\0"):
+                    found.append(int(entry.name))
+    return found
+
+
+def kill_tree(pgid: int, tag: str, sig: int = signal.SIGKILL) -> None:
+    """The script's process group and every process that inherited its tag (a JVM in its own session too)."""
+    kill_group(pgid, sig)
+    for pid in tagged_processes(tag):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, sig)
+
+
+def kill_all(sig: int = signal.SIGKILL) -> None:
+    """Signal every running script and all it started (the local runner on Ctrl-C)."""
+    with _live_lock:
+        live = dict(_live)
+    for pgid, tag in live.items():
+        kill_tree(pgid, tag, sig)
 
 
 def _pump(source: BinaryIO, log: BinaryIO, echo: BinaryIO | None, tail: collections.deque | None) -> None:
@@ -66,17 +101,20 @@ def run_script(
     log_dir.mkdir(parents=True, exist_ok=True)
     stdout_log, stderr_log = log_dir / "stdout.log", log_dir / "stderr.log"
     tail: collections.deque = collections.deque(maxlen=STDERR_TAIL_LINES)
+    tag = uuid.uuid4().hex
     started = time.monotonic()
     with stdout_log.open("ab") as out_file, stderr_log.open("ab") as err_file:
         process = subprocess.Popen(
             argv,
             cwd=cwd,
-            env=env,
+            env={**env, ENV_PROCESS_TAG: tag},
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             start_new_session=True,
         )
+        with _live_lock:
+            _live[process.pid] = tag
         pumps = [
             threading.Thread(
                 target=_pump,
@@ -91,13 +129,19 @@ def run_script(
         ]
         for pump in pumps:
             pump.start()
-        timed_out = threading.Event()
+        timed_out, finished, reaping = threading.Event(), threading.Event(), threading.Lock()
+
+        def signal_unless_finished(sig: int) -> None:
+            # Only while the leader is unreaped: once it is reaped its process group id may belong to others.
+            with reaping:
+                if not finished.is_set():
+                    kill_tree(process.pid, tag, sig)
 
         def on_timeout() -> None:
             timed_out.set()
-            kill_group(process.pid, signal.SIGTERM)
-            time.sleep(KILL_GRACE_SECONDS)
-            kill_group(process.pid)
+            signal_unless_finished(signal.SIGTERM)
+            if not finished.wait(KILL_GRACE_SECONDS):
+                signal_unless_finished(signal.SIGKILL)
 
         timer = threading.Timer(timeout, on_timeout) if timeout else None
         if timer:
@@ -108,13 +152,19 @@ def run_script(
             # so killing the group afterwards reaches only what the script left behind.
             os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOWAIT)
         except BaseException:
-            kill_group(process.pid)
+            kill_tree(process.pid, tag)
+            with reaping:
+                finished.set()
             process.wait()
             raise
         finally:
             if timer:
                 timer.cancel()
-        kill_group(process.pid)
+            with _live_lock:
+                _live.pop(process.pid, None)
+        kill_tree(process.pid, tag)
+        with reaping:
+            finished.set()
         returncode = process.wait()
         for pump in pumps:
             pump.join(timeout=10)

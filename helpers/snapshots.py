@@ -15,15 +15,16 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, RootModel, model_validator
 
+from helpers import config
+from helpers.config import ConfigError
 from helpers.settings import snapshots_file
 
 _REF = re.compile(r"^(?P<name>[^@#]+)@(?P<version>[^@#]+)#sha256:(?P<sha256>[0-9a-f]{64})$")
 
 
-class SnapshotError(ValueError):
+class SnapshotError(ConfigError):
     """A snapshot that is not in the catalog, or whose files no longer match their pinned hash."""
 
 
@@ -59,27 +60,22 @@ class ResolvedSnapshot:
         return f"{self.name}@{self.version}#sha256:{self.sha256}"
 
 
+class Catalog(RootModel[dict[str, dict[str, SnapshotVersion]]]):
+    """Dataset name → version → files and pinned hash; YAML may write versions as numbers."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _versions_as_text(cls, raw: object) -> object:
+        if not isinstance(raw, dict):
+            return raw
+        return {
+            name: {str(v): s for v, s in versions.items()} if isinstance(versions, dict) else versions
+            for name, versions in raw.items()
+        }
+
+
 def load_catalog(path: Path | None = None) -> dict[str, dict[str, SnapshotVersion]]:
-    path = Path(path or snapshots_file())
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except OSError as err:
-        raise SnapshotError(f"snapshot catalog {path}: {err.strerror}") from None
-    except yaml.YAMLError as err:
-        raise SnapshotError(f"snapshot catalog {path}: not valid YAML ({err})") from None
-    if not isinstance(raw, dict) or not all(isinstance(v, dict) for v in raw.values()):
-        raise SnapshotError(f"snapshot catalog {path}: expected a mapping of datasets to versions")
-    catalog: dict[str, dict[str, SnapshotVersion]] = {}
-    for name, versions in raw.items():
-        catalog[str(name)] = {}
-        for version, spec in versions.items():
-            try:
-                catalog[str(name)][str(version)] = SnapshotVersion.model_validate(spec)
-            except ValidationError as err:
-                first = err.errors()[0]
-                key = ".".join(map(str, (name, version, *first["loc"])))
-                raise SnapshotError(f"snapshot catalog {path}: {key}: {first['msg']}") from None
-    return catalog
+    return config.load(Path(path or snapshots_file()), Catalog, "snapshot catalog", SnapshotError).root
 
 
 def content_hash(files: list[Path], root: Path) -> str:

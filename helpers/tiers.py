@@ -12,9 +12,10 @@ import os
 import re
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from helpers import config
+from helpers.config import ConfigError
 from helpers.settings import hardware_tiers_file
 
 ENV_TIER = "FLOWJOBS_TIER"
@@ -37,7 +38,7 @@ _MEMORY_FACTORS_MB = {
 }
 
 
-class TierError(ValueError):
+class TierError(ConfigError):
     """A tier that does not exist or a tiers file that does not validate."""
 
 
@@ -115,30 +116,17 @@ class Tier(BaseModel):
 
 class TierFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    tiers: dict[str, Tier]
+    tiers: dict[str, Tier] = Field(min_length=1)
 
 
 @functools.cache
 def _load(path: Path, mtime: float) -> dict[str, Tier]:
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        parsed = TierFile.model_validate(raw)
-    except OSError as err:
-        raise TierError(f"hardware tiers file {path}: {err.strerror}") from None
-    except yaml.YAMLError as err:
-        raise TierError(f"hardware tiers file {path}: not valid YAML ({err})") from None
-    except ValidationError as err:
-        first = err.errors()[0]
-        key = ".".join(str(part) for part in first["loc"])
-        raise TierError(f"hardware tiers file {path}: {key}: {first['msg']}") from None
-    if not parsed.tiers:
-        raise TierError(f"hardware tiers file {path}: no tiers defined")
+    parsed = config.load(path, TierFile, "hardware tiers file", TierError)
     return {name: tier.model_copy(update={"name": name}) for name, tier in parsed.tiers.items()}
 
 
 def load_tiers(path: Path | None = None) -> dict[str, Tier]:
-    path = Path(path or hardware_tiers_file())
-    return _load(path, path.stat().st_mtime if path.exists() else 0.0)
+    return _load(*config.file_state(path or hardware_tiers_file()))
 
 
 def get_tier(name: str, path: Path | None = None) -> Tier:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import pandas as pd
 
-from helpers.flows import ScriptInputError
+from helpers.flows import ScriptInputError, handle_outputs
 
 ID = "Id"
 FEATURES = ["SepalLengthCm", "SepalWidthCm", "PetalLengthCm", "PetalWidthCm"]
@@ -70,3 +71,11 @@ def validate(frame: pd.DataFrame, path: Path | str = "data") -> pd.DataFrame:
             f"(known: {', '.join(SPECIES)})"
         )
     return frame
+
+
+def output_csv(name: str, frame: pd.DataFrame) -> None:
+    """Write a frame as the CSV output `name` (`<name>.csv`), through the I/O contract."""
+    with tempfile.TemporaryDirectory() as scratch:
+        path = Path(scratch) / f"{name}.csv"
+        frame.to_csv(path, index=False)
+        handle_outputs({name: path})

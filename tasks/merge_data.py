@@ -7,13 +7,12 @@ Output `merged`: the union as CSV, sorted by Id.
 from __future__ import annotations
 
 import argparse
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
-from helpers.flows import add_output_dir, get_param_from_args, handle_outputs, run_main
-from tasks.iris_data import ID, DataError, read_csv
+from helpers.flows import add_output_dir, get_param_from_args, run_main
+from tasks.iris_data import ID, DataError, output_csv, read_csv
 
 
 def merge(first: pd.DataFrame, second: pd.DataFrame) -> pd.DataFrame:
@@ -41,10 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main() -> None:
     parser = build_parser()
     merged = merge(read_csv(get_param_from_args(parser, "data_a")), read_csv(get_param_from_args(parser, "data_b")))
-    with tempfile.TemporaryDirectory() as scratch:
-        path = Path(scratch) / "merged.csv"
-        merged.to_csv(path, index=False)
-        handle_outputs({"merged": path})
+    output_csv("merged", merged)
 
 
 if __name__ == "__main__":

@@ -8,13 +8,12 @@ non-numeric feature or an unknown species stops the task with an error naming th
 from __future__ import annotations
 
 import argparse
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
-from helpers.flows import add_output_dir, get_param_from_args, handle_outputs, run_main
-from tasks.iris_data import FEATURES, ID, NOISE, TARGET, read_csv, validate
+from helpers.flows import add_output_dir, get_param_from_args, run_main
+from tasks.iris_data import FEATURES, ID, NOISE, TARGET, output_csv, read_csv, validate
 
 
 def process(frame: pd.DataFrame, source: Path | str = "data") -> pd.DataFrame:
@@ -32,10 +31,7 @@ def main() -> None:
     parser = build_parser()
     source = get_param_from_args(parser, "merged_data")
     processed = process(read_csv(source), source)
-    with tempfile.TemporaryDirectory() as scratch:
-        path = Path(scratch) / "processed.csv"
-        processed.to_csv(path, index=False)
-        handle_outputs({"processed": path})
+    output_csv("processed", processed)
 
 
 if __name__ == "__main__":

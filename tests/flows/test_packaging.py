@@ -89,3 +89,40 @@ def test_every_job_task_interface_matches_its_declared_types(packaged) -> None:
                 expected = TypeEngine.to_literal_type(from_token(token))
                 actual = Variable.from_flyte_idl(variables.variables[var_name]).type
                 assert actual == expected, f"{name}.{var_name}"
+
+
+def test_the_daily_retraining_launch_plan_is_registered_with_its_schedule_and_notifications(packaged) -> None:
+    from flyteidl.core import execution_pb2
+
+    plan = packaged.launch_plans["model_training_pipeline_daily"]
+    assert plan.spec.workflow_id.name == "flows.multitrain_flow.model_training_pipeline"
+    assert plan.spec.entity_metadata.schedule.cron_schedule.schedule == "0 3 * * *"
+    (notification,) = plan.spec.entity_metadata.notifications
+    assert list(notification.email.recipients_email) == ["ml-platform@example.com"]
+    phases = {execution_pb2.WorkflowExecution.Phase.Name(p) for p in notification.phases}
+    assert phases == {"FAILED", "TIMED_OUT", "ABORTED"}
+    defaults = plan.spec.default_inputs.parameters
+    assert {"n_estimators", "max_depth", "c_grid", "model_name"} <= set(defaults)
+
+
+def test_launch_plans_come_from_config(tmp_path, monkeypatch) -> None:
+    from helpers.launch_plans import LaunchPlanError, create_all
+
+    path = tmp_path / "plans.yaml"
+    path.write_text(
+        "launch_plans:\n  hourly:\n    workflow: flows.sample_flow.model_training\n    schedule: '0 * * * *'\n"
+        "    default_inputs: {num_estimators: 7}\n"
+        "    notify: [{when: [SUCCEEDED], slack: [alerts-channel@example.slack.com]}]\n"
+    )
+    plan = create_all(path)["hourly"]
+    assert plan.schedule.cron_schedule.schedule == "0 * * * *"
+    assert plan.notifications[0].slack.recipients_email == ["alerts-channel@example.slack.com"]
+    assert plan.parameters.parameters["num_estimators"].default.scalar.primitive.integer == 7
+    path.write_text("launch_plans:\n  bad:\n    workflow: flows.sample_flow.model_training\n    schedule: daily\n")
+    with pytest.raises(LaunchPlanError, match=rf"launch plans file {path}: launch_plans.bad.schedule: not a cron"):
+        create_all(path)
+    path.write_text(
+        "launch_plans:\n  bad:\n    workflow: flows.sample_flow.model_training\n    default_inputs: {x: 1}\n"
+    )
+    with pytest.raises(LaunchPlanError, match="launch plan 'bad': flows.sample_flow.model_training has no input 'x'"):
+        create_all(path)

@@ -26,4 +26,7 @@ def test_a_broken_tiers_file_exits_2_with_one_line(tmp_path: Path) -> None:
         [tool("flowjobs"), "tiers"], cwd=tmp_path, env={"FLOWJOBS_HARDWARE_TIERS": str(broken), "COLUMNS": "300"}
     )
     assert result.returncode == 2
-    assert result.stdout.strip() == f"error: hardware tiers file {broken}: no tiers defined"
+    assert (
+        result.stdout.strip()
+        == f"error: hardware tiers file {broken}: tiers: Dictionary should have at least 1 item after validation, not 0"
+    )

@@ -85,3 +85,23 @@ def test_arguments_reach_the_script_verbatim_without_a_shell(tmp_path: Path) -> 
     run = run_script(argv, cwd=tmp_path, env=dict(os.environ), log_dir=tmp_path / "logs", echo=False)
     assert run.stdout_log.read_text() == "$(touch pwned); `id` ; | & > x\n"
     assert not (tmp_path / "pwned").exists() and not (tmp_path / "x").exists()
+
+
+def test_a_child_that_leaves_the_session_is_killed_too(tmp_path: Path) -> None:
+    """H2O starts its JVM with os.setsid: out of the script's group, but it carries the attempt's tag."""
+    pid_file = tmp_path / "escaped.pid"
+    argv = script(
+        tmp_path,
+        f"""
+        import subprocess, sys
+        escaped = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], start_new_session=True)
+        open({str(pid_file)!r}, "w").write(str(escaped.pid))
+    """,
+    )
+    run = run_script(argv, cwd=tmp_path, env=dict(os.environ), log_dir=tmp_path / "logs", echo=False)
+    assert run.returncode == 0
+    escaped = int(pid_file.read_text())
+    deadline = time.monotonic() + 5
+    while alive(escaped) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not alive(escaped)

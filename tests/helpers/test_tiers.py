@@ -27,11 +27,11 @@ def test_an_unknown_tier_lists_the_valid_ones() -> None:
     [
         (
             "tiers:\n  S:\n    cpu: {request: 2, limit: 1}\n    memory: {request: 1Gi, limit: 1Gi}\n",
-            r"tiers.S: Value error, cpu.request 2 exceeds cpu.limit 1",
+            r"tiers.S: cpu.request 2 exceeds cpu.limit 1",
         ),
         (
             "tiers:\n  S:\n    cpu: {request: 1, limit: 1}\n    memory: {request: lots, limit: 1Gi}\n",
-            r"tiers.S: Value error, not a memory quantity: 'lots'",
+            r"tiers.S: not a memory quantity: 'lots'",
         ),
         ("tiers:\n  S:\n    cpu: {request: 1, limit: 1}\n", r"tiers.S.memory: Field required"),
         (
@@ -40,9 +40,9 @@ def test_an_unknown_tier_lists_the_valid_ones() -> None:
         ),
         (
             "tiers:\n  G:\n    cpu: {request: 1, limit: 1}\n    memory: {request: 1Gi, limit: 1Gi}\n    gpu: 1\n",
-            r"tiers.G: Value error, a tier with gpu > 0 must name its accelerator",
+            r"tiers.G: a tier with gpu > 0 must name its accelerator",
         ),
-        ("tiers: {}\n", r"no tiers defined"),
+        ("tiers: {}\n", r"tiers: Dictionary should have at least 1 item"),
         ("tiers: [\n", r"not valid YAML"),
     ],
 )

@@ -38,8 +38,20 @@ def test_the_basic_auth_server_refuses_clients_without_credentials(tmp_path: Pat
         "authorization_function = mlflow.server.auth:authenticate_request_basic_auth\n"
     )
     port = free_port()
-    argv = [tool("mlflow"), "server", "--app-name", "basic-auth", "--host", "127.0.0.1", "--port", str(port),
-            "--backend-store-uri", f"sqlite:///{tmp_path / 'mlflow.db'}", "--workers", "1"]
+    argv = [
+        tool("mlflow"),
+        "server",
+        "--app-name",
+        "basic-auth",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--backend-store-uri",
+        f"sqlite:///{tmp_path / 'mlflow.db'}",
+        "--workers",
+        "1",
+    ]
     env = {
         "MLFLOW_AUTH_CONFIG_PATH": str(config),
         "MLFLOW_AUTH_ADMIN_PASSWORD": PASSWORD,

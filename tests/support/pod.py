@@ -34,11 +34,14 @@ def package(
     named_images: dict[str, str] | None = None,
     packages: str = "flows",
     cwd: Path = PROJECT_ROOT,
+    env: dict[str, str] | None = None,
 ) -> Package:
     """`pyflyte package` with a default image (and named ones, `--image name=fqn`), decoded by resource type."""
     archive = workdir / "flyte-package.tgz"
     images = ["--image", image] + [arg for n, fqn in (named_images or {}).items() for arg in ("--image", f"{n}={fqn}")]
-    result = run([tool("pyflyte"), "--pkgs", packages, "package", *images, "-o", str(archive), "--force"], cwd=cwd)
+    result = run(
+        [tool("pyflyte"), "--pkgs", packages, "package", *images, "-o", str(archive), "--force"], cwd=cwd, env=env
+    )
     if result.returncode != 0:
         raise AssertionError(f"pyflyte package failed:\n{result.stdout}\n{result.stderr}")
     extracted = workdir / "flyte-package"

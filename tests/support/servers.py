@@ -41,14 +41,22 @@ def _answers(url: str) -> bool:
 
 
 @contextlib.contextmanager
-def running(argv: list[str], port: int, log: Path, health: str = "/health", env: dict | None = None,
-            cwd: Path | None = None, timeout: float = 120) -> Iterator[Server]:
+def running(
+    argv: list[str],
+    port: int,
+    log: Path,
+    health: str = "/health",
+    env: dict | None = None,
+    cwd: Path | None = None,
+    timeout: float = 120,
+) -> Iterator[Server]:
     """Start a server in its own process group, wait until it answers, and stop the whole group afterwards."""
     url = f"http://127.0.0.1:{port}"
     merged = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", **(env or {})}
     with log.open("wb") as out:
-        process = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=merged, cwd=cwd,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            argv, stdout=out, stderr=subprocess.STDOUT, env=merged, cwd=cwd, start_new_session=True
+        )
     try:
         deadline = time.monotonic() + timeout
         while not _answers(url + health):

@@ -1,0 +1,146 @@
+"""Multi-train flow: model families trained in parallel branches, tracked in MLflow, the best one champion.
+
+    pyflyte run flows/multitrain_flow.py model_training_pipeline
+    pyflyte run flows/multitrain_flow.py model_training_pipeline --n_estimators 100 --max_iter 1000 --max_depth 5
+    pyflyte run flows/multitrain_flow.py model_training_pipeline --c_grid '[0.1, 1, 10]' --h2o_max_models 2 \
+        --h2o_max_runtime_secs 30 --ranking_metric log_loss --experiment_name iris --model_name iris-classifier
+    pyflyte run --remote flows/multitrain_flow.py model_training_pipeline       # on a Flyte cluster
+
+                              ┌─► train_logreg (Small) ───────────┐
+                              ├─► train_h2o_automl (Medium) ──────┤
+    prepare_data (Small) ─────┤                                    ├─► compare_models ─► beats the champion?
+      iris@1: A–C train,      ├─► train_random_forest (Small) ────┤     (Small)          yes ─► promote_champion
+      D held out              └─► train_xgboost (Small) ──────────┘                      no ──► keep_champion
+
+The branches are the entries of flows/model_specs.yaml (FLOWJOBS_MODEL_SPECS names another file): the body
+loops over them when the flow is defined, so each branch is a node of the DAG before anything runs, and an
+entry added or removed adds or removes a branch. Every branch gets the training and held-out data and the
+parent run, logs a child run, registers a version, and returns a BranchResult; compare_models gets them all as
+one list. Promotion is a Flyte conditional: the alias `champion` moves only when the winner beats it.
+"""
+
+from __future__ import annotations
+
+import json
+import typing
+
+from flytekit import conditional, task, workflow
+from flytekit.types.file import FlyteFile
+
+from helpers.jobs import DatasetSnapshot, Input, Output, run_job_task
+from helpers.model_specs import DEFAULTS, BranchResult, load_specs, setting_type
+from tasks.prepare_data import HOLDOUT_PARTITION, TRAIN_PARTITIONS
+
+CSV = FlyteFile[typing.TypeVar("csv")]
+MD = FlyteFile[typing.TypeVar("md")]
+IRIS = DatasetSnapshot("iris", 1)
+SPECS = load_specs()
+BRANCH_TIMEOUT_SECONDS = 3600
+
+
+class MultiTrainResult(typing.NamedTuple):
+    champion_version: str
+    leaderboard: MD
+
+
+class Champion(typing.NamedTuple):
+    champion_version: str  # both branches of the conditional output this name
+
+
+@task
+def keep_champion(champion_version: str) -> Champion:
+    """The conditional's other branch: the winner did not beat the champion, so the alias stays."""
+    return Champion(champion_version)
+
+
+@workflow
+def model_training_pipeline(
+    n_estimators: int = DEFAULTS.n_estimators,
+    max_iter: int = DEFAULTS.max_iter,
+    max_depth: int = DEFAULTS.max_depth,
+    c_grid: typing.List[float] = DEFAULTS.c_grid,
+    h2o_max_models: int = DEFAULTS.h2o_max_models,
+    h2o_max_runtime_secs: int = DEFAULTS.h2o_max_runtime_secs,
+    ranking_metric: str = DEFAULTS.ranking_metric,
+    experiment_name: str = DEFAULTS.experiment_name,
+    model_name: str = DEFAULTS.model_name,
+) -> MultiTrainResult:
+    settings = {
+        "n_estimators": n_estimators,
+        "max_iter": max_iter,
+        "max_depth": max_depth,
+        "c_grid": c_grid,
+        "h2o_max_models": h2o_max_models,
+        "h2o_max_runtime_secs": h2o_max_runtime_secs,
+        "ranking_metric": ranking_metric,
+        "experiment_name": experiment_name,
+        "model_name": model_name,
+    }
+    prepared = run_job_task(
+        "prepare_data",
+        "python tasks/prepare_data.py",
+        "Small",
+        inputs=[
+            Input("train_partitions", typing.List[str], TRAIN_PARTITIONS),
+            Input("holdout_partition", str, HOLDOUT_PARTITION),
+            *(Input(name, setting_type(name), value) for name, value in settings.items()),
+        ],
+        output_specs=[Output("train", CSV), Output("holdout", CSV), Output("parent_run_id", str)],
+        tracking=True,
+        dataset_snapshots=[IRIS],
+    )
+    judging = [
+        Input("holdout", CSV, prepared["holdout"]),
+        Input("parent_run_id", str, prepared["parent_run_id"]),
+        Input("model_name", str, model_name),
+        Input("ranking_metric", str, ranking_metric),
+    ]
+    results = [
+        run_job_task(
+            f"train_{spec.name}",
+            f"python {spec.family.script}",
+            spec.tier,
+            inputs=[
+                Input("train", CSV, prepared["train"]),
+                *judging,
+                Input("branch", str, spec.name),
+                Input("params", str, json.dumps(spec.params)),
+                Input("model_file", str, spec.model_file),
+                *(Input(name, setting_type(name), settings[name]) for name in spec.family.settings.values()),
+            ],
+            output_specs=[Output("result", BranchResult)],
+            tracking=True,
+            timeout=BRANCH_TIMEOUT_SECONDS,
+        )
+        for spec in SPECS
+    ]
+    compared = run_job_task(
+        "compare_models",
+        "python tasks/compare_models.py",
+        "Small",
+        inputs=[Input("results", typing.List[BranchResult], results), *judging],
+        output_specs=[
+            Output("beats_champion", bool),
+            Output("winner_version", str),
+            Output("champion_version", str),
+            Output("leaderboard", MD),
+        ],
+        tracking=True,
+    )
+    champion = (
+        conditional("promote_if_better")
+        .if_(compared["beats_champion"].is_true())
+        .then(
+            run_job_task(
+                "promote_champion",
+                "python tasks/promote_champion.py",
+                "Small",
+                inputs=[Input("winner_version", str, compared["winner_version"]), *judging],
+                output_specs=[Output("champion_version", str)],
+                tracking=True,
+            )
+        )
+        .else_()
+        .then(keep_champion(champion_version=compared["champion_version"]))
+    )
+    return champion, compared["leaderboard"]

@@ -1,0 +1,231 @@
+"""`flowjobs run FILE WORKFLOW [inputs as pyflyte run takes them] [--max-parallel N] [--cpus N] [--fresh]`.
+
+The workflow is called exactly as `pyflyte run` calls it (`workflow(**inputs)`, so flytekit converts the inputs
+and shapes and prints the outputs itself); only the body's one-node-after-another local execution is replaced,
+for this call, by the scheduler's walk of the compiled node graph.
+
+Exit codes: 0 done, 1 a task failed, 2 bad input (nothing ran), 130 interrupted. On Ctrl-C every running script
+and everything it started is stopped, the nodes already finished stay stored, and the record says so.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as futures
+import contextlib
+import os
+import signal
+import sys
+import typing
+
+import click
+from flytekit.core.context_manager import flyte_context_Var
+from flytekit.core.workflow import WorkflowBase
+from rich.console import Console
+from rich.markup import escape
+
+from helpers import execution, job_runtime, script_process, tracking
+from helpers.runner import parent_run, records
+from helpers.runner.budget import CpuBudget
+from helpers.runner.cache import ResultStore
+from helpers.runner.loading import LoadedWorkflow, SetupError, load_workflow, parse_arguments
+from helpers.runner.progress import Display
+from helpers.runner.records import ExecutionStatus, TaskStatus
+from helpers.runner.scheduler import NodeFailed, Scheduler
+from helpers.runner.tasks import NodeRunner, Stores, load_lazy_modules, runs_python_in_process
+
+RUNNER = "flowjobs run"
+KILL_GRACE_SECONDS = 5.0
+
+OPTIONS = [
+    click.Option(
+        ["--max-parallel", "max_parallel"],
+        type=click.IntRange(min=1),
+        help="Run at most N nodes at the same time (default: as many as the CPU budget admits).",
+    ),
+    click.Option(
+        ["--cpus", "cpus"],
+        type=click.FloatRange(min=0, min_open=True),
+        help="The CPU budget running tasks share, each holding its tier's CPUs (default: this machine's CPUs).",
+    ),
+    click.Option(
+        ["--fresh", "fresh"],
+        is_flag=True,
+        help="Run every task again: neither the cache nor the failed run before this one is used.",
+    ),
+    click.Option(
+        ["--experiment", "experiment"],
+        help="Record the execution as an MLflow parent run in this experiment (default: the workflow's "
+        "experiment_name input, if it has one; else no MLflow run).",
+    ),
+]
+
+
+def main(file: str, workflow: str, args: list[str], console: Console | None = None) -> int:
+    if console is None:
+        console = Console(stderr=True, soft_wrap=True)
+        if not console.is_terminal:  # a CI log or a pipe: wide enough for the summary table
+            console.width = max(console.width, 160)
+    try:
+        loaded = load_workflow(file, workflow)
+        parsed = parse_arguments(loaded, args, OPTIONS)
+    except SetupError as err:
+        console.print(f"[red]error:[/red] {escape(str(err))}", highlight=False)
+        return 2
+    if parsed is None:
+        return 0
+    inputs, options = parsed
+    experiment = parent_run.experiment_for(inputs, options.pop("experiment"))
+    return Run(loaded, console, **options).execute(inputs, experiment)
+
+
+class Run:
+    """One execution: its record, stores, CPU budget, worker pool, display and interrupt handling."""
+
+    def __init__(
+        self,
+        loaded: LoadedWorkflow,
+        console: Console,
+        max_parallel: int | None = None,
+        cpus: float | None = None,
+        fresh: bool = False,
+    ):
+        self.loaded = loaded
+        self.console = console
+        self.max_parallel = max_parallel
+        self.budget = CpuBudget(cpus)
+        self.execution_id = execution.new_execution_id()
+        previous = None if fresh else records.latest(loaded.name, str(loaded.file), RUNNER)
+        self.resumes = previous if previous and previous.status != ExecutionStatus.SUCCEEDED else None
+        folder = records.execution_dir(self.execution_id)
+        self.stores = Stores(
+            cache=ResultStore(records.state_dir() / "cache"),
+            results=ResultStore(folder / "results"),
+            resume_from=ResultStore(records.execution_dir(self.resumes.execution_id) / "results")
+            if self.resumes
+            else None,
+            lookup=not fresh,
+        )
+        self.recorder: records.Recorder | None = None
+        self.scheduler: Scheduler | None = None
+
+    def execute(self, inputs: dict[str, typing.Any], experiment: str | None = None) -> int:
+        record_path = records.execution_dir(self.execution_id) / records.RECORD_FILE
+        try:
+            run_id = experiment and parent_run.open_run(
+                experiment, self.loaded.name, self.execution_id, RUNNER, record_path
+            )
+        except tracking.TrackingError as err:
+            self.console.print(f"[red]error:[/red] {escape(str(err))}", highlight=False)
+            return 2
+        self.recorder = records.begin(
+            records.ExecutionRecord(
+                execution_id=self.execution_id,
+                runner=RUNNER,
+                workflow=self.loaded.name,
+                file=str(self.loaded.file),
+                command=sys.argv,
+                inputs={name: str(value) for name, value in inputs.items()},
+                mlflow_run_id=run_id or None,
+            )
+        )
+        if run_id:
+            self.console.print(f"MLflow parent run {run_id} in experiment '{escape(experiment)}'", highlight=False)
+        if self.resumes:
+            self.console.print(f"resuming {self.resumes.status} execution {self.resumes.execution_id}")
+        display = Display(self.console, self.recorder)
+        failures: list = []
+        with self._environment(), display.live(), futures.ThreadPoolExecutor(self.max_parallel) as pool:
+            try:
+                output = self._call(self.loaded.workflow, inputs, pool)
+                status, code, error = ExecutionStatus.SUCCEEDED, 0, None
+            except KeyboardInterrupt:
+                self._stop()
+                status, code, error = ExecutionStatus.INTERRUPTED, 130, "interrupted"
+            except NodeFailed as err:
+                status, code, error, failures = ExecutionStatus.FAILED, 1, str(err), err.failures
+        self._finish(display, status, error)
+        if run_id:
+            try:
+                parent_run.close_run(run_id, self.recorder.record, record_path)
+            except Exception as err:  # the store went away mid-run: say so, the local record is complete
+                message = escape(f"MLflow parent run {run_id} not closed: {err}")
+                self.console.print(f"[yellow]warning:[/yellow] {message}", highlight=False)
+        for step, err in failures:
+            message = escape(f"node {step.key} ({step.node.metadata.name}): {records.describe(err)}")
+            self.console.print(f"[red]failed:[/red] {message}", highlight=False)
+        if status == ExecutionStatus.SUCCEEDED:
+            click.echo(output)
+        return code
+
+    def _call(self, workflow: WorkflowBase, inputs: dict[str, typing.Any], pool: futures.Executor) -> typing.Any:
+        """`workflow(**inputs)` as `pyflyte run` calls it, with the scheduler walking the nodes."""
+
+        if runs_python_in_process(workflow):
+            load_lazy_modules()
+
+        def execute(**kwargs: typing.Any) -> typing.Any:
+            nodes = NodeRunner(flyte_context_Var.get(), self.recorder, self.stores)
+            self.scheduler = Scheduler(pool, nodes, self.recorder)
+            outputs = self.scheduler.run(workflow, kwargs)
+            ordered = tuple(outputs[name] for name in workflow.python_interface.outputs)
+            return ordered[0] if len(ordered) == 1 else (ordered or None)
+
+        workflow.execute = execute
+        try:
+            return workflow(**inputs)
+        finally:
+            del workflow.execute
+
+    @contextlib.contextmanager
+    def _environment(self) -> typing.Iterator[None]:
+        """The execution id for scripts and tasks, the CPU-budget hook, Ctrl-C as KeyboardInterrupt."""
+        saved_id = os.environ.get(execution.ENV_EXECUTION_ID)
+        os.environ[execution.ENV_EXECUTION_ID] = self.execution_id
+        job_runtime.ATTEMPT_HOOKS.insert(0, self.budget.attempt_hook)  # before the recorder: waiting is not running
+        handlers = {sig: signal.signal(sig, signal.default_int_handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for sig, handler in handlers.items():
+                signal.signal(sig, handler)
+            job_runtime.ATTEMPT_HOOKS.remove(self.budget.attempt_hook)
+            if saved_id is None:
+                os.environ.pop(execution.ENV_EXECUTION_ID, None)
+            else:
+                os.environ[execution.ENV_EXECUTION_ID] = saved_id
+
+    def _stop(self) -> None:
+        """Ctrl-C: no new attempt starts; running scripts get SIGTERM, then SIGKILL; running nodes end."""
+        stopped_at = records.now()
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            self.console.print("[magenta]interrupted:[/magenta] stopping every running script")
+            self.budget.stop()
+            script_process.kill_all(signal.SIGTERM)
+            if self.scheduler is not None:
+                for future in self.scheduler.running:
+                    future.cancel()  # nodes queued behind --max-parallel never start
+                _, still = futures.wait(self.scheduler.running, timeout=KILL_GRACE_SECONDS)
+                while still:  # also a script that started just as the signal came
+                    script_process.kill_all(signal.SIGKILL)
+                    _, still = futures.wait(still, timeout=1.0)
+        finally:
+            signal.signal(signal.SIGINT, previous)
+        with self.recorder.lock:
+            for key, entry in self.recorder.record.tasks.items():
+                if entry.status in (TaskStatus.PENDING, TaskStatus.RUNNING) or (
+                    entry.status == TaskStatus.FAILED and entry.end and entry.end >= stopped_at
+                ):
+                    self.recorder.task(key, status=TaskStatus.INTERRUPTED)
+
+    def _finish(self, display: Display, status: ExecutionStatus, error: str | None) -> None:
+        """Close the record; keep this run's results for resuming only when it did not succeed."""
+        self.recorder.finish(status, error)
+        results, previous = self.stores.results, self.stores.resume_from
+        if status == ExecutionStatus.SUCCEEDED:
+            results.remove()
+            if previous:
+                previous.remove()
+        elif previous:
+            results.absorb(previous)
+        display.summary()

@@ -1,0 +1,125 @@
+"""A workflow and its inputs, found and parsed exactly as `pyflyte run` finds and parses them.
+
+The module is imported from the project root `pyflyte run` would use (the first folder up without an
+__init__.py), and each workflow input becomes the same click option, built by flytekit's own `to_click_option`
+and converted by its own literal converters, so `--data_path_a x.csv --num_estimators 5` means the same in
+both commands (`--inputs-file inputs.yaml` too). Anything wrong is a `SetupError`: one line, before anything runs.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+from flytekit import FlyteContextManager
+from flytekit.clis.sdk_in_container.run import (
+    YamlFileReadingCommand,
+    get_entities_in_file,
+    is_optional,
+    load_naive_entity,
+    to_click_option,
+)
+from flytekit.core.workflow import WorkflowBase
+from flytekit.exceptions.user import FlyteEntityNotFoundException
+from flytekit.tools.script_mode import _find_project_root
+
+
+class SetupError(Exception):
+    """Bad command-line input found before anything runs (exit code 2)."""
+
+
+@dataclass
+class LoadedWorkflow:
+    workflow: WorkflowBase
+    file: Path
+    name: str
+
+    @property
+    def label(self) -> str:
+        return f"workflow '{self.name}' ({self.file.name})"
+
+
+def load_workflow(file: str, name: str) -> LoadedWorkflow:
+    """Import FILE as `pyflyte run` does and return its compiled workflow NAME."""
+    path = Path(file).resolve()
+    if not path.is_file():
+        raise SetupError(f"file {file} does not exist")
+    project_root = _find_project_root(path)
+    module = ".".join(path.relative_to(project_root).with_suffix("").parts)
+    try:
+        entity = load_naive_entity(module, name, project_root)
+    except FlyteEntityNotFoundException:
+        workflows = get_entities_in_file(path, should_delete=False).workflows
+        raise SetupError(f"{file} has no workflow '{name}'; its workflows: {', '.join(workflows) or 'none'}") from None
+    except Exception as err:  # an import or definition error in the user's module, e.g. an unknown tier
+        raise SetupError(f"{file}: {type(err).__name__}: {first_line(err)}") from None
+    if not isinstance(entity, WorkflowBase):
+        raise SetupError(f"{file}: '{name}' is a {type(entity).__name__}, not a workflow")
+    try:
+        entity.compile()
+    except Exception as err:
+        raise SetupError(f"{file}: workflow '{name}' does not compile: {first_line(err)}") from None
+    return LoadedWorkflow(entity, path, name)
+
+
+def first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def _input_options(workflow: WorkflowBase) -> list[click.Option]:
+    """Each workflow input as the click option `pyflyte run` gives it."""
+    ctx = click.Context(click.Command("flowjobs"), obj=types.SimpleNamespace(is_remote=False))
+    flyte_ctx = FlyteContextManager.current_context()
+    options = []
+    for name, (python_type, default) in workflow.python_interface.inputs_with_defaults.items():
+        required = type(None) not in typing.get_args(python_type) and default is None
+        literal_var = workflow.interface.inputs[name]
+        options.append(to_click_option(ctx, flyte_ctx, name, literal_var, python_type, default, required))
+    return options
+
+
+def parse_arguments(
+    loaded: LoadedWorkflow, args: list[str], runner_options: list[click.Option]
+) -> tuple[dict[str, typing.Any], dict[str, typing.Any]] | None:
+    """The workflow's inputs (with their defaults) and the runner's options from ARGS; None after --help."""
+    inputs = _input_options(loaded.workflow)
+    clash = {o.name for o in inputs} & {o.name for o in runner_options}
+    if clash:
+        raise SetupError(f"{loaded.label}: input '{clash.pop()}' has the name of a flowjobs run option")
+    command = YamlFileReadingCommand(
+        name=loaded.name, params=inputs + runner_options, help=loaded.workflow.__doc__ or "", callback=lambda **kw: kw
+    )
+    try:
+        given = command.main(
+            list(args), prog_name=f"flowjobs run {loaded.file.name} {loaded.name}", standalone_mode=False
+        )
+    except click.ClickException as err:
+        raise SetupError(f"{loaded.label}: {err.format_message()}") from None
+    except click.exceptions.Exit:
+        return None
+    if not isinstance(given, dict):  # click printed the help
+        return None
+    runner = {option.name: given.pop(option.name) for option in runner_options}
+    given.pop("inputs_file", None)
+    for option in inputs:  # click 8.3 takes flytekit's explicit `default=None` as a value, so check it here
+        if option.required and given.get(option.name) is None:
+            raise SetupError(f"{loaded.label}: Missing option '--{option.name}'")
+    return _with_defaults(loaded.workflow, given), runner
+
+
+def _with_defaults(workflow: WorkflowBase, given: dict[str, typing.Any]) -> dict[str, typing.Any]:
+    """The values `pyflyte run` hands the workflow: what was given, else the default; an absent flag is False."""
+    values = {}
+    for name, (python_type, default) in workflow.python_interface.inputs_with_defaults.items():
+        value = given.get(name)
+        if value is None:
+            value = default
+        if value is not None or is_optional(python_type):
+            values[name] = value
+        if value is None and python_type is bool:
+            values[name] = False
+    return values

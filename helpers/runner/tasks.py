@@ -1,0 +1,123 @@
+"""One task node in a worker thread: run the way flytekit runs a task locally, with the cache in front of it.
+
+flytekit keeps its context stack in a ContextVar and is otherwise written for one thread, so every worker
+starts from its own copy of the stack the workflow execution had (never the shared list itself) and pushes the
+same child context `flyte_entity_call_handler` would. The inputs become a LiteralMap as in
+`PythonTask.local_execute`; `sandbox_execute` then runs the task (a job task runs its script; an @dynamic
+task compiles and runs its inner workflow with flytekit's local executor, as one node).
+
+Before running, the outputs may come from the cache (cache=True, same version, same input contents) or from
+the failed run this one resumes; after running they are stored for both.
+"""
+
+from __future__ import annotations
+
+import sys
+import typing
+from dataclasses import dataclass
+
+from flytekit import FlyteContextManager
+from flytekit.core.base_task import PythonTask
+from flytekit.core.condition import BranchNode
+from flytekit.core.context_manager import FlyteContext, OutputMetadataTracker, flyte_context_Var
+from flytekit.core.promise import Promise, VoidPromise, translate_inputs_to_literals
+from flytekit.core.workflow import WorkflowBase
+from flytekit.models.literals import LiteralMap
+
+from helpers.jobs import JobTask
+from helpers.runner import branches, cache, records
+from helpers.runner.records import TaskStatus
+
+
+def runs_python_in_process(workflow: WorkflowBase) -> bool:
+    """Whether any node (at any depth) is a Python task other than a job task: it runs in the worker thread."""
+    for node in workflow.nodes:
+        entity = node.flyte_entity
+        if isinstance(entity, BranchNode):
+            entities = [case.flyte_entity for case in branches.case_nodes(entity)]
+        else:
+            entities = [getattr(entity, "workflow", entity)]  # a launch plan: its workflow
+        for inner in entities:
+            if isinstance(inner, WorkflowBase) and runs_python_in_process(inner):
+                return True
+            if isinstance(inner, PythonTask) and not isinstance(inner, JobTask):
+                return True
+    return False
+
+
+def load_lazy_modules() -> None:
+    """flytekit imports pandas, pyarrow and joblib lazily, and Python 3.11's lazy loader is not thread-safe (two
+    threads touching a module first at once can see it half-loaded), so they are loaded before the fan-out."""
+    for module in list(sys.modules.values()):
+        if type(module).__name__ == "_LazyModule":
+            vars(module)  # any attribute access runs the module
+
+
+@dataclass
+class Stores:
+    cache: cache.ResultStore  # tasks with cache=True, shared by every run
+    results: cache.ResultStore  # this run's outputs, for a next run to resume from after a failure
+    resume_from: cache.ResultStore | None  # the failed run this one resumes
+    lookup: bool = True  # False with --fresh: run everything again
+
+
+class NodeRunner:
+    """Runs task nodes and other entities in worker threads; files what happened in the execution record."""
+
+    def __init__(self, stack: list[FlyteContext], recorder: records.Recorder, stores: Stores):
+        self.stack = list(stack)
+        self.recorder = recorder
+        self.stores = stores
+
+    def _enter(self, key: str, entity_name: str) -> FlyteContext:
+        flyte_context_Var.set(list(self.stack))
+        records.current_node.set((key, entity_name))
+        return FlyteContextManager.current_context()
+
+    def run_task(self, key: str, task: PythonTask, promises: dict[str, Promise]) -> dict[str, Promise]:
+        ctx = self._enter(key, task.name)
+        literals = translate_inputs_to_literals(ctx, promises, task.interface.inputs, task.get_input_types())
+        inputs = LiteralMap(literals=literals)
+        key_of_inputs = cache.cache_key(task, inputs)
+        outputs, status = self._reuse(task, key_of_inputs)
+        if outputs is None:
+            if not isinstance(task, JobTask):  # a job task's attempts report themselves
+                self.recorder.task(key, status=TaskStatus.RUNNING, start=records.now())
+            state = ctx.execution_state.with_params(mode=task.local_execution_mode())
+            child = ctx.with_execution_state(state).with_output_metadata_tracker(OutputMetadataTracker())
+            try:
+                with FlyteContextManager.with_context(child):
+                    outputs = task.sandbox_execute(ctx, inputs)
+            except BaseException as err:
+                status = TaskStatus.FAILED if isinstance(err, Exception) else TaskStatus.INTERRUPTED
+                self.recorder.task(key, status=status, end=records.now(), error=records.first_line(err))
+                raise
+            store = self.stores.cache if task.metadata.cache else self.stores.results
+            store.put(key_of_inputs, outputs)
+            status = TaskStatus.DONE
+        finished = records.now()
+        entry = self.recorder.record.tasks[key]
+        self.recorder.task(key, status=status, start=entry.start or finished, end=finished, cache_key=key_of_inputs)
+        return {name: Promise(name, outputs.literals[name]) for name in task.interface.outputs}
+
+    def _reuse(self, task: PythonTask, key: str) -> tuple[LiteralMap | None, TaskStatus | None]:
+        stores = self.stores
+        if not stores.lookup:
+            return None, None
+        if task.metadata.cache:
+            return stores.cache.get(key), TaskStatus.CACHED
+        if stores.resume_from is not None:
+            return stores.results.take(key, stores.resume_from), TaskStatus.RESUMED
+        return None, None
+
+    def run_entity(self, key: str, entity: typing.Any, promises: dict[str, Promise]) -> dict[str, Promise]:
+        """Fallback for nodes the scheduler does not open up (launch plans, ...): called as flytekit's imperative
+        workflows call a node, so flytekit runs it, as one node."""
+        self._enter(key, entity.name)
+        results = entity(**promises)
+        names = list(entity.python_interface.outputs)
+        if results is None or isinstance(results, VoidPromise):
+            return {}
+        if len(names) == 1:
+            return {names[0]: results[0] if isinstance(results, tuple) else results}
+        return dict(zip(names, results, strict=True))

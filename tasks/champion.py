@@ -1,0 +1,84 @@
+"""Judging a registered version against the champion on the same held-out rows (compare and promote steps).
+
+A version's metrics count only if they were computed on these very rows: its recorded metrics when its
+held-out file had the same sha256, otherwise the version is loaded and scored on the rows now.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from helpers import registry, tracking
+from helpers.flows import add_output_dir, get_param_from_args
+from helpers.model_specs import RunSettings, add_setting_arguments, check_settings
+from tasks import evaluation
+from tasks.iris_data import FEATURES, TARGET, read_csv, validate
+from tasks.pyfunc_model import PROBA_PREFIX
+
+
+class Holdout:
+    """The held-out rows and the sha256 of their file."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.rows: pd.DataFrame = validate(read_csv(self.path), self.path)
+        self.sha256 = hashlib.sha256(self.path.read_bytes()).hexdigest()
+
+
+def score(model_uri: str, rows: pd.DataFrame) -> pd.DataFrame:
+    """The model's output for the rows: species and proba_<class> columns."""
+    import mlflow
+
+    return mlflow.pyfunc.load_model(model_uri).predict(rows[FEATURES])
+
+
+def holdout_metrics(model_name: str, version: str, holdout: Holdout) -> dict[str, float]:
+    """The version's five metrics on the held-out rows: recorded if computed on the same file, else scored now."""
+    client = tracking.client()
+    found = client.get_model_version(model_name, version)
+    if found.tags.get(registry.TAG_HOLDOUT) == holdout.sha256:
+        recorded = client.get_run(found.run_id).data.metrics
+        if all(name in recorded for name in registry.METRICS):
+            return {name: recorded[name] for name in registry.METRICS}
+    scored = score(f"models:/{model_name}/{version}", holdout.rows)
+    columns = [column for column in scored.columns if column.startswith(PROBA_PREFIX)]
+    classes = [column.removeprefix(PROBA_PREFIX) for column in columns]
+    return evaluation.metrics(holdout.rows[TARGET], scored[columns].to_numpy(dtype=float), classes)
+
+
+def judge(model_name: str, challenger: str, metric: str, holdout: Holdout) -> registry.Decision:
+    """Does version `challenger` beat the current champion on `metric` on these held-out rows?"""
+    champion = registry.champion_version(model_name)
+    champion_metrics = holdout_metrics(model_name, champion, holdout) if champion else None
+    challenger_metrics = holdout_metrics(model_name, challenger, holdout)
+    return registry.decide(metric, challenger, challenger_metrics, champion, champion_metrics)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The flags of a judging step (compare, promote): held-out data, the execution's run, model and metric."""
+    parser.add_argument("--holdout", type=Path, required=True, help="the held-out CSV the branches were scored on")
+    parser.add_argument("--parent-run-id", dest="parent_run_id", required=True, help="the flow execution's run")
+    add_setting_arguments(parser, ["model_name", "ranking_metric"])
+    return add_output_dir(parser)
+
+
+@dataclass
+class Judging:
+    settings: RunSettings
+    holdout: Holdout
+    parent_run_id: str
+
+
+def read_arguments(parser: argparse.ArgumentParser) -> Judging:
+    """The judging step's inputs, checked, with MLflow connected."""
+    settings = check_settings(**{name: get_param_from_args(parser, name) for name in ("model_name", "ranking_metric")})
+    judging = Judging(
+        settings, Holdout(get_param_from_args(parser, "holdout")), get_param_from_args(parser, "parent_run_id")
+    )
+    tracking.connect()
+    return judging

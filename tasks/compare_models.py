@@ -1,0 +1,106 @@
+"""Compare the branches: rank their versions, judge the winner against the champion, write the leaderboard.
+
+    python tasks/compare_models.py --results logreg.json xgboost.json … --holdout outputs/holdout.csv \
+        --parent-run-id RUN [--model-name iris-classifier] [--ranking-metric auc] [--output-dir outputs]
+
+The versions are ranked by the ranking metric on the held-out data (ties: log loss, then branch name). The
+winner beats the champion only when strictly better on the same held-out rows (see tasks/champion.py); only
+then does the flow's conditional run the promote step. The leaderboard (markdown and HTML) and the decision
+go to the execution's parent run, which this step ends FINISHED.
+Outputs `beats_champion`, `winner_version`, `champion_version` ("" when there is none) and `leaderboard` (.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+from pydantic import TypeAdapter, ValidationError
+
+from helpers import registry, tracking
+from helpers.flows import ScriptInputError, get_param_from_args, handle_outputs, run_main
+from helpers.model_specs import BranchResult
+from tasks import champion
+
+TAG_DECISION = "flowjobs.champion."
+
+
+def read_results(paths: list[Path]) -> list[BranchResult]:
+    adapter = TypeAdapter(BranchResult)
+    results = []
+    for path in paths:
+        try:
+            results.append(adapter.validate_json(Path(path).read_bytes()))
+        except (OSError, ValidationError) as err:
+            reason = str(err).splitlines()[0]
+            raise ScriptInputError(f"input 'results': {path} is not a branch result ({reason})") from None
+    return results
+
+
+def leaderboard(results: list[BranchResult], metric: str, champion: str | None) -> pd.DataFrame:
+    """Every branch's held-out metrics, best first; the winner and the champion are marked."""
+    rows = []
+    for place, result in enumerate(registry.rank(results, metric), start=1):
+        marks = ["winner"] * (place == 1) + ["champion"] * (result.model_version == champion)
+        rows.append(
+            {
+                "rank": place,
+                "branch": result.branch,
+                "algorithm": result.algorithm,
+                "version": result.model_version,
+                **{name: round(result.metrics[name], 4) for name in registry.METRICS},
+                "seconds": round(result.duration_seconds, 1),
+                "note": " ".join(marks),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def compare(results: list[BranchResult], step: champion.Judging, folder: Path) -> tuple[registry.Decision, Path]:
+    """Judge the winner, write the leaderboard into `folder` and record both on the parent run."""
+    if not results:
+        raise ScriptInputError("input 'results': no branch results to compare")
+    model_name, metric, parent_run_id = step.settings.model_name, step.settings.ranking_metric, step.parent_run_id
+    winner = registry.rank(results, metric)[0]
+    decision = champion.judge(model_name, winner.model_version, metric, step.holdout)
+    board = leaderboard(results, metric, decision.champion)
+    markdown, html = folder / "leaderboard.md", folder / "leaderboard.html"
+    markdown.write_text(f"Ranked by {metric} on the held-out data\n\n{board.to_markdown(index=False)}\n")
+    html.write_text(board.to_html(index=False))
+    for path in (markdown, html):
+        tracking.client().log_artifact(parent_run_id, str(path))
+    decided = {"metric": metric, "winner": winner.branch, "winner_version": winner.model_version}
+    decided |= {"before": decision.champion or "none", "beats_champion": str(decision.beats).lower()}
+    tracking.log_values(parent_run_id, tags={f"{TAG_DECISION}{key}": value for key, value in decided.items()})
+    return decision, markdown
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--results", type=Path, nargs="+", required=True, help="the branches' result JSON files")
+    return champion.add_arguments(parser)
+
+
+def main() -> None:
+    parser = build_parser()
+    results = read_results(get_param_from_args(parser, "results"))
+    step = champion.read_arguments(parser)
+    with tracking.flow_step(step.parent_run_id, finishes=True), tempfile.TemporaryDirectory() as scratch:
+        decision, markdown = compare(results, step, Path(scratch))
+        print(markdown.read_text())
+        handle_outputs(
+            {
+                "beats_champion": decision.beats,
+                "winner_version": decision.challenger,
+                "champion_version": decision.champion or "",
+                "leaderboard": markdown,
+            }
+        )
+    verdict = "beats" if decision.beats else "does not beat"
+    print(f"version {decision.challenger} {verdict} the champion ({decision.champion or 'none'}) on {decision.metric}")
+
+
+if __name__ == "__main__":
+    run_main(main)

@@ -1,0 +1,70 @@
+"""Held-out evaluation, the same for every branch: five metrics under the same names, and three plots.
+
+The metrics (named as in helpers.registry.METRICS, which ranks by them) are AUC (one-vs-rest, macro), log
+loss, and macro F1, precision and recall; the plots are one-vs-rest ROC curves, the confusion matrix and
+one-vs-rest precision-recall curves. All come from the class probabilities, whatever the model family.
+"""
+
+from __future__ import annotations
+
+import typing
+
+import matplotlib
+
+matplotlib.use("Agg")  # scripts run headless
+
+import numpy as np
+from matplotlib import pyplot as plt
+from matplotlib.figure import Figure
+from sklearn.metrics import (
+    ConfusionMatrixDisplay,
+    PrecisionRecallDisplay,
+    RocCurveDisplay,
+    f1_score,
+    log_loss,
+    precision_score,
+    recall_score,
+    roc_auc_score,
+)
+
+
+def predicted(proba: np.ndarray, classes: typing.Sequence[str]) -> np.ndarray:
+    return np.asarray(classes)[np.argmax(proba, axis=1)]
+
+
+def metrics(truth: typing.Sequence[str], proba: np.ndarray, classes: typing.Sequence[str]) -> dict[str, float]:
+    """The five held-out metrics; `proba` has one column per class, in the order of `classes`."""
+    labels = list(classes)
+    guess = predicted(proba, labels)
+    macro = {"labels": labels, "average": "macro", "zero_division": 0}
+    return {
+        "auc": float(roc_auc_score(truth, proba, multi_class="ovr", average="macro", labels=labels)),
+        "log_loss": float(log_loss(truth, proba, labels=labels)),
+        "f1": float(f1_score(truth, guess, **macro)),
+        "precision": float(precision_score(truth, guess, **macro)),
+        "recall": float(recall_score(truth, guess, **macro)),
+    }
+
+
+def _one_vs_rest(display: typing.Any, truth: np.ndarray, proba: np.ndarray, classes: list[str], title: str) -> Figure:
+    figure, axes = plt.subplots(figsize=(6, 5))
+    for index, label in enumerate(classes):
+        display.from_predictions(truth == label, proba[:, index], name=label, ax=axes)
+    axes.set_title(title)
+    return figure
+
+
+def plots(truth: typing.Sequence[str], proba: np.ndarray, classes: typing.Sequence[str]) -> dict[str, Figure]:
+    """The three plots by artifact file name; the caller logs and closes them."""
+    labels, truth = list(classes), np.asarray(truth)
+    confusion, axes = plt.subplots(figsize=(6, 5))
+    ConfusionMatrixDisplay.from_predictions(truth, predicted(proba, labels), labels=labels, ax=axes, colorbar=False)
+    axes.set_title("Confusion matrix (held-out data)")
+    axes.tick_params(axis="x", labelrotation=20)
+    return {
+        "roc_curve.png": _one_vs_rest(RocCurveDisplay, truth, proba, labels, "ROC, one vs rest (held-out data)"),
+        "confusion_matrix.png": confusion,
+        "precision_recall.png": _one_vs_rest(
+            PrecisionRecallDisplay, truth, proba, labels, "Precision-recall, one vs rest (held-out data)"
+        ),
+    }

@@ -1,0 +1,160 @@
+"""The MLflow model every branch logs: for Iris rows, the species and the class probabilities, any family.
+
+One interface for all families means the champion is served, batch-scored and re-scored the same way
+whichever branch won. It is logged as code (MLflow's "models from code"): this file is copied into the
+model and runs when the model loads, so it imports libraries only, never the project.
+
+    model config  kind: sklearn (joblib file) | xgboost (XGBoost JSON) | h2o (H2O binary model)
+                  classes: the class labels in the order of the estimator's probability columns
+                  features: the input columns
+    artifact      estimator: the estimator's file
+    output        species, then proba_<class> for each class
+
+An H2O model needs a running H2O (this H2O release exports no MOJO from its open-source client), so this
+file also owns starting one: `h2o_session`, used by the H2O branch as well, so the same rules hold wherever
+H2O runs: 127.0.0.1 on a free port, its files in a given folder, and its JVM in the caller's process group.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+import socket
+import subprocess
+import tempfile
+import typing
+import warnings
+from pathlib import Path
+
+import mlflow
+import numpy as np
+import pandas as pd
+
+PROBA_PREFIX = "proba_"
+SCORING_HEAP_MB = 1024
+JVM_STOP_SECONDS = 10
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def _jvm_started_here(folder: Path) -> typing.Iterator[None]:
+    """H2O starts its JVM in a session of its own (os.setsid) and writes its stdout/stderr to a temp folder;
+    here the JVM stays in this process's group, so whoever kills the group (the job task when a script
+    ends, a timeout, Ctrl-C) kills the JVM too, and its files stay in `folder`."""
+    setsid, tempdir = os.setsid, tempfile.tempdir
+    os.setsid, tempfile.tempdir = (lambda: None), str(folder)
+    try:
+        yield
+    finally:
+        os.setsid, tempfile.tempdir = setsid, tempdir
+
+
+@contextlib.contextmanager
+def h2o_session(
+    folder: Path | None = None, memory_mb: int | None = None, cpus: int = -1
+) -> typing.Iterator[subprocess.Popen]:
+    """A local H2O for this process, connected; yields its JVM process and always stops it on exit.
+
+    Bound to 127.0.0.1 on a free port (two may run at once); ice_root and logs under `folder`.
+    """
+    import h2o
+    from h2o.backend import H2OLocalServer
+
+    os.environ.setdefault("DO_NOT_TRACK", "1")  # H2O's client reports usage unless told not to
+    h2o.no_progress()
+    folder = Path(folder or tempfile.mkdtemp(prefix="h2o-"))
+    (folder / "ice_root").mkdir(parents=True, exist_ok=True)
+    with _jvm_started_here(folder):
+        server = H2OLocalServer.start(
+            nthreads=cpus,
+            max_mem_size=memory_mb << 20 if memory_mb else None,
+            ice_root=str(folder / "ice_root"),
+            log_dir=str(folder / "logs"),
+            port=f"{_free_port()}+",
+            bind_to_localhost=True,
+            verbose=False,
+        )
+    jvm = server._process  # H2O's own shutdown() does not wait for the JVM to be gone
+    try:
+        h2o.connect(server=server, verbose=False)
+        yield jvm
+    finally:
+        with contextlib.suppress(Exception):
+            h2o.cluster().shutdown()
+        jvm.terminate()
+        try:
+            jvm.wait(JVM_STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            jvm.kill()
+            jvm.wait()
+
+
+def h2o_to_pandas(frame: typing.Any) -> pd.DataFrame:
+    """An H2OFrame as pandas, without H2O's warning that polars would convert it faster."""
+    from h2o.exceptions import H2ODependencyWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", H2ODependencyWarning)
+        return frame.as_data_frame()
+
+
+def _h2o_proba(path: str) -> typing.Callable[[pd.DataFrame], np.ndarray]:
+    """Scoring through the H2O this process is connected to, or through one started for the process."""
+    import h2o
+
+    connection = h2o.connection()
+    if connection is None or not connection.connected:
+        session = contextlib.ExitStack()
+        session.enter_context(h2o_session(memory_mb=SCORING_HEAP_MB))
+        atexit.register(session.close)
+    model = h2o.upload_model(path)
+
+    def proba(rows: pd.DataFrame) -> np.ndarray:
+        scored = h2o_to_pandas(model.predict(h2o.H2OFrame(rows)))
+        return scored.drop(columns=["predict"]).to_numpy(dtype=float)
+
+    return proba
+
+
+def load_estimator(kind: str, path: str) -> typing.Callable[[pd.DataFrame], np.ndarray]:
+    """A function from feature rows to class probabilities (one column per class, in the model's order)."""
+    if kind == "sklearn":
+        import joblib
+
+        return joblib.load(path).predict_proba
+    if kind == "xgboost":
+        from xgboost import XGBClassifier
+
+        model = XGBClassifier()
+        model.load_model(path)
+        return model.predict_proba
+    if kind == "h2o":
+        return _h2o_proba(path)
+    raise ValueError(f"unknown estimator kind {kind!r}")
+
+
+def predictions(proba: np.ndarray, classes: list[str]) -> pd.DataFrame:
+    """The model's output: the most probable species, then each class's probability."""
+    species = np.asarray(classes)[np.argmax(proba, axis=1)]
+    return pd.DataFrame({"species": species, **{f"{PROBA_PREFIX}{c}": proba[:, i] for i, c in enumerate(classes)}})
+
+
+class IrisClassifier(mlflow.pyfunc.PythonModel):
+    """Any branch's estimator behind the one interface above."""
+
+    def load_context(self, context: typing.Any) -> None:
+        config = context.model_config
+        self.classes, self.features = list(config["classes"]), list(config["features"])
+        self.proba = load_estimator(config["kind"], context.artifacts["estimator"])
+
+    def predict(self, context: typing.Any, model_input: pd.DataFrame, params: dict | None = None) -> pd.DataFrame:  # noqa: ARG002
+        return predictions(self.proba(model_input[self.features]), self.classes)
+
+
+mlflow.models.set_model(IrisClassifier())

@@ -1,0 +1,68 @@
+"""Branch: H2O AutoML within a model and time budget (5-fold CV, leader by log loss).
+
+    python tasks/train_h2o_automl.py --train outputs/train.csv --holdout outputs/holdout.csv \
+        [--h2o-max-models 5] [--h2o-max-runtime-secs 60] [--params '{"exclude_algos": ["DeepLearning"]}']
+Records a child run (a grandchild per AutoML model, with its CV metrics), the leader's held-out metrics and
+plots, and a new registered version. Output `result` (JSON) for the compare step.
+
+The JVM gets 3/4 of the task's tier memory and the tier's CPUs, listens on 127.0.0.1 on a free port, keeps
+its ice_root and logs in the task's working folder (h2o/), and is stopped when the script ends, fails or
+is stopped (SIGTERM); it stays in the script's process group, which the job task kills when the script exits.
+"""
+
+from __future__ import annotations
+
+import typing
+from pathlib import Path
+
+from helpers.flows import ScriptInputError, is_workflow_job, run_main
+from helpers.tiers import script_cpus, script_memory_mb
+from tasks.iris_data import FEATURES, TARGET
+from tasks.pyfunc_model import h2o_session, h2o_to_pandas
+from tasks.training import CV_FOLDS, SEED, Branch, Fitted, GridPoint, branch_main
+
+ALGORITHM = "h2o_automl"
+LEADERBOARD_METRICS = {"logloss": "cv_log_loss", "mean_per_class_error": "cv_mean_per_class_error", "rmse": "cv_rmse"}
+
+
+def heap_mb(tier_memory_mb: int | None) -> int | None:
+    """3/4 of the tier's memory for the JVM heap, the rest for the JVM itself and Python; None run alone."""
+    return tier_memory_mb * 3 // 4 if tier_memory_mb else None
+
+
+def session(branch: Branch) -> typing.ContextManager:
+    folder = (Path.cwd() if is_workflow_job() else branch.scratch) / "h2o"
+    return h2o_session(folder, heap_mb(script_memory_mb()), script_cpus())
+
+
+def fit(branch: Branch) -> Fitted:
+    """AutoML on the training data; the leader is saved as an H2O binary model."""
+    import h2o
+    from h2o.automl import H2OAutoML
+
+    frame = h2o.H2OFrame(branch.train[[*FEATURES, TARGET]])
+    frame[TARGET] = frame[TARGET].asfactor()
+    try:
+        automl = H2OAutoML(seed=SEED, nfolds=CV_FOLDS, sort_metric="logloss", **branch.params)
+    except TypeError as err:
+        raise ScriptInputError(f"branch {branch.name!r}: {err}") from None
+    automl.train(x=FEATURES, y=TARGET, training_frame=frame)
+    board = h2o_to_pandas(automl.leaderboard)
+    grid = [
+        GridPoint(
+            {"model_id": row["model_id"], "algo": row["model_id"].split("_")[0]},
+            {name: float(row[column]) for column, name in LEADERBOARD_METRICS.items()},
+        )
+        for _, row in board.iterrows()
+    ]
+    path = h2o.save_model(automl.leader, path=str(branch.scratch), filename=branch.model_file, force=True)
+    best = {"leader": automl.leader.model_id, "leader_algo": automl.leader.algo}
+    return Fitted("h2o", Path(path), list(frame[TARGET].levels()[0]), best, grid)
+
+
+def main() -> None:
+    branch_main(ALGORITHM, __doc__.splitlines()[0], fit, session)
+
+
+if __name__ == "__main__":
+    run_main(main)

@@ -1,0 +1,31 @@
+"""Branch: XGBoost gradient-boosted trees, grid-searched with 5-fold CV on the training data.
+
+    python tasks/train_xgboost.py --train outputs/train.csv --holdout outputs/holdout.csv \
+        [--n-estimators 100] [--max-depth 5] [--params '{"learning_rate": [0.05, 0.3]}']
+Writes the model as XGBoost JSON (xgb_clf.json). Output `result` (JSON) for the compare step.
+"""
+
+from __future__ import annotations
+
+from xgboost import XGBClassifier
+
+from helpers.flows import run_main
+from helpers.tiers import script_cpus
+from tasks.iris_data import SPECIES
+from tasks.training import SEED, Branch, Fitted, branch_main, fit_sklearn
+
+ALGORITHM = "xgboost"
+
+
+def fit(branch: Branch) -> Fitted:
+    """XGBoost learns class indices, not names: each species' index in alphabetical order."""
+    model = XGBClassifier(random_state=SEED, n_jobs=script_cpus())
+    return fit_sklearn(model, branch, kind="xgboost", classes=sorted(SPECIES), save=XGBClassifier.save_model)
+
+
+def main() -> None:
+    branch_main(ALGORITHM, __doc__.splitlines()[0], fit)
+
+
+if __name__ == "__main__":
+    run_main(main)

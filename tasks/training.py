@@ -1,0 +1,276 @@
+"""What every training branch does around its own model search, so that all branches record the same things.
+
+A branch script (tasks/train_*.py) reads its inputs with `read_branch` and calls `run_branch` with a `fit`
+function that searches its grid and writes its estimator file. `run_branch` does the rest, once for all:
+the child run under the execution's parent run and a grandchild per grid point, the params, the training
+data as an MLflow dataset, the five held-out metrics and three plots, the model (with signature and input
+example) as a new version of the registered model, and on a local run the estimator file in models/.
+
+    python tasks/train_random_forest.py --train outputs/train.csv --holdout outputs/holdout.csv
+Output `result`: a BranchResult (JSON) for the compare step.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+import typing
+from dataclasses import asdict, dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+import joblib
+import numpy as np
+import pandas as pd
+
+from helpers import registry, tracking
+from helpers.flows import ScriptInputError, add_output_dir, get_param_from_args, handle_outputs
+from helpers.model_specs import ALGORITHMS, FLOW_NAME, BranchResult, add_setting_arguments, check_settings
+from helpers.settings import MODELS_DIR
+from tasks import evaluation
+from tasks.iris_data import FEATURES, TARGET, read_csv, validate
+from tasks.pyfunc_model import load_estimator, predictions
+
+ENV_MODELS_DIR = "FLOWJOBS_MODELS_DIR"
+PYFUNC_CODE = Path(__file__).with_name("pyfunc_model.py")
+REQUIREMENTS = ("mlflow", "pandas", "numpy", "scikit-learn", "joblib", "xgboost-cpu", "h2o")
+SEED = 42
+CV_FOLDS = 5
+
+
+@dataclass
+class GridPoint:
+    """One candidate of a branch's search: its parameters and its cross-validated metrics."""
+
+    params: dict[str, typing.Any]
+    metrics: dict[str, float]
+
+
+@dataclass
+class Fitted:
+    """A branch's best model: its estimator file (kind as in tasks/pyfunc_model.py), classes and search."""
+
+    kind: str
+    path: Path
+    classes: list[str]
+    best_params: dict[str, typing.Any]
+    grid: list[GridPoint] = field(default_factory=list)
+
+
+@dataclass
+class Branch:
+    """A branch's inputs: data, identity, where it records, and its parameters (settings and spec params)."""
+
+    algorithm: str
+    name: str
+    train: pd.DataFrame
+    holdout: pd.DataFrame
+    holdout_sha256: str
+    params: dict[str, typing.Any]
+    parent_run_id: str
+    experiment_name: str
+    model_name: str
+    ranking_metric: str
+    model_file: str
+    scratch: Path
+
+
+def build_parser(algorithm: str, description: str) -> argparse.ArgumentParser:
+    """The flags every branch takes, plus the flow settings its algorithm uses (e.g. `--max-depth`)."""
+    family = ALGORITHMS[algorithm]
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--train", type=Path, required=True, help="training CSV (from tasks/prepare_data.py)")
+    parser.add_argument("--holdout", type=Path, required=True, help="held-out CSV the metrics are computed on")
+    parser.add_argument("--branch", default=algorithm, help="the branch's name (its run's name)")
+    parser.add_argument("--params", type=json.loads, default={}, help="more estimator parameters as JSON")
+    parser.add_argument("--parent-run-id", dest="parent_run_id", default="", help="the flow execution's run")
+    parser.add_argument("--model-file", dest="model_file", default=family.model_file, help="file name in models/")
+    add_setting_arguments(parser, ["experiment_name", "model_name", "ranking_metric", *family.settings.values()])
+    return add_output_dir(parser)
+
+
+def read_branch(parser: argparse.ArgumentParser, algorithm: str, scratch: Path) -> Branch:
+    """The branch's inputs, checked: bad settings or data stop it before anything is recorded."""
+    family = ALGORITHMS[algorithm]
+    parent_run_id = get_param_from_args(parser, "parent_run_id")
+    alone = [] if parent_run_id else ["experiment_name"]  # in a flow, the parent run names the experiment
+    names = ["model_name", "ranking_metric", *family.settings.values(), *alone]
+    settings = check_settings(**{name: get_param_from_args(parser, name) for name in names})
+    params = get_param_from_args(parser, "params")
+    if not isinstance(params, dict):
+        raise ScriptInputError(f"input 'params': expected a JSON object, got {params!r}")
+    holdout_path = get_param_from_args(parser, "holdout")
+    return Branch(
+        algorithm=algorithm,
+        name=get_param_from_args(parser, "branch"),
+        train=validate(read_csv(get_param_from_args(parser, "train")), "train"),
+        holdout=validate(read_csv(holdout_path), "holdout"),
+        holdout_sha256=hashlib.sha256(Path(holdout_path).read_bytes()).hexdigest(),
+        params={**params, **{param: getattr(settings, name) for param, name in family.settings.items()}},
+        parent_run_id=parent_run_id,
+        experiment_name=settings.experiment_name,
+        model_name=settings.model_name,
+        ranking_metric=settings.ranking_metric,
+        model_file=get_param_from_args(parser, "model_file"),
+        scratch=scratch,
+    )
+
+
+def models_dir() -> Path | None:
+    """Where a local run puts its model files (FLOWJOBS_MODELS_DIR, default models/); None in a pod."""
+    if "KUBERNETES_SERVICE_HOST" in os.environ:
+        return None
+    return Path(os.environ.get(ENV_MODELS_DIR) or MODELS_DIR)
+
+
+def _requirements() -> list[str]:
+    """Pinned to what trained the model, so a served model scores as it did here."""
+    return [f"{name}=={metadata.version(name)}" for name in REQUIREMENTS]
+
+
+Proba = typing.Callable[[pd.DataFrame], np.ndarray]
+
+
+def _log_model(branch: Branch, fitted: Fitted, proba: Proba) -> str:
+    """Log the model (signature, input example) and register it as a new version; returns the version."""
+    import mlflow
+    from mlflow.models import infer_signature
+
+    example = branch.train[FEATURES].head(2)
+    info = mlflow.pyfunc.log_model(
+        name="model",
+        python_model=str(PYFUNC_CODE),
+        artifacts={"estimator": str(fitted.path)},
+        model_config={"kind": fitted.kind, "classes": fitted.classes, "features": FEATURES},
+        signature=infer_signature(example, predictions(proba(example), fitted.classes)),
+        input_example=example,
+        pip_requirements=_requirements(),
+    )
+    tags = {
+        registry.TAG_ALGORITHM: branch.algorithm,
+        registry.TAG_BRANCH: branch.name,
+        registry.TAG_PARENT_RUN: branch.parent_run_id,
+        registry.TAG_EXECUTION: tracking.current_execution_id(),
+        registry.TAG_HOLDOUT: branch.holdout_sha256,
+    }
+    return registry.register(info.model_uri, branch.model_name, tags)
+
+
+def _log_data(branch: Branch) -> None:
+    import mlflow
+
+    for frame, context in ((branch.train, "training"), (branch.holdout, "evaluation")):
+        dataset = mlflow.data.from_pandas(frame[[*FEATURES, TARGET]], name=f"iris-{context}", targets=TARGET)
+        mlflow.log_input(dataset, context=context)
+
+
+def _log_evaluation(branch: Branch, fitted: Fitted, proba: Proba, run_id: str) -> dict[str, float]:
+    """The five metrics and three plots on the held-out data, scored through the model's own loader."""
+    import mlflow
+    from matplotlib import pyplot as plt
+
+    truth, scores = branch.holdout[TARGET], proba(branch.holdout[FEATURES])
+    metrics = evaluation.metrics(truth, scores, fitted.classes)
+    tracking.log_values(run_id, params={f"best.{k}": v for k, v in fitted.best_params.items()}, metrics=metrics)
+    for name, figure in evaluation.plots(truth, scores, fitted.classes).items():
+        mlflow.log_figure(figure, f"plots/{name}")
+        plt.close(figure)
+    return metrics
+
+
+def run_branch(branch: Branch, fit: typing.Callable[[Branch], Fitted]) -> BranchResult:
+    """Fit, record and register one branch; its runs end FAILED if anything here fails."""
+    started = time.monotonic()
+    tracking.connect()
+    branch.parent_run_id = branch.parent_run_id or tracking.parent_run(branch.experiment_name, FLOW_NAME)
+    registry.ensure_model(branch.model_name)
+    with tracking.branch_run(branch.parent_run_id, branch.name, {registry.TAG_ALGORITHM: branch.algorithm}) as run_id:
+        tracking.log_values(run_id, params={"algorithm": branch.algorithm, **branch.params})
+        _log_data(branch)
+        fitted = fit(branch)
+        for index, point in enumerate(fitted.grid):
+            tracking.grid_point_run(f"{branch.name}-{index}", point.params, point.metrics)
+        proba = load_estimator(fitted.kind, str(fitted.path))
+        metrics = _log_evaluation(branch, fitted, proba, run_id)
+        version = _log_model(branch, fitted, proba)
+    target = models_dir()
+    if target is not None:
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(fitted.path, target / branch.model_file)
+    print(f"{branch.name}: version {version}, " + ", ".join(f"{k} {v:.4f}" for k, v in metrics.items()))
+    return BranchResult(branch.name, branch.algorithm, run_id, version, metrics, time.monotonic() - started)
+
+
+SCORERS = {
+    "auc": "roc_auc_ovr",
+    "log_loss": "neg_log_loss",
+    "f1": "f1_macro",
+    "precision": "precision_macro",
+    "recall": "recall_macro",
+}
+
+
+def fit_sklearn(
+    estimator: typing.Any,
+    branch: Branch,
+    kind: str = "sklearn",
+    classes: list[str] | None = None,
+    save: typing.Callable[[typing.Any, Path], typing.Any] = joblib.dump,
+) -> Fitted:
+    """Grid-search a scikit-learn-style estimator over the branch's params (a list is an axis) with 5-fold CV
+    on the training data, refit the best by the ranking metric and `save` it to its file.
+
+    With `classes`, the estimator learns each row's index in that list instead of the class name.
+    """
+    from sklearn.model_selection import GridSearchCV, StratifiedKFold
+
+    truth = branch.train[TARGET]
+    labels = truth.map(classes.index) if classes else truth
+    grid = {name: value if isinstance(value, list) else [value] for name, value in branch.params.items()}
+    folds = StratifiedKFold(CV_FOLDS, shuffle=True, random_state=SEED)
+    search = GridSearchCV(estimator, grid, scoring=SCORERS, refit=branch.ranking_metric, cv=folds, error_score="raise")
+    try:
+        search.fit(branch.train[FEATURES], labels)
+    except ValueError as err:  # scikit-learn's parameter errors name the parameter
+        raise ScriptInputError(f"branch {branch.name!r}: {str(err).splitlines()[0]}") from None
+    results = search.cv_results_
+    grid_points = [
+        GridPoint(
+            {name: _plain(value) for name, value in params.items()},
+            {f"cv_{m}": (-1 if m == "log_loss" else 1) * float(results[f"mean_test_{m}"][i]) for m in SCORERS},
+        )
+        for i, params in enumerate(results["params"])
+    ]
+    best, path = search.best_estimator_, branch.scratch / branch.model_file
+    save(best, path)
+    chosen = {name: _plain(value) for name, value in search.best_params_.items()}
+    return Fitted(kind, path, classes or [str(label) for label in best.classes_], chosen, grid_points)
+
+
+def _plain(value: typing.Any) -> typing.Any:
+    return value.item() if hasattr(value, "item") else value
+
+
+def branch_main(
+    algorithm: str,
+    description: str,
+    fit: typing.Callable[[Branch], Fitted],
+    session: typing.Callable[[Branch], typing.ContextManager] | None = None,
+) -> None:
+    """A branch script's main(): read, run (inside `session`, e.g. an H2O cluster), write the result."""
+    parser = build_parser(algorithm, description)
+    with tempfile.TemporaryDirectory(prefix=f"{algorithm}-") as scratch:
+        branch = read_branch(parser, algorithm, Path(scratch))
+        with session(branch) if session else contextlib.nullcontext():
+            result = run_branch(branch, fit)
+    write_result(result)
+
+
+def write_result(result: BranchResult) -> None:
+    handle_outputs({"result": asdict(result)})

@@ -1,0 +1,154 @@
+"""One end-to-end run of the multi-train flow with stock `pyflyte run`, on a fresh SQLite store of its own.
+
+`run_pipeline(folder, *flow_args)` runs it with everything it writes inside `folder` (store/mlflow.db and
+store/mlruns, models/, the job tasks' work/ folders) and returns what the tests look at. The session fixture
+`multitrain_run` (tests/conftest.py) runs it once with a small H2O budget; tests read it, never change it
+(copy its store first: `copy_store`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.support.iris import DATA
+from tests.support.project import PROJECT_ROOT, run, tool
+
+FLOW = "flows/multitrain_flow.py"
+WORKFLOW = "model_training_pipeline"
+SMALL_H2O = ("--h2o_max_models", "2", "--h2o_max_runtime_secs", "20")
+RESULT = re.compile(r"MultiTrainResult\(champion_version='(?P<champion>[^']*)', leaderboard=(?P<leaderboard>\S+)\)")
+
+
+@dataclass
+class PipelineRun:
+    folder: Path
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+
+    @property
+    def store(self) -> Path:
+        return self.folder / "store"
+
+    @property
+    def uri(self) -> str:
+        return f"sqlite:///{self.store / 'mlflow.db'}"
+
+    @property
+    def models(self) -> Path:
+        return self.folder / "models"
+
+    @property
+    def work(self) -> Path:
+        return self.folder / "work"
+
+    @property
+    def champion(self) -> str:
+        found = RESULT.search(self.stdout)
+        assert found, f"no result line in the output:\n{self.stdout[-3000:]}\n{self.stderr[-3000:]}"
+        return found["champion"]
+
+    def client(self):
+        from mlflow import MlflowClient
+
+        return MlflowClient(tracking_uri=self.uri, registry_uri=self.uri)
+
+
+def pipeline_env(folder: Path, uri: str | None = None, **more: str) -> dict[str, str]:
+    """Where a run writes: its own store (unless `uri`), models, work folders, temp and execution records."""
+    for name in ("store", "models", "work", "tmp", "state"):
+        (folder / name).mkdir(parents=True, exist_ok=True)
+    return {
+        "MLFLOW_TRACKING_URI": uri or f"sqlite:///{folder / 'store' / 'mlflow.db'}",
+        "FLOWJOBS_MODELS_DIR": str(folder / "models"),
+        "FLOWJOBS_WORK_DIR": str(folder / "work"),
+        "FLOWJOBS_STATE_DIR": str(folder / "state"),
+        "TMPDIR": str(folder / "tmp"),
+        "FLOWJOBS_EXECUTION_ID": "",  # a new execution, whatever ran in this process before
+        **more,
+    }
+
+
+def run_pipeline(folder: Path, *flow_args: str, uri: str | None = None, **env: str) -> PipelineRun:
+    """`pyflyte run flows/multitrain_flow.py model_training_pipeline …` from the project root."""
+    started = time.monotonic()
+    result = run(
+        [tool("pyflyte"), "run", FLOW, WORKFLOW, *flow_args],
+        cwd=PROJECT_ROOT,
+        env=pipeline_env(folder, uri, **env),
+        timeout=1200,
+    )
+    return PipelineRun(folder, result.returncode, result.stdout, result.stderr, time.monotonic() - started)
+
+
+def run_task(script: str, *args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
+    """A task script run alone, as a user runs it: `python tasks/<script>.py …`."""
+    return run([sys.executable, str(PROJECT_ROOT / "tasks" / f"{script}.py"), *args], cwd=cwd, env=env)
+
+
+def prepare_alone(folder: Path, env: dict[str, str]) -> str:
+    """tasks/prepare_data.py run alone into `folder`/p; returns the parent run's id."""
+    prepared = run_task("prepare_data", "--iris", str(DATA), "--output-dir", "p", cwd=folder, env=env)
+    assert prepared.returncode == 0, prepared.stderr
+    return (folder / "p" / "parent_run_id").read_text()
+
+
+def copy_store(source: PipelineRun, target: Path) -> str:
+    """A copy of a run's store (database and artifacts) to change freely; returns its tracking URI.
+
+    Artifact locations are absolute, so the copy's runs still point at the source's artifacts: read them,
+    do not change them.
+    """
+    shutil.copytree(source.store, target / "store")
+    return f"sqlite:///{target / 'store' / 'mlflow.db'}"
+
+
+def java_processes_under(folder: Path) -> list[int]:
+    """PIDs of java processes whose command line names `folder` (their ice_root): ours, never others'."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if argv and argv[0].endswith(b"java") and any(str(folder).encode() in arg for arg in argv):
+            found.append(int(entry.name))
+    return found
+
+
+def group_members(pgid: int) -> list[int]:
+    """Live (not zombie) processes of a process group."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        try:
+            state, _, group = (entry / "stat").read_text().rsplit(")", 1)[1].split()[:3]
+        except (OSError, ValueError):
+            continue
+        if int(group) == pgid and state != "Z":
+            members.append(int(entry.name))
+    return members
+
+
+def stop_group(process: subprocess.Popen) -> None:
+    """Stop a process group we started (SIGTERM, then SIGKILL after 10 s) and reap its leader."""
+    for sig, wait in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 5.0)):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, sig)
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            process.poll()
+            if not group_members(process.pid):
+                return
+            time.sleep(0.2)

@@ -1,0 +1,40 @@
+"""The held-out metrics every branch logs, and its three plots."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.metrics import log_loss, roc_auc_score
+
+from helpers import registry
+from tasks import evaluation
+
+CLASSES = ["Iris-setosa", "Iris-versicolor", "Iris-virginica"]
+TRUTH = ["Iris-setosa", "Iris-versicolor", "Iris-virginica", "Iris-virginica"]
+PROBA = np.array([[0.8, 0.1, 0.1], [0.2, 0.5, 0.3], [0.1, 0.2, 0.7], [0.1, 0.6, 0.3]])
+
+
+def test_the_five_metrics_are_the_ones_the_registry_ranks_by() -> None:
+    assert list(evaluation.metrics(TRUTH, PROBA, CLASSES)) == list(registry.METRICS)
+
+
+def test_metric_values() -> None:
+    values = evaluation.metrics(TRUTH, PROBA, CLASSES)
+    assert values["auc"] == pytest.approx(roc_auc_score(TRUTH, PROBA, multi_class="ovr", average="macro"))
+    assert values["log_loss"] == pytest.approx(log_loss(TRUTH, PROBA, labels=CLASSES))
+    # predicted: setosa, versicolor, virginica, versicolor: one virginica missed
+    assert values["recall"] == pytest.approx((1 + 1 + 0.5) / 3)
+    assert values["precision"] == pytest.approx((1 + 0.5 + 1) / 3)
+
+
+def test_a_perfect_model_scores_perfectly() -> None:
+    values = evaluation.metrics(CLASSES, np.eye(3) * 0.97 + 0.01, CLASSES)
+    assert values["auc"] == values["f1"] == values["precision"] == values["recall"] == 1.0
+    assert values["log_loss"] < 0.05
+
+
+def test_three_plots_as_image_files() -> None:
+    figures = evaluation.plots(TRUTH, PROBA, CLASSES)
+    assert set(figures) == {"roc_curve.png", "confusion_matrix.png", "precision_recall.png"}
+    roc = figures["roc_curve.png"].axes[0]
+    assert [text.get_text().split(" (")[0] for text in roc.get_legend().get_texts()][:3] == CLASSES

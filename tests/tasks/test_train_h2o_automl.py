@@ -1,0 +1,83 @@
+"""H2O's JVM: sized from the tier, on 127.0.0.1, its files in the task's folder, and never left behind."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tasks.pyfunc_model import h2o_session
+from tasks.train_h2o_automl import heap_mb
+from tests.support.multitrain import java_processes_under, prepare_alone, run_task, stop_group
+from tests.support.project import PROJECT_ROOT
+
+pytestmark = pytest.mark.slow
+
+
+def test_the_heap_is_three_quarters_of_the_tier_memory() -> None:
+    assert heap_mb(4096) == 3072 and heap_mb(None) is None
+
+
+def cmdline(pid: int) -> list[str]:
+    return Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")
+
+
+def test_the_jvm_runs_in_our_process_group_and_stops_also_on_error(tmp_path: Path) -> None:
+    folder = tmp_path / "h2o"
+    with pytest.raises(RuntimeError, match="the script failed"), h2o_session(folder, memory_mb=768, cpus=1) as jvm:
+        argv = cmdline(jvm.pid)
+        assert os.getpgid(jvm.pid) == os.getpgid(0), "the job task's kill of the script's group must reach the JVM"
+        assert argv[argv.index("-ip") + 1] == "127.0.0.1" and argv[argv.index("-web_ip") + 1] == "127.0.0.1"
+        assert argv[argv.index("-ice_root") + 1] == str(folder / "ice_root")
+        assert "-Xmx768M" in argv and argv[argv.index("-nthreads") + 1] == "1"
+        assert any((folder / "logs").iterdir()), "H2O's logs are in the task's folder"
+        raise RuntimeError("the script failed")
+    assert jvm.poll() is not None and not java_processes_under(folder)
+
+
+def test_a_script_killed_with_sigkill_leaves_no_jvm(tmp_path: Path) -> None:
+    code = textwrap.dedent(
+        f"""
+        import time
+        from pathlib import Path
+        from tasks.pyfunc_model import h2o_session
+        with h2o_session(Path({str(tmp_path / "h2o")!r}), memory_mb=512, cpus=1) as jvm:
+            print("JVM", jvm.pid, flush=True)
+            time.sleep(600)
+        """
+    )
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+    script = subprocess.Popen(
+        [sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, text=True, start_new_session=True
+    )
+    try:
+        jvm = int(next(line for line in script.stdout if line.startswith("JVM ")).split()[1])
+        assert java_processes_under(tmp_path) == [jvm]
+        os.killpg(script.pid, signal.SIGKILL)  # what the job task does once a script has exited or timed out
+        script.wait(timeout=30)
+    finally:
+        stop_group(script)
+    assert not java_processes_under(tmp_path)
+
+
+def test_a_branch_failing_with_its_jvm_up_stops_the_jvm_and_fails_its_run(tmp_path: Path) -> None:
+    env = {"MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path / 'mlflow.db'}", "TMPDIR": str(tmp_path)}
+    flags = ["--train", "p/train.csv", "--holdout", "p/holdout.csv", "--parent-run-id", prepare_alone(tmp_path, env)]
+    failed = run_task("train_h2o_automl", *flags, "--params", '{"no_such_option": 1}', cwd=tmp_path, env=env)
+    assert failed.returncode == 1
+    last = failed.stderr.strip().splitlines()[-1]
+    expected = "H2OAutoML got an unexpected keyword argument 'no_such_option'"
+    assert last == f"error: train_h2o_automl.py: branch 'h2o_automl': {expected}"
+    assert not java_processes_under(tmp_path)
+    from mlflow import MlflowClient
+
+    client = MlflowClient(tracking_uri=env["MLFLOW_TRACKING_URI"])
+    runs = client.search_runs([e.experiment_id for e in client.search_experiments()])
+    assert {run.info.run_name: run.info.status for run in runs if run.info.run_name == "h2o_automl"} == {
+        "h2o_automl": "FAILED"
+    }
