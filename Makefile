@@ -1,6 +1,6 @@
 # Two commands on a fresh clone:
 #   make run    set up .venv and run the main job on the embedded defaults; prints where the results are
-#   make test   set up .venv (with the dev extra) and run the linters and the whole test suite
+#   make test   set up .venv (with the dev extra) and run the linters and the whole test suite (two workers)
 # Everything installs into .venv; nothing outside the project folder is touched.
 
 VENV := .venv
@@ -23,10 +23,11 @@ run: setup
 	@$(VENV)/bin/flowjobs champion --model iris-classifier
 	@echo "Runs, metrics, plots, models: MLflow store mlflow.db + mlruns/ here; see them with $(VENV)/bin/mlflow ui"
 	@echo "Model files of each branch: models/"
+	@echo "Branches side by side: $(VENV)/bin/flowjobs compare; the execution's tasks, logs and deck pages: $(VENV)/bin/flowjobs status latest"
 
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
 test: lint
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadgroup

@@ -2,12 +2,16 @@
 
     .venv/bin/python benchmarks/run.py            # about ten minutes; run it on a quiet machine (see `uptime`)
     .venv/bin/python benchmarks/run.py --quick    # short cases only, to try it
+    .venv/bin/python benchmarks/run.py --load     # (f) only, about five minutes; needs PostgreSQL on 127.0.0.1
 
     (a) 4 equal CPU-bound branches: flowjobs vs pyflyte wall time, and flowjobs vs the ideal
     (b) model_training_pipeline (flows/multitrain_flow.py): the same three figures
     (c) per-task overhead: N no-op script tasks through flowjobs (--max-parallel 1) vs the N scripts run by hand
     (d) a warm-cache re-run / the cold run
     (e) how (a) and (c) grow with 1, 4 and 16 branches, and the sample flow with 1k, 100k and 1M rows
+    (f) load: 16 concurrent `flowjobs run` executions of the tracked test flow against one SQLite store and against
+        an `mlflow server` on PostgreSQL: throughput and p95 per-task overhead, and nothing lost (the load test's
+        measurement, tests/support/load.py)
 
 Wall time is the whole command (imports included); execution is the span of the runner's record, from
 the first node to the last. The ideal is max(critical path, CPU work / cores) over the task durations that
@@ -44,6 +48,7 @@ BENCH_FLOWS = "benchmarks/flows.py"
 SAMPLE = ("flows/sample_flow.py", "model_training")
 MULTITRAIN = ("flows/multitrain_flow.py", "model_training_pipeline")
 TARGETS = {"a_pyflyte": 0.60, "a_ideal": 1.15, "c": 0.15, "d": 0.05}
+LOAD_EXECUTIONS = 16
 console = Console(width=None if sys.stdout.isatty() else 140)
 
 
@@ -221,12 +226,31 @@ def iris_rows(rows: int) -> tuple[Path, Path]:
     return folder / "a.csv", folder / "b.csv"
 
 
+def concurrent_load(count: int) -> None:
+    """`count` executions of the tracked flow at once, per store: the load test's figures (tests/support/load.py)."""
+    from tests.support import load
+
+    for kind in load.STORES:
+        folder = Path(tempfile.mkdtemp(prefix=f"load-{kind}-", dir=work()))
+        with load.store(kind, folder / "store") as uri:
+            ran = load.run_concurrently(count, folder, uri)
+            problems = load.missing(ran, load.client(uri))
+        console.print(load.figures(ran).line(kind), highlight=False)
+        if problems:
+            raise SystemExit(f"{kind}: MLflow lacks {len(problems)} things the executions did, e.g. {problems[:3]}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="short cases only (1 s branches, no 100k/1M rows)")
-    quick = parser.parse_args().quick
-    seconds = 1.0 if quick else 5.0
+    parser.add_argument("--load", action="store_true", help="only (f): 16 concurrent executions on SQLite, PostgreSQL")
+    args = parser.parse_args()
+    seconds = 1.0 if args.quick else 5.0
     console.print(f"{time.strftime('%Y-%m-%d %H:%M')} · {CORES} CPUs · load average before: {os.getloadavg()}")
+    if args.load:
+        concurrent_load(LOAD_EXECUTIONS)
+        console.print(f"load average after: {os.getloadavg()}")
+        return
     tracking.prepare_store(tracking_uri())
 
     rows = [
@@ -256,7 +280,7 @@ def main() -> None:
     ]
     table("(e) growth of (a) with branches", COMPARED, growth)
     table("(e) growth of (c) with tasks", overhead_columns, [overhead(count) for count in (1, 4, 16)])
-    sizes = (1_000,) if quick else (1_000, 100_000, 1_000_000)
+    sizes = (1_000,) if args.quick else (1_000, 100_000, 1_000_000)
     sample = []
     for size in sizes:
         data_a, data_b = iris_rows(size)

@@ -5,6 +5,8 @@ flowjobs snapshots      the dataset snapshots, their files and pinned hashes
 flowjobs champion       a registered model's champion: now and every move, or at a given time (--at)
 flowjobs run            a workflow run locally with independent nodes in parallel, cached and resumable
 flowjobs graph          a workflow's DAG as HTML, SVG or Mermaid; --readme redraws the README's pictures
+flowjobs compare        the latest executions' branches and metrics; an HTML report logged to the parent run
+flowjobs status         the recent local executions, or one execution's tasks (status, attempts, logs, …)
 """
 
 from __future__ import annotations
@@ -18,9 +20,11 @@ from rich.table import Table
 
 from helpers import graph, snapshots, tiers
 from helpers.flows import ScriptInputError, rfc3339
+from helpers.model_specs import DEFAULTS
 from helpers.settings import hardware_tiers_file, snapshots_file
 
 console = Console()
+errors = Console(stderr=True)  # a bad input's one line goes to stderr, so stdout stays the command's output
 
 
 def show_tiers(_: argparse.Namespace) -> int:
@@ -99,6 +103,39 @@ def run_flow(args: argparse.Namespace) -> int:
     return command.main(args.file, args.workflow, args.arguments)
 
 
+def print_wide(table: Table) -> None:
+    """A wide table in full: on a terminal as wide as it is, elsewhere (a pipe, a CI log) 160 columns at least."""
+    if not console.is_terminal:
+        console.width = max(console.width, 160)
+    console.print(table)
+
+
+def compare_runs(args: argparse.Namespace) -> int:
+    from helpers import compare  # mlflow loads only when asked
+
+    comparison, report, run_id = compare.compare(args.experiment, args.last, args.output or default_report())
+    print_wide(compare.table(comparison))
+    console.print(f"wrote {report}; logged to parent run {run_id} as {compare.REPORT_ARTIFACT}", highlight=False)
+    return 0
+
+
+def default_report() -> Path:
+    from helpers.runner.records import state_dir
+
+    return state_dir() / "comparison.html"
+
+
+def show_status(args: argparse.Namespace) -> int:
+    from helpers import status
+
+    print_wide(
+        status.executions_table(args.last)
+        if args.execution is None
+        else status.tasks_table(status.find(args.execution))
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="flowjobs", description="Domino-style ML job flows on Flyte and MLflow.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -125,6 +162,15 @@ def build_parser() -> argparse.ArgumentParser:
     champion.add_argument("--model", default="iris-classifier", help="the registered model (default: iris-classifier)")
     champion.add_argument("--at", type=rfc3339, help="the champion at this time, e.g. 2026-11-20T12:00 (UTC)")
     champion.set_defaults(handler=show_champion)
+    comparing = commands.add_parser("compare", help="the latest executions' branches and metrics, and an HTML report")
+    comparing.add_argument("--experiment", default=DEFAULTS.experiment_name, help="the flow's MLflow experiment")
+    comparing.add_argument("--last", type=int, default=3, help="how many executions, newest first (default: 3)")
+    comparing.add_argument("-o", "--output", type=Path, help="the HTML report (default: .flowjobs/comparison.html)")
+    comparing.set_defaults(handler=compare_runs)
+    showing = commands.add_parser("status", help="the recent local executions, or one execution's tasks")
+    showing.add_argument("execution", nargs="?", help="an execution id (or the start of one, or `latest`)")
+    showing.add_argument("--last", type=int, default=10, help="how many executions to list (default: 10)")
+    showing.set_defaults(handler=show_status)
     return parser
 
 
@@ -133,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.handler(args)
     except (tiers.TierError, snapshots.SnapshotError, graph.GraphError, ScriptInputError) as err:
-        console.print(f"[red]error:[/red] {err}", highlight=False, soft_wrap=True)
+        errors.print(f"[red]error:[/red] {err}", highlight=False, soft_wrap=True)
         return 2
 
 

@@ -8,6 +8,7 @@ inputs and write outputs with this same module, so the two sides cannot drift ap
                      a dict or dataclass as JSON
     outputs/<name>   the same encodings; a file may also be `<name>.<ext>` (one candidate only); a list or
                      dict may be JSON; scalars are at most 1 KiB
+    reports/NN-<title>.html   optional HTML fragments, in order; each becomes a Flyte Deck named <title>
 """
 
 from __future__ import annotations
@@ -27,10 +28,12 @@ ENV_IS_WORKFLOW_JOB = "FLOWJOBS_IS_WORKFLOW_JOB"
 ENV_INPUTS_DIR = "FLOWJOBS_INPUTS_DIR"
 ENV_OUTPUTS_DIR = "FLOWJOBS_OUTPUTS_DIR"
 ENV_TASK_NAME = "FLOWJOBS_TASK_NAME"
+ENV_REPORTS_DIR = "FLOWJOBS_REPORTS_DIR"  # where a script leaves HTML report fragments for its task's Flyte Decks
 DEFAULT_INPUTS_DIR = "/workflow/inputs"
 DEFAULT_OUTPUTS_DIR = "/workflow/outputs"
 MAX_SCALAR_BYTES = 1024
 NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+REPORT_TITLE_PATTERN = re.compile(r"^[\w][\w .,()-]{0,79}$")
 
 
 class ContractError(ValueError):
@@ -52,13 +55,19 @@ def outputs_dir() -> Path:
     return Path(os.environ.get(ENV_OUTPUTS_DIR, DEFAULT_OUTPUTS_DIR))
 
 
-def flow_env(inputs: Path, outputs: Path, task_name: str) -> dict[str, str]:
+def reports_dir() -> Path | None:
+    """The folder the job task reads report fragments from; None when the job task gave none."""
+    return Path(os.environ[ENV_REPORTS_DIR]) if os.environ.get(ENV_REPORTS_DIR) else None
+
+
+def flow_env(inputs: Path, outputs: Path, task_name: str, reports: Path | None = None) -> dict[str, str]:
     """The variables that tell a script it runs inside a flow and where its folders are."""
     return {
         ENV_IS_WORKFLOW_JOB: "true",
         ENV_INPUTS_DIR: str(inputs),
         ENV_OUTPUTS_DIR: str(outputs),
         ENV_TASK_NAME: task_name,
+        **({ENV_REPORTS_DIR: str(reports)} if reports is not None else {}),
     }
 
 
@@ -225,15 +234,38 @@ def locate_output(folder: Path, name: str, value_type: ValueType) -> Path:
     raise ContractError("the script did not write it")
 
 
+# --- report fragments ----------------------------------------------------------------------------------------
+
+
+def check_report_title(title: str) -> str:
+    """A deck title becomes part of a file name: words, spaces and simple punctuation, at most 80 characters."""
+    if not isinstance(title, str) or not REPORT_TITLE_PATTERN.match(title):
+        raise ContractError(f"report title {title!r} must be 1-80 letters, digits, spaces or _ . , ( ) -")
+    return title
+
+
+def next_report_file(folder: Path, title: str) -> Path:
+    """Where the next fragment goes: numbered after those already written, so decks keep the script's order."""
+    return folder / f"{len(report_fragments(folder)):02d}-{check_report_title(title)}.html"
+
+
+def report_fragments(folder: Path) -> list[tuple[str, Path]]:
+    """The (title, file) of each fragment in `folder`, in the order written; a missing folder has none."""
+    if not folder.is_dir():
+        return []
+    found = [path for path in folder.glob("[0-9][0-9]-*.html") if not path.name.startswith(".")]
+    return [(path.stem.split("-", 1)[1], path) for path in sorted(found)]
+
+
 def glob_escape(name: str) -> str:
     return re.sub(r"([*?\[])", r"[\1]", name)
 
 
-def check_inside(path: Path, folder: Path) -> Path:
-    """An output must stay inside the outputs folder: no link (at any depth) may lead out of it."""
+def check_inside(path: Path, folder: Path, label: str = "outputs") -> Path:
+    """An output (or a report) must stay inside its folder: no link (at any depth) may lead out of it."""
     root = folder.resolve()
     walk = path.rglob("*") if path.is_dir() and not path.is_symlink() else ()
     for candidate in (path, *walk):
         if not candidate.resolve().is_relative_to(root):
-            raise ContractError(f"{candidate} is a link leading outside the outputs folder")
+            raise ContractError(f"{candidate} is a link leading outside the {label} folder")
     return path

@@ -26,13 +26,16 @@ from helpers import contract
 from helpers.value_types import Kind, ValueType
 
 DEFAULT_OUTPUT_DIR = "outputs"
+NAME_MAX = 255  # bytes in one file name, on the file systems scripts write to
 
 __all__ = [
     "ScriptError",
     "ScriptInputError",
     "ScriptOutputError",
+    "ScriptUsageError",
     "add_output_dir",
     "boolean",
+    "file_name",
     "get_output_location",
     "get_param_from_args",
     "handle_outputs",
@@ -55,15 +58,45 @@ class ScriptOutputError(ScriptError):
     """An output the script could not write (a full disk, a file size limit); names the output and path."""
 
 
+class ScriptUsageError(ScriptInputError):
+    """A flag argparse refuses (unknown, missing, not of its type): one line like any bad input, exit code 2."""
+
+
 def run_main(main: typing.Callable[[], typing.Any]) -> None:
-    """Run a script's main(): bad input ends it with a one-line error naming the task, not a traceback."""
+    """Run a script's main(): bad input ends it with a one-line error naming the task, not a traceback.
+
+    Exit code 1 for a ScriptError, 2 (argparse's) for a bad flag, whose usage text is left out: `--help` shows it.
+    """
     try:
-        main()
+        with _one_line_flag_errors():
+            main()
     except ScriptError as err:
         message = str(err)
         label = _task_label()
         print(f"error: {message if message.startswith(label) else f'{label}: {message}'}", file=sys.stderr)
-        sys.exit(1)
+        sys.exit(2 if isinstance(err, ScriptUsageError) else 1)
+
+
+@contextlib.contextmanager
+def _one_line_flag_errors() -> typing.Iterator[None]:
+    """argparse prints a bad flag's error after the whole usage text; make the error a ScriptUsageError instead."""
+
+    def error(parser: argparse.ArgumentParser, message: str) -> typing.NoReturn:
+        raise ScriptUsageError(f"{message} (see {Path(parser.prog).name} --help)")
+
+    original = argparse.ArgumentParser.error
+    argparse.ArgumentParser.error = error
+    try:
+        yield
+    finally:
+        argparse.ArgumentParser.error = original
+
+
+def file_name(text: str, input_name: str) -> str:
+    """A value naming a file in a folder the script picks: one name, no folder part, nothing leading out of it."""
+    if text in ("", ".", "..") or Path(text).name != text or len(text.encode()) > NAME_MAX:
+        raise ScriptInputError(f"input {input_name!r}: {text!r} is not a file name")
+    return text
 
 
 def is_workflow_job() -> bool:
@@ -178,9 +211,18 @@ def _output_dir(workflow_output_dir: str | os.PathLike | None) -> Path:
 def get_output_location(name: str, args: argparse.Namespace | None = None) -> str:
     """Domino's helper: the path where output `name` is to be written (flow or `--output-dir`)."""
     run_alone_dir = getattr(args, "output_dir", None) if not is_workflow_job() else None
-    folder = _output_dir(run_alone_dir)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = _made(_output_dir(run_alone_dir))
     return str(folder / contract.check_name(name, "output"))
+
+
+def _made(folder: Path) -> Path:
+    """The outputs folder, made if need be; one that cannot be (a file is there, a name too long) is one line."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        reason = "it is a file" if isinstance(err, FileExistsError) else err.strerror or str(err)
+        raise ScriptOutputError(f"{_task_label()}: output folder {folder} cannot be used: {reason}") from None
+    return folder
 
 
 def _value_type_of(value: typing.Any) -> ValueType:
@@ -223,8 +265,7 @@ def handle_outputs(
     outputs: dict[str, typing.Any], workflow_output_dir: str | os.PathLike | None = None
 ) -> dict[str, Path]:
     """Write each output: a Path is copied (a file keeps its extension), anything else is encoded as text/JSON."""
-    folder = _output_dir(workflow_output_dir)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = _made(_output_dir(workflow_output_dir))
     written = {}
     for name, value in outputs.items():
         contract.check_name(name, "output")

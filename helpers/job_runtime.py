@@ -1,6 +1,6 @@
 """What a job task does when it runs: write the script's inputs, run it, read its outputs back.
 
-Each attempt gets a fresh working folder (inputs/, outputs/, logs/), so nothing of a failed attempt can reach
+Each attempt gets a fresh working folder (inputs/, outputs/, reports/, logs/), so nothing of a failed attempt can reach
 the next attempt or a downstream node. Locally the task enforces its own retries (stock `pyflyte run` ignores
 them); on a cluster Flyte retries, and a failed script raises a recoverable error so that it does.
 
@@ -23,7 +23,7 @@ from pathlib import Path
 
 from flytekit.exceptions.user import FlyteRecoverableException
 
-from helpers import contract, execution, snapshots, tiers, tracking
+from helpers import contract, decks, execution, snapshots, tiers, tracking
 from helpers.commands import to_argv
 from helpers.script_process import ScriptRun, run_script
 from helpers.settings import PROJECT_ROOT
@@ -56,6 +56,7 @@ class Attempt:
     folder: Path
     echo: bool = True  # a hook may stop echoing the script's output; its log files are written either way
     run: ScriptRun | None = None  # set once the script has ended
+    deck: Path | None = None  # a local run's copy of the task's deck page, once the attempt succeeded with a report
 
 
 AttemptHook = typing.Callable[[Attempt], typing.ContextManager[None]]
@@ -122,14 +123,14 @@ def _run_attempt(
 def _run_script(seen: Attempt, values: dict) -> dict[str, typing.Any]:
     spec, tier, folder, attempt = seen.spec, seen.tier, seen.folder, seen.number
     apply_tracking_secret(spec.tracking_secret)  # on a cluster: the tracking URI from a Flyte secret, if configured
-    inputs, outputs = folder / "inputs", folder / "outputs"
-    inputs.mkdir()
-    outputs.mkdir()
+    inputs, outputs, reports = folder / "inputs", folder / "outputs", folder / "reports"
+    for made in (inputs, outputs, reports):
+        made.mkdir()
     write_inputs(spec, values, inputs)
     env = {
         **os.environ,
         **tier.script_env(),
-        **contract.flow_env(inputs, outputs, spec.name),
+        **contract.flow_env(inputs, outputs, spec.name, reports),
         "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")])),
         "PYTHONUNBUFFERED": "1",
         execution.ENV_EXECUTION_ID: execution.execution_id(),
@@ -148,7 +149,9 @@ def _run_script(seen: Attempt, values: dict) -> dict[str, typing.Any]:
         echo=seen.echo,
     )
     _check_exit(spec, seen.run)
-    return read_outputs(spec, outputs)
+    results = read_outputs(spec, outputs)
+    seen.deck = decks.publish(spec.name, reports, folder, local=execution.is_local_execution())
+    return results
 
 
 def _check_exit(spec: JobSpec, run: ScriptRun) -> None:

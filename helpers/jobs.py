@@ -20,6 +20,7 @@ import warnings
 from dataclasses import dataclass
 
 from flytekit.core.base_task import TaskMetadata, TaskResolverMixin
+from flytekit.core.context_manager import FlyteContext
 from flytekit.core.interface import Interface
 from flytekit.core.python_auto_container import PythonAutoContainerTask
 from flytekit.core.tracker import TrackedInstance
@@ -110,6 +111,8 @@ class JobTask(PythonAutoContainerTask):
             task_resolver=job_task_resolver,
             container_image=environments.image_for(spec.environment_name),
             secret_requests=tracking_secret_requests(spec.tracking_secret),
+            enable_deck=True,  # the script's report fragments become its decks (helpers/decks.py)
+            deck_fields=(),  # and only those: no input, output, source-code or timeline deck
             **tiers.flyte_resources(tier),
         )
         # A workflow compiling its body installs itself as resolver of the tasks created there; a job task
@@ -123,6 +126,17 @@ class JobTask(PythonAutoContainerTask):
             named = type("JobOutputs", (JobOutputsMixin, type(result)), {})
             return named(*result)
         return result
+
+    def dispatch_execute(self, ctx: FlyteContext, input_literal_map: typing.Any) -> typing.Any:
+        """Locally flytekit hands every task the deck list of the workflow's context, one list for all, so a task's
+        deck would also show the decks of the tasks before it (or, under `flowjobs run`, beside it): a local
+        execution of a job task gets a list of its own. In a pod there is one task per process."""
+        state = ctx.execution_state
+        if state is not None and state.is_local_execution() and state.user_space_params is not None:
+            own_decks = state.user_space_params.new_builder(state.user_space_params)
+            own_decks.decks = []
+            ctx = ctx.with_execution_state(state.with_params(user_space_params=own_decks.build())).build()
+        return super().dispatch_execute(ctx, input_literal_map)
 
     def execute(self, **kwargs) -> typing.Any:
         from helpers.job_runtime import run_job

@@ -13,6 +13,7 @@ The flow's own inputs (C grid, max_iter, n_estimators, max_depth, H2O budget, ra
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import typing
 from dataclasses import dataclass
@@ -135,19 +136,30 @@ def load_specs(path: Path | None = None) -> list[ModelSpec]:
 FLOW_NAME = "model_training_pipeline"
 
 
+NAME_LENGTH = 250  # MLflow keeps experiment and model names in 256-character columns
+
+
 class RunSettings(BaseModel):
-    """The flow's inputs that shape training, with their defaults (the flow's and the scripts' defaults)."""
+    """The flow's inputs that shape training, with their defaults (the flow's and the scripts' defaults).
+
+    Every number has an upper bound as well: a value past it (a mistyped 10**30 trees) is refused at once,
+    instead of a branch that never ends or runs out of memory.
+    """
 
     model_config = ConfigDict(extra="forbid")
-    experiment_name: str = Field(FLOW_NAME, min_length=1, description="MLflow experiment of the flow's runs")
-    model_name: str = Field("iris-classifier", min_length=1, description="registered model the versions go to")
+    experiment_name: str = Field(
+        FLOW_NAME, min_length=1, max_length=NAME_LENGTH, description="MLflow experiment of the flow's runs"
+    )
+    model_name: str = Field(
+        "iris-classifier", min_length=1, max_length=NAME_LENGTH, description="registered model the versions go to"
+    )
     ranking_metric: str = Field("auc", description=f"metric that ranks the branches: {', '.join(METRICS)}")
     c_grid: list[float] = Field([0.01, 0.1, 1.0, 10.0, 100.0], min_length=1, description="C values to grid-search")
-    max_iter: int = Field(1000, gt=0, description="iterations of the logistic regression solver")
-    n_estimators: int = Field(100, gt=0, description="trees of the random forest and of XGBoost")
-    max_depth: int = Field(5, gt=0, description="depth of each tree (random forest, XGBoost)")
-    h2o_max_models: int = Field(5, gt=0, description="models H2O AutoML may train")
-    h2o_max_runtime_secs: int = Field(60, gt=0, description="seconds H2O AutoML may take")
+    max_iter: int = Field(1000, gt=0, le=1_000_000, description="iterations of the logistic regression solver")
+    n_estimators: int = Field(100, gt=0, le=10_000, description="trees of the random forest and of XGBoost")
+    max_depth: int = Field(5, gt=0, le=1_000, description="depth of each tree (random forest, XGBoost)")
+    h2o_max_models: int = Field(5, gt=0, le=1_000, description="models H2O AutoML may train")
+    h2o_max_runtime_secs: int = Field(60, gt=0, le=86_400, description="seconds H2O AutoML may take")
 
     @field_validator("ranking_metric")
     @classmethod
@@ -161,6 +173,8 @@ class RunSettings(BaseModel):
     def _positive(cls, grid: list[float]) -> list[float]:
         if any(value <= 0 for value in grid):
             raise ValueError("every C must be positive")
+        if not all(math.isfinite(value) for value in grid):
+            raise ValueError("every C must be a finite number")
         return grid
 
 

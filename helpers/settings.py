@@ -1,7 +1,8 @@
 """One place for the project's paths and the settings read from the environment.
 
 The project root is the folder holding helpers/, tasks/ and data/; inside a task container it is wherever the
-image put the project. FLOWJOBS_PROJECT_ROOT overrides it.
+image put the project. FLOWJOBS_PROJECT_ROOT overrides it. FLOWJOBS_MAX_DATA_MB caps the size of a data file a
+task script reads (default 256 MB).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ PROJECT_ROOT = Path(os.environ.get("FLOWJOBS_PROJECT_ROOT") or Path(__file__).re
 DATA_DIR = PROJECT_ROOT / "data"
 MODELS_DIR = PROJECT_ROOT / "models"
 TASKS_DIR = PROJECT_ROOT / "tasks"
+ENV_MAX_DATA_MB = "FLOWJOBS_MAX_DATA_MB"
+DEFAULT_MAX_DATA_MB = 256
 
 
 def hardware_tiers_file() -> Path:
@@ -23,3 +26,17 @@ def hardware_tiers_file() -> Path:
 def snapshots_file() -> Path:
     """data/snapshots.yaml, or the catalog FLOWJOBS_SNAPSHOTS names."""
     return Path(os.environ.get("FLOWJOBS_SNAPSHOTS") or DATA_DIR / "snapshots.yaml")
+
+
+def max_data_bytes() -> int:
+    """The largest data file a task script reads, in bytes: FLOWJOBS_MAX_DATA_MB megabytes (10^6 bytes), default
+    256. A bigger file is refused before it is read, so a wrong path (a disk image, a dump) fails at once instead of
+    filling the memory; Iris partitions are a few kB, the benchmark's million-row partitions about 20 MB."""
+    text = os.environ.get(ENV_MAX_DATA_MB) or str(DEFAULT_MAX_DATA_MB)
+    try:
+        megabytes = float(text)
+    except ValueError:
+        megabytes = 0.0
+    if not megabytes > 0:
+        raise ValueError(f"{ENV_MAX_DATA_MB} must be a positive number of megabytes, got {text!r}")
+    return int(megabytes * 1_000_000)

@@ -38,6 +38,7 @@ from helpers.execution import ENV_EXECUTION_ID, new_execution_id
 from helpers.flows import ScriptInputError
 from helpers.settings import PROJECT_ROOT
 from helpers.tiers import ENV_TIER
+from helpers.tracking_credentials import for_mlflow, split_credentials
 
 ENV_TRACKING_URI = "MLFLOW_TRACKING_URI"
 ENV_GIT_COMMIT = "FLOWJOBS_GIT_COMMIT"
@@ -59,6 +60,7 @@ TAG_TASK = "flowjobs.task"
 TAG_WORK_DIR = "flowjobs.work_dir"
 TAG_SNAPSHOT = "flowjobs.snapshot."
 TAG_GIT_COMMIT = "mlflow.source.git.commit"
+ROC_DATA = "evaluation/roc_curve.json"  # a branch run's ROC curves as data (tasks/training.py), for `flowjobs compare`
 ROLE_EXECUTION, ROLE_BRANCH, ROLE_GRID_POINT = "execution", "branch", "grid_point"
 
 
@@ -108,9 +110,12 @@ def redacted(uri: str) -> str:
 
 
 def script_env() -> dict[str, str]:
-    """What the job task adds to every script's environment: the absolute URI and bounded HTTP retries."""
+    """What the job task adds to every script's environment: the absolute URI (its credentials apart, see
+    `split_credentials`) and bounded HTTP retries."""
+    bare, credentials = split_credentials(tracking_uri())
     return {
-        ENV_TRACKING_URI: tracking_uri(),
+        ENV_TRACKING_URI: bare,
+        **credentials,
         **{key: os.environ.get(key, value) for key, value in HTTP_DEFAULTS.items()},
     }
 
@@ -159,8 +164,9 @@ def prepare_store(uri: str | None = None) -> None:
 
 def check_reachable(uri: str, timeout: float = PROBE_TIMEOUT_SECONDS) -> None:
     """A tracking server must answer (any HTTP status) within `timeout`; else TrackingError naming the URI."""
+    bare = split_credentials(uri)[0]  # urllib would take `user:password@host` for the host name
     try:
-        urllib.request.urlopen(f"{uri.rstrip('/')}/health", timeout=timeout).close()
+        urllib.request.urlopen(f"{bare.rstrip('/')}/health", timeout=timeout).close()
     except urllib.error.HTTPError:
         return
     except (OSError, ValueError) as err:
@@ -197,6 +203,7 @@ def connect() -> str:
         check_reachable(uri)
     else:
         prepare_store(uri)
+    uri = for_mlflow(uri)
     signal.signal(signal.SIGTERM, _sigterm_exits)
     import mlflow
 
@@ -211,7 +218,7 @@ def client():
     """An MLflow client of the flows' store, whether or not `connect()` ran in this process."""
     from mlflow import MlflowClient
 
-    uri = tracking_uri()
+    uri = for_mlflow(tracking_uri())
     return MlflowClient(tracking_uri=uri, registry_uri=uri)
 
 
@@ -282,6 +289,21 @@ def parent_run(
 
 def set_status(run_id: str, status: str) -> None:
     client().set_terminated(run_id, status)
+
+
+def require_run(run_id: str, input_name: str = "parent_run_id") -> str:
+    """A run id a script is given must name a run of the store: else TrackingError naming the input and the store."""
+    from mlflow.exceptions import MlflowException
+
+    try:
+        client().get_run(run_id)
+    except MlflowException as err:
+        if err.error_code not in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"):
+            raise
+        raise TrackingError(
+            f"input {input_name!r}: there is no MLflow run {run_id!r} in {redacted(tracking_uri())}"
+        ) from None
+    return run_id
 
 
 @contextlib.contextmanager

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from helpers import registry, tracking
-from helpers.flows import add_output_dir, get_param_from_args
+from helpers.flows import ScriptInputError, add_output_dir, get_param_from_args
 from helpers.model_specs import RunSettings, add_setting_arguments, check_settings
 from tasks import evaluation
-from tasks.iris_data import FEATURES, TARGET, read_csv, validate
+from tasks.iris_data import FEATURES, TARGET, read_csv, require_species, validate
 from tasks.pyfunc_model import PROBA_PREFIX
 
 
@@ -26,7 +27,9 @@ class Holdout:
 
     def __init__(self, path: Path):
         self.path = Path(path)
-        self.rows: pd.DataFrame = validate(read_csv(self.path), self.path)
+        self.rows: pd.DataFrame = require_species(
+            validate(read_csv(self.path), self.path), self.path, 1, "the held-out metrics"
+        )
         self.sha256 = hashlib.sha256(self.path.read_bytes()).hexdigest()
 
 
@@ -81,4 +84,21 @@ def read_arguments(parser: argparse.ArgumentParser) -> Judging:
         settings, Holdout(get_param_from_args(parser, "holdout")), get_param_from_args(parser, "parent_run_id")
     )
     tracking.connect()
+    tracking.require_run(judging.parent_run_id)
     return judging
+
+
+def require_version(model_name: str, version: str, input_name: str) -> str:
+    """A version a step is given must exist: else one line naming the input, the model and the version."""
+    from mlflow.exceptions import MlflowException
+
+    missing = ScriptInputError(f"input {input_name!r}: registered model {model_name!r} has no version {version!r}")
+    if not re.fullmatch(r"[1-9][0-9]{0,17}", version):  # versions count from 1; a longer one overflows the store
+        raise missing
+    try:
+        tracking.client().get_model_version(model_name, version)
+    except MlflowException as err:
+        if err.error_code != "RESOURCE_DOES_NOT_EXIST":
+            raise
+        raise missing from None
+    return version

@@ -6,7 +6,7 @@
 The versions are ranked by the ranking metric on the held-out data (ties: log loss, then branch name). The
 winner beats the champion only when strictly better on the same held-out rows (see tasks/champion.py); only
 then does the flow's conditional run the promote step. The leaderboard (markdown and HTML) and the decision
-go to the execution's parent run, which this step ends FINISHED.
+go to the execution's parent run, which this step ends FINISHED, and to the task's deck "Leaderboard".
 Outputs `beats_champion`, `winner_version`, `champion_version` ("" when there is none) and `leaderboard` (.md).
 """
 
@@ -19,10 +19,11 @@ from pathlib import Path
 import pandas as pd
 from pydantic import TypeAdapter, ValidationError
 
-from helpers import registry, tracking
+from helpers import registry, reports, tracking
 from helpers.flows import ScriptInputError, get_param_from_args, handle_outputs, run_main
 from helpers.model_specs import BranchResult
 from tasks import champion
+from tasks.iris_data import check_size
 
 TAG_DECISION = "flowjobs.champion."
 
@@ -32,6 +33,7 @@ def read_results(paths: list[Path]) -> list[BranchResult]:
     results = []
     for path in paths:
         try:
+            check_size(path, "input 'results':")
             results.append(adapter.validate_json(Path(path).read_bytes()))
         except (OSError, ValidationError) as err:
             reason = str(err).splitlines()[0]
@@ -74,6 +76,12 @@ def compare(results: list[BranchResult], step: champion.Judging, folder: Path) -
     decided = {"metric": metric, "winner": winner.branch, "winner_version": winner.model_version}
     decided |= {"before": decision.champion or "none", "beats_champion": str(decision.beats).lower()}
     tracking.log_values(parent_run_id, tags={f"{TAG_DECISION}{key}": value for key, value in decided.items()})
+    verdict = "beats" if decision.beats else "does not beat"
+    summary = f"Version {decision.challenger} {verdict} the champion ({decision.champion or 'none'}) on {metric}."
+    reports.publish(
+        "Leaderboard",
+        reports.heading(f"Ranked by {metric} on the held-out data") + html.read_text() + f"<p>{summary}</p>",
+    )
     return decision, markdown
 
 

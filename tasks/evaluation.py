@@ -2,7 +2,8 @@
 
 The metrics (named as in helpers.registry.METRICS, which ranks by them) are AUC (one-vs-rest, macro), log
 loss, and macro F1, precision and recall; the plots are one-vs-rest ROC curves, the confusion matrix and
-one-vs-rest precision-recall curves. All come from the class probabilities, whatever the model family.
+one-vs-rest precision-recall curves, and the ROC curves are also kept as data (`roc_curves`) for comparing
+branches. All come from the class probabilities, whatever the model family.
 """
 
 from __future__ import annotations
@@ -25,7 +26,10 @@ from sklearn.metrics import (
     precision_score,
     recall_score,
     roc_auc_score,
+    roc_curve,
 )
+
+CURVE_DECIMALS = 4
 
 
 def predicted(proba: np.ndarray, classes: typing.Sequence[str]) -> np.ndarray:
@@ -43,6 +47,27 @@ def metrics(truth: typing.Sequence[str], proba: np.ndarray, classes: typing.Sequ
         "f1": float(f1_score(truth, guess, **macro)),
         "precision": float(precision_score(truth, guess, **macro)),
         "recall": float(recall_score(truth, guess, **macro)),
+    }
+
+
+def roc_curves(truth: typing.Sequence[str], proba: np.ndarray, classes: typing.Sequence[str]) -> dict[str, typing.Any]:
+    """Each class's one-vs-rest ROC curve and their macro average (the mean true-positive rate over the union of
+    false-positive rates), as JSON-ready lists: what a comparison of branches needs to draw them on one plot."""
+    labels, truth = list(classes), np.asarray(truth)
+    per_class = {}
+    for index, label in enumerate(labels):
+        fpr, tpr, _ = roc_curve(truth == label, proba[:, index])
+        per_class[label] = (fpr, tpr)
+    grid = np.unique(np.concatenate([fpr for fpr, _ in per_class.values()]))
+    mean_tpr = np.mean([np.interp(grid, fpr, tpr) for fpr, tpr in per_class.values()], axis=0)
+
+    def points(fpr: np.ndarray, tpr: np.ndarray) -> dict[str, list[float]]:
+        return {"fpr": fpr.round(CURVE_DECIMALS).tolist(), "tpr": tpr.round(CURVE_DECIMALS).tolist()}
+
+    return {
+        "classes": labels,
+        "macro": points(np.r_[0.0, grid], np.r_[0.0, mean_tpr]),  # from the origin, as every ROC curve starts
+        "per_class": {label: points(fpr, tpr) for label, (fpr, tpr) in per_class.items()},
     }
 
 

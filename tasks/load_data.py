@@ -1,7 +1,7 @@
 """Load one Iris partition: check that it is a readable CSV with rows and an Id column, and pass it on.
 
     python tasks/load_data.py --data-path data/datasetA.csv [--output-dir outputs]
-Output `data`: the CSV, unchanged.
+Output `data`: the CSV, unchanged. Report: its data summary (rows, columns, nulls, class balance).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import argparse
 from pathlib import Path
 
 from helpers.flows import add_output_dir, get_param_from_args, handle_outputs, run_main
-from tasks.iris_data import read_csv
+from tasks.iris_data import publish_summary, read_csv
 
 
 def load(path: Path) -> Path:
@@ -27,8 +27,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main() -> None:
     parser = build_parser()
-    data_path = get_param_from_args(parser, "data_path")
-    handle_outputs({"data": load(data_path)})
+    data = load(get_param_from_args(parser, "data_path"))
+    publish_summary((read_csv(data), "loaded rows"))
+    handle_outputs({"data": data})
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Merge two Iris partitions on Id: a keyed union where an Id present in both must carry the same values.
 
     python tasks/merge_data.py --data-a data/datasetA.csv --data-b data/datasetB.csv [--output-dir outputs]
-Output `merged`: the union as CSV, sorted by Id.
+Output `merged`: the union as CSV, sorted by Id. Report: its data summary.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from helpers.flows import add_output_dir, get_param_from_args, run_main
-from tasks.iris_data import ID, DataError, output_csv, read_csv
+from tasks.iris_data import ID, DataError, output_csv, publish_summary, read_csv
 
 
 def merge(first: pd.DataFrame, second: pd.DataFrame) -> pd.DataFrame:
@@ -40,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main() -> None:
     parser = build_parser()
     merged = merge(read_csv(get_param_from_args(parser, "data_a")), read_csv(get_param_from_args(parser, "data_b")))
+    publish_summary((merged, "merged rows"))
     output_csv("merged", merged)
 
 

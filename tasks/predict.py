@@ -19,19 +19,22 @@ from helpers import registry, tracking
 from helpers.flows import add_output_dir, get_param_from_args, handle_outputs, run_main
 from helpers.model_specs import add_setting_arguments, check_settings
 from tasks.champion import score
-from tasks.iris_data import FEATURES, ID, DataError, read_csv
+from tasks.iris_data import FEATURES, ID, DataError, check_ids, read_csv
 
 
 def features(frame: pd.DataFrame, source: Path | str) -> pd.DataFrame:
-    """Id and the four features, numeric; an error names the column and the first bad row."""
+    """Id (each once) and the four features, numeric; an error names the column and the first bad row."""
     for column in FEATURES:
         if column not in frame.columns:
             raise DataError(f"{source}: missing column {column!r}")
         numeric = pd.to_numeric(frame[column], errors="coerce")
         if numeric.isna().any():
             row = int(numeric.isna().to_numpy().argmax())
-            raise DataError(f"{source}: column {column!r}, row {row + 1}: {frame[column].iloc[row]!r} is not a number")
+            value = frame[column].iloc[row]
+            what = "is missing" if pd.isna(value) else f"{value!r} is not a number"
+            raise DataError(f"{source}: column {column!r}, row {row + 1}: {what}")
         frame[column] = numeric.astype(float)
+    check_ids(frame, source)
     return frame[[ID, *FEATURES]].reset_index(drop=True)
 
 

@@ -8,7 +8,8 @@ branch reports its metrics on D and the champion is judged on D, so no row of D 
 Bad settings (non-positive C, max_depth 0, an unknown ranking metric, …) stop the flow here, before any
 branch trains. The parent run is tagged with the hash of the files read (the snapshot's, in the flow) and
 gets the settings as params; the registered model is created here, before the branches add versions to it.
-Outputs `train` and `holdout` (CSV: Id, the four features, Species) and `parent_run_id`.
+Outputs `train` and `holdout` (CSV: Id, the four features, Species) and `parent_run_id`. Report: the data
+summary of both.
 """
 
 from __future__ import annotations
@@ -20,24 +21,31 @@ from pathlib import Path
 import pandas as pd
 
 from helpers import registry, snapshots, tracking
-from helpers.flows import add_output_dir, get_param_from_args, handle_outputs, run_main
+from helpers.flows import add_output_dir, file_name, get_param_from_args, handle_outputs, run_main
 from helpers.model_specs import FLOW_NAME, RunSettings, add_setting_arguments, check_settings
-from tasks.iris_data import ID, DataError, read_csv
+from tasks.iris_data import ID, DataError, publish_summary, read_csv, require_species
 from tasks.process_data import process
+from tasks.training import CV_FOLDS
 
 TRAIN_PARTITIONS = ["datasetA.csv", "datasetB.csv", "datasetC.csv"]
 HOLDOUT_PARTITION = "datasetD.csv"
 
 
 def split(folder: Path, train_files: list[str], holdout_file: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The training rows (the train partitions together) and the held-out rows; they may share no Id."""
+    """The training rows (the train partitions together) and the held-out rows; they may share no Id, and each
+    has what the branches need: CV_FOLDS rows of every species to train on, every species held out."""
+    for name in train_files:
+        file_name(name, "train_partitions")
+    file_name(holdout_file, "holdout_partition")
     if holdout_file in train_files:
         raise DataError(f"partition {holdout_file} cannot be both trained on and held out")
     train = pd.concat([process(read_csv(folder / name), folder / name) for name in train_files], ignore_index=True)
     duplicated = train[ID][train[ID].duplicated()]
     if not duplicated.empty:
         raise DataError(f"Id {duplicated.iloc[0]} appears in two training partitions")
+    require_species(train, f"training partitions {', '.join(train_files)}", CV_FOLDS, f"{CV_FOLDS}-fold CV")
     holdout = process(read_csv(folder / holdout_file), folder / holdout_file)
+    require_species(holdout, folder / holdout_file, 1, "the held-out metrics")
     shared = sorted(set(train[ID]) & set(holdout[ID]))
     if shared:
         raise DataError(f"held-out partition {holdout_file} shares Ids with the training partitions: {shared[:5]}")
@@ -79,6 +87,7 @@ def main() -> None:
     train_files = get_param_from_args(parser, "train_partitions")
     holdout_file = get_param_from_args(parser, "holdout_partition")
     train, holdout = split(folder, train_files, holdout_file)
+    publish_summary((train, f"training rows ({', '.join(train_files)})"), (holdout, f"held-out rows ({holdout_file})"))
     params = {"train_partitions": " ".join(train_files), "holdout_partition": holdout_file}
     run_id = open_parent_run(settings, snapshot_tag(folder, [*train_files, holdout_file]), params)
     with tracking.flow_step(run_id), tempfile.TemporaryDirectory() as scratch:

@@ -3,6 +3,7 @@
     python tasks/process_data.py --merged-data merged.csv [--output-dir outputs]
 Output `processed`: Id, the four numeric features and a known Species, as CSV. A missing column, a
 non-numeric feature or an unknown species stops the task with an error naming the column and the row.
+Report: the processed data's summary.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from helpers.flows import add_output_dir, get_param_from_args, run_main
-from tasks.iris_data import FEATURES, ID, NOISE, TARGET, output_csv, read_csv, validate
+from tasks.iris_data import FEATURES, ID, NOISE, TARGET, output_csv, publish_summary, read_csv, validate
 
 
 def process(frame: pd.DataFrame, source: Path | str = "data") -> pd.DataFrame:
@@ -31,6 +32,7 @@ def main() -> None:
     parser = build_parser()
     source = get_param_from_args(parser, "merged_data")
     processed = process(read_csv(source), source)
+    publish_summary((processed, "processed rows"))
     output_csv("processed", processed)
 
 

@@ -39,6 +39,7 @@ def main() -> None:
     version = get_param_from_args(parser, "winner_version")
     step = champion.read_arguments(parser)
     model_name = step.settings.model_name
+    champion.require_version(model_name, version, "winner_version")
     with tracking.flow_step(step.parent_run_id, finishes=True):
         decision = promote_if_better(model_name, version, step.settings.ranking_metric, step.holdout)
         now = decision.challenger if decision.beats else decision.champion

@@ -8,15 +8,19 @@ plots, and a new registered version. Output `result` (JSON) for the compare step
 The JVM gets 3/4 of the task's tier memory and the tier's CPUs, listens on 127.0.0.1 on a free port, keeps
 its ice_root and logs in the task's working folder (h2o/), and is stopped when the script ends, fails or
 is stopped (SIGTERM); it stays in the script's process group, which the job task kills when the script exits.
+A JVM that does not start (a heap the machine cannot reserve) is one line naming the tier, the heap and the
+JVM's own reason.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import typing
 from pathlib import Path
 
 from helpers.flows import ScriptInputError, is_workflow_job, run_main
-from helpers.tiers import script_cpus, script_memory_mb
+from helpers.tiers import ENV_TIER, script_cpus, script_memory_mb
 from tasks.iris_data import FEATURES, TARGET
 from tasks.pyfunc_model import h2o_session, h2o_to_pandas
 from tasks.training import CV_FOLDS, SEED, Branch, Fitted, GridPoint, branch_main
@@ -30,9 +34,33 @@ def heap_mb(tier_memory_mb: int | None) -> int | None:
     return tier_memory_mb * 3 // 4 if tier_memory_mb else None
 
 
-def session(branch: Branch) -> typing.ContextManager:
+@contextlib.contextmanager
+def session(branch: Branch) -> typing.Iterator[typing.Any]:
+    """H2O for the branch; a JVM that does not start is a ScriptInputError (one line), not H2O's traceback."""
+    from h2o.exceptions import H2OServerError
+
     folder = (Path.cwd() if is_workflow_job() else branch.scratch) / "h2o"
-    return h2o_session(folder, heap_mb(script_memory_mb()), script_cpus())
+    heap = heap_mb(script_memory_mb())
+    with contextlib.ExitStack() as stack:
+        try:
+            jvm = stack.enter_context(h2o_session(folder, heap, script_cpus()))
+        except H2OServerError as err:
+            size = f"a {heap} MB heap (3/4 of tier {os.environ.get(ENV_TIER)}'s memory)" if heap else "its default heap"
+            said = _jvm_said(folder) or " ".join(str(err).split())
+            raise ScriptInputError(f"H2O's JVM did not start with {size}: {said}") from None
+        yield jvm
+
+
+def _jvm_said(folder: Path) -> str:
+    """The JVM's last line: it reports a heap it cannot reserve on stdout, which H2O keeps in a temp folder (here,
+    under `folder`: tasks/pyfunc_model.py)."""
+    lines = [
+        line.strip()
+        for path in folder.glob("tmp*/h2o_*_started_from_python.out")
+        for line in path.read_text(errors="replace").splitlines()
+        if line.strip()
+    ]
+    return lines[-1] if lines else ""
 
 
 def fit(branch: Branch) -> Fitted:

@@ -3,8 +3,9 @@
 A branch script (tasks/train_*.py) reads its inputs with `read_branch` and calls `run_branch` with a `fit`
 function that searches its grid and writes its estimator file. `run_branch` does the rest, once for all:
 the child run under the execution's parent run and a grandchild per grid point, the params, the training
-data as an MLflow dataset, the five held-out metrics and three plots, the model (with signature and input
-example) as a new version of the registered model, and on a local run the estimator file in models/.
+data as an MLflow dataset, the five held-out metrics, three plots and the ROC curves' data, the model (with
+signature and input example) as a new version of the registered model, on a local run the estimator file in
+models/, and the task's report (decks "Metrics" and "Plots").
 
     python tasks/train_random_forest.py --train outputs/train.csv --holdout outputs/holdout.csv
 Output `result`: a BranchResult (JSON) for the compare step.
@@ -29,12 +30,19 @@ import joblib
 import numpy as np
 import pandas as pd
 
-from helpers import registry, tracking
-from helpers.flows import ScriptInputError, add_output_dir, get_param_from_args, handle_outputs
+from helpers import registry, reports, tracking
+from helpers.flows import (
+    ScriptInputError,
+    add_output_dir,
+    file_name,
+    get_output_location,
+    get_param_from_args,
+    handle_outputs,
+)
 from helpers.model_specs import ALGORITHMS, FLOW_NAME, BranchResult, add_setting_arguments, check_settings
 from helpers.settings import MODELS_DIR
 from tasks import evaluation
-from tasks.iris_data import FEATURES, TARGET, read_csv, validate
+from tasks.iris_data import FEATURES, TARGET, read_csv, require_species, validate
 from tasks.pyfunc_model import load_estimator, predictions
 
 ENV_MODELS_DIR = "FLOWJOBS_MODELS_DIR"
@@ -42,6 +50,7 @@ PYFUNC_CODE = Path(__file__).with_name("pyfunc_model.py")
 REQUIREMENTS = ("mlflow", "pandas", "numpy", "scikit-learn", "joblib", "xgboost-cpu", "h2o")
 SEED = 42
 CV_FOLDS = 5
+BRANCH_NAME_MAX = 100
 
 
 @dataclass
@@ -106,20 +115,33 @@ def read_branch(parser: argparse.ArgumentParser, algorithm: str, scratch: Path) 
     if not isinstance(params, dict):
         raise ScriptInputError(f"input 'params': expected a JSON object, got {params!r}")
     holdout_path = get_param_from_args(parser, "holdout")
-    return Branch(
+    train = validate(read_csv(get_param_from_args(parser, "train")), "train")
+    branch = Branch(
         algorithm=algorithm,
-        name=get_param_from_args(parser, "branch"),
-        train=validate(read_csv(get_param_from_args(parser, "train")), "train"),
-        holdout=validate(read_csv(holdout_path), "holdout"),
+        name=branch_name(get_param_from_args(parser, "branch")),
+        train=require_species(train, "train", CV_FOLDS, f"{CV_FOLDS}-fold CV"),
+        holdout=require_species(validate(read_csv(holdout_path), "holdout"), "holdout", 1, "the held-out metrics"),
         holdout_sha256=hashlib.sha256(Path(holdout_path).read_bytes()).hexdigest(),
         params={**params, **{param: getattr(settings, name) for param, name in family.settings.items()}},
         parent_run_id=parent_run_id,
         experiment_name=settings.experiment_name,
         model_name=settings.model_name,
         ranking_metric=settings.ranking_metric,
-        model_file=get_param_from_args(parser, "model_file"),
+        model_file=file_name(get_param_from_args(parser, "model_file"), "model_file"),
         scratch=scratch,
     )
+    if parent_run_id:
+        tracking.connect()
+        tracking.require_run(parent_run_id)
+    return branch
+
+
+def branch_name(name: str) -> str:
+    """A branch names its run and its task (`train_<name>`), so it is an identifier, as in the model specs."""
+    if not name.isidentifier() or len(name) > BRANCH_NAME_MAX:
+        rule = f"letters, digits, _; at most {BRANCH_NAME_MAX}"
+        raise ScriptInputError(f"input 'branch': {name!r} is not a name ({rule})")
+    return name
 
 
 def models_dir() -> Path | None:
@@ -170,18 +192,36 @@ def _log_data(branch: Branch) -> None:
         mlflow.log_input(dataset, context=context)
 
 
-def _log_evaluation(branch: Branch, fitted: Fitted, proba: Proba, run_id: str) -> dict[str, float]:
-    """The five metrics and three plots on the held-out data, scored through the model's own loader."""
+def _log_evaluation(branch: Branch, fitted: Fitted, proba: Proba, run_id: str) -> tuple[dict[str, float], str]:
+    """The five metrics, three plots and the ROC curves' data on the held-out data, scored through the model's
+    own loader; returns the metrics and the plots as report HTML."""
     import mlflow
     from matplotlib import pyplot as plt
 
     truth, scores = branch.holdout[TARGET], proba(branch.holdout[FEATURES])
     metrics = evaluation.metrics(truth, scores, fitted.classes)
     tracking.log_values(run_id, params={f"best.{k}": v for k, v in fitted.best_params.items()}, metrics=metrics)
+    mlflow.log_dict(evaluation.roc_curves(truth, scores, fitted.classes), tracking.ROC_DATA)
+    images = []
     for name, figure in evaluation.plots(truth, scores, fitted.classes).items():
         mlflow.log_figure(figure, f"plots/{name}")
+        images.append(reports.figure(figure, name))
         plt.close(figure)
-    return metrics
+    return metrics, "".join(images)
+
+
+def publish_report(branch: Branch, fitted: Fitted, metrics: dict[str, float], version: str, plots: str) -> None:
+    """The branch task's decks: "Metrics" (held-out metrics, best parameters, the searched grid) and "Plots"."""
+    summary = f"<p>Model version <b>{version}</b> of {branch.model_name}, {len(branch.holdout)} held-out rows.</p>"
+    reports.publish(
+        "Metrics",
+        reports.heading(f"{branch.name} ({branch.algorithm})")
+        + summary
+        + reports.table([{"metric": name, "held-out value": value} for name, value in metrics.items()])
+        + reports.table([{"parameter": k, "value": v} for k, v in fitted.best_params.items()], "best parameters")
+        + reports.table([{**point.params, **point.metrics} for point in fitted.grid], f"{CV_FOLDS}-fold CV search"),
+    )
+    reports.publish("Plots", plots)
 
 
 def run_branch(branch: Branch, fit: typing.Callable[[Branch], Fitted]) -> BranchResult:
@@ -197,8 +237,9 @@ def run_branch(branch: Branch, fit: typing.Callable[[Branch], Fitted]) -> Branch
         for index, point in enumerate(fitted.grid):
             tracking.grid_point_run(f"{branch.name}-{index}", point.params, point.metrics)
         proba = load_estimator(fitted.kind, str(fitted.path))
-        metrics = _log_evaluation(branch, fitted, proba, run_id)
+        metrics, plots = _log_evaluation(branch, fitted, proba, run_id)
         version = _log_model(branch, fitted, proba)
+    publish_report(branch, fitted, metrics, version, plots)
     target = models_dir()
     if target is not None:
         target.mkdir(parents=True, exist_ok=True)
@@ -265,6 +306,7 @@ def branch_main(
 ) -> None:
     """A branch script's main(): read, run (inside `session`, e.g. an H2O cluster), write the result."""
     parser = build_parser(algorithm, description)
+    get_output_location("result")  # an output folder that cannot be made fails now, not after the training
     with tempfile.TemporaryDirectory(prefix=f"{algorithm}-") as scratch:
         branch = read_branch(parser, algorithm, Path(scratch))
         with session(branch) if session else contextlib.nullcontext():

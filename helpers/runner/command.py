@@ -108,6 +108,19 @@ class Run:
         self.recorder: records.Recorder | None = None
         self.scheduler: Scheduler | None = None
 
+    def _end_runs_left_running(self, failed: records.ExecutionRecord) -> None:
+        """The resumed execution's MLflow runs that nothing could end (a lost server, a killed runner): FAILED."""
+        if not failed.tracked:
+            return
+        try:
+            ended = parent_run.end_left_running(failed.execution_id)
+        except Exception as err:  # the new execution goes on; its own runs are what it tracks
+            reason = escape(str(err))
+            self.console.print(f"[yellow]warning:[/yellow] runs of {failed.execution_id} left as they are: {reason}")
+            return
+        if ended:
+            self.console.print(f"ended FAILED {ended} MLflow run(s) execution {failed.execution_id} left RUNNING")
+
     def execute(self, inputs: dict[str, typing.Any], experiment: str | None = None) -> int:
         record_path = records.execution_dir(self.execution_id) / records.RECORD_FILE
         try:
@@ -132,6 +145,7 @@ class Run:
             self.console.print(f"MLflow parent run {run_id} in experiment '{escape(experiment)}'", highlight=False)
         if self.resumes:
             self.console.print(f"resuming {self.resumes.status} execution {self.resumes.execution_id}")
+            self._end_runs_left_running(self.resumes)
         display = Display(self.console, self.recorder)
         failures: list = []
         with self._environment(), display.live(), futures.ThreadPoolExecutor(self.max_parallel) as pool:

@@ -22,6 +22,7 @@ from flytekit.clis.sdk_in_container.run import (
     load_naive_entity,
     to_click_option,
 )
+from flytekit.core.type_engine import TypeEngine
 from flytekit.core.workflow import WorkflowBase
 from flytekit.exceptions.user import FlyteEntityNotFoundException
 from flytekit.tools.script_mode import _find_project_root
@@ -108,7 +109,43 @@ def parse_arguments(
     for option in inputs:  # click 8.3 takes flytekit's explicit `default=None` as a value, so check it here
         if option.required and given.get(option.name) is None:
             raise SetupError(f"{loaded.label}: Missing option '--{option.name}'")
-    return _with_defaults(loaded.workflow, given), runner
+    values = _with_defaults(loaded.workflow, given)
+    _check_types(loaded, values)
+    return values, runner
+
+
+def _as_declared(value: typing.Any, python_type: typing.Any) -> typing.Any:
+    """A whole number where a float is declared (also inside lists and dicts) as that float: `[0.1, 1, 10]`."""
+    origin, arguments = typing.get_origin(python_type), typing.get_args(python_type)
+    if python_type is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if origin is list and arguments and isinstance(value, list):
+        return [_as_declared(item, arguments[0]) for item in value]
+    if origin is dict and len(arguments) == 2 and isinstance(value, dict):
+        return {key: _as_declared(item, arguments[1]) for key, item in value.items()}
+    return value
+
+
+def _holds_files(literal_type: typing.Any) -> bool:
+    """Whether values of this Flyte type are, or contain, files or folders."""
+    inner = literal_type.collection_type or literal_type.map_value_type
+    return literal_type.blob is not None or (inner is not None and _holds_files(inner))
+
+
+def _check_types(loaded: LoadedWorkflow, values: dict[str, typing.Any]) -> None:
+    """Each value converted as the workflow will convert it, now: a wrong one stops the run before anything starts."""
+    ctx = FlyteContextManager.current_context()
+    types_ = loaded.workflow.python_interface.inputs
+    for name, value in values.items():
+        values[name] = value = _as_declared(value, types_[name])
+        literal_type = TypeEngine.to_literal_type(types_[name])
+        if _holds_files(literal_type):  # converting would copy the files; their paths were checked by click
+            continue
+        try:
+            TypeEngine.to_literal(ctx, value, types_[name], literal_type)
+        except Exception as err:  # flytekit's transformers raise several types; the first line says why
+            reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            raise SetupError(f"{loaded.label}: input '{name}': {reason}") from None
 
 
 def _with_defaults(workflow: WorkflowBase, given: dict[str, typing.Any]) -> dict[str, typing.Any]:

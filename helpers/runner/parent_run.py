@@ -1,24 +1,34 @@
-"""A `flowjobs run` execution recorded as its MLflow parent run, when tracking is on.
+"""A local execution recorded as its MLflow parent run, when tracking is on: the MLflow UI shows the execution as
+that run, and its tasks on it (a tag `flowjobs.task_status.<task>` and a metric `task_seconds.<task>` each, and
+the artifacts `flowjobs/record.json` and `flowjobs/tasks.html`, the task table: status, attempts, tier, start,
+end, exit code, log folder). Tasks are not runs of their own: the branches' child runs stay the only children.
 
-Tracking is on for a workflow with an `experiment_name` input (its value names the experiment, as in the
-multi-train flow) or when `--experiment NAME` is given. The runner gets or creates the parent run for its
-execution id before any node starts (helpers.tracking.parent_run is idempotent, so the flow's own first
-task finds the same run), and at the end adds each task's status and duration and the execution record, and
-sets the run's status: FINISHED, FAILED, or KILLED after Ctrl-C, so no run is left RUNNING.
+`flowjobs run`: tracking is on for a workflow with an `experiment_name` input (its value names the experiment,
+as in the multi-train flow) or when `--experiment NAME` is given. The runner gets or creates the parent run for
+its execution id before any node starts (helpers.tracking.parent_run is idempotent, so the flow's own first
+task finds the same run), and at the end adds the tasks and sets the run's status: FINISHED, FAILED, or KILLED
+after Ctrl-C, so no run is left RUNNING.
+
+Stock `pyflyte run`: when a job task with `tracking=True` ran, the process, as it exits, finds the parent run
+the flow opened (by the execution id) and adds the tasks; it ends the run only if the flow left it RUNNING.
 """
 
 from __future__ import annotations
 
+import os
+import tempfile
 import typing
 from pathlib import Path
 
 from helpers import tracking
-from helpers.runner.records import ExecutionRecord, ExecutionStatus
+from helpers.runner.records import ExecutionRecord, ExecutionStatus, Recorder
 
 EXPERIMENT_INPUT = "experiment_name"
 TAG_RUNNER = "flowjobs.runner"
 TAG_RECORD = "flowjobs.record"
 TAG_TASK_STATUS = "flowjobs.task_status."
+ARTIFACT_FOLDER = "flowjobs"  # record.json and tasks.html (the task table the MLflow UI shows) of the execution
+TASKS_PAGE = "tasks.html"
 RUN_STATUS = {
     ExecutionStatus.SUCCEEDED: "FINISHED",
     ExecutionStatus.FAILED: "FAILED",
@@ -49,12 +59,66 @@ def open_run(experiment: str, workflow: str, execution_id: str, runner: str, rec
     return run_id
 
 
-def close_run(run_id: str, record: ExecutionRecord, record_path: Path) -> None:
-    """Each task's status and seconds, the record itself as an artifact, and the run's final status."""
+def record_tasks(run_id: str, record: ExecutionRecord, record_path: Path) -> None:
+    """Each task's status (tag) and seconds (metric), the record itself and its task table as artifacts."""
+    from helpers import status
+
     durations = {
         f"task_seconds.{entry.name}": entry.duration for entry in record.tasks.values() if entry.duration is not None
     }
     statuses = {f"{TAG_TASK_STATUS}{entry.name}": entry.status.value for entry in record.tasks.values()}
     tracking.log_values(run_id, metrics=durations, tags=statuses)
-    tracking.client().log_artifact(run_id, str(record_path), "flowjobs")
+    tracking.client().log_artifact(run_id, str(record_path), ARTIFACT_FOLDER)
+    with tempfile.TemporaryDirectory() as scratch:
+        table = Path(scratch) / TASKS_PAGE
+        table.write_text(status.tasks_page(record), encoding="utf-8")
+        tracking.client().log_artifact(run_id, str(table), ARTIFACT_FOLDER)
+
+
+def close_run(run_id: str, record: ExecutionRecord, record_path: Path) -> None:
+    """The tasks (`record_tasks`) and the run's final status."""
+    record_tasks(run_id, record, record_path)
     tracking.set_status(run_id, RUN_STATUS[record.status])
+
+
+def find_run(execution_id: str) -> typing.Any | None:
+    """The parent run of an execution, in whichever experiment; None when there is none."""
+    found = tracking.client()
+    experiments = [experiment.experiment_id for experiment in found.search_experiments()]
+    query = f"tags.`{tracking.TAG_EXECUTION}` = '{execution_id}' and tags.`{tracking.TAG_ROLE}` = 'execution'"
+    runs = found.search_runs(experiments, filter_string=query, max_results=1) if experiments else []
+    return runs[0] if runs else None
+
+
+def close_stock_run(recorder: Recorder) -> str | None:
+    """A stock `pyflyte run` of a flow that tracks: its tasks go onto the parent run its own first task opened,
+    found by the execution id, and a run the flow left RUNNING (a failure outside a script, Ctrl-C) is ended.
+
+    Called when the pyflyte process exits; the store must already exist and answer (nothing is created).
+    """
+    record = recorder.record
+    os.environ[tracking.ENV_TRACKING_URI] = recorder.tracking_uri  # the store the flow's scripts used
+    tracking.require_store()
+    run = find_run(record.execution_id)
+    if run is None:
+        return None
+    with recorder.lock:
+        record.mlflow_run_id = run.info.run_id
+        recorder.save()
+    record_tasks(run.info.run_id, record, recorder.path)
+    if run.info.status == "RUNNING":
+        tracking.set_status(run.info.run_id, RUN_STATUS[record.status])
+    return run.info.run_id
+
+
+def end_left_running(execution_id: str) -> int:
+    """End FAILED the MLflow runs of a failed execution still RUNNING (its tracking server went away before they
+    could be ended); called when a new execution resumes it. Returns how many were ended."""
+    tracking.require_store()
+    found = tracking.client()
+    experiments = [experiment.experiment_id for experiment in found.search_experiments()]
+    query = f"tags.`{tracking.TAG_EXECUTION}` = '{execution_id}' and attributes.status = 'RUNNING'"
+    left = found.search_runs(experiments, filter_string=query) if experiments else []
+    for run in left:
+        found.set_terminated(run.info.run_id, "FAILED")
+    return len(left)

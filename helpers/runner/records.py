@@ -1,7 +1,8 @@
 """Execution records: what one local flow execution ran, task by task, as JSON that tools can read back.
 
 Every local execution writes one: `flowjobs run` records every node (cached, resumed and skipped ones too),
-and a stock `pyflyte run` records each job task attempt through the job task's attempt hook.
+and a stock `pyflyte run` records each job task attempt through the job task's attempt hook (and, when it
+exits, puts the tasks on the execution's MLflow parent run if it has one: helpers/runner/parent_run.py).
 
     <state>/runs/<execution id>/record.json     <state> is $FLOWJOBS_STATE_DIR, else <project>/.flowjobs
 
@@ -34,7 +35,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from helpers import execution
+from helpers import execution, tracking
 from helpers.settings import PROJECT_ROOT
 
 if typing.TYPE_CHECKING:
@@ -79,6 +80,7 @@ class AttemptRecord(BaseModel):
     end: dt.datetime | None = None
     exit_code: int | None = None
     timed_out: bool = False
+    script_seconds: float | None = None  # the script's own run, start to exit: the rest of the attempt is overhead
     folder: str
     error: str | None = None
 
@@ -95,6 +97,7 @@ class TaskRecord(BaseModel):
     stderr_log: str | None = None
     cache_key: str | None = None
     error: str | None = None
+    deck: str | None = None  # the task's report page (helpers/decks.py), when its script wrote one
     attempts: list[AttemptRecord] = Field(default_factory=list)
 
     @property
@@ -115,6 +118,7 @@ class ExecutionRecord(BaseModel):
     end: dt.datetime | None = None
     inputs: dict[str, str] = Field(default_factory=dict)
     mlflow_run_id: str | None = None
+    tracked: bool = False  # a job task with tracking=True ran: its MLflow runs carry this execution id
     error: str | None = None
     tasks: dict[str, TaskRecord] = Field(default_factory=dict)
 
@@ -169,6 +173,7 @@ class Recorder:
         self.path = execution_dir(record.execution_id) / RECORD_FILE
         self.lock = threading.RLock()
         self.unwritable = False
+        self.tracking_uri: str | None = None  # the store of the job tasks with tracking=True, once one ran
         self.listeners: list[typing.Callable[[str, TaskRecord], None]] = []  # told of every task change
         self.save()
 
@@ -201,6 +206,9 @@ class Recorder:
 
     def attempt_started(self, key: str, attempt: Attempt) -> None:
         with self.lock:
+            if attempt.spec.tracking and self.tracking_uri is None:
+                self.tracking_uri = tracking.tracking_uri()
+                self.record.tracked = True
             entry = self.record.tasks.get(key)
             if entry is None:
                 entry = self.task(key, name=attempt.spec.name.rsplit(".", 1)[-1], task=attempt.spec.name)
@@ -223,11 +231,13 @@ class Recorder:
             record.end = now()
             record.exit_code = attempt.run.returncode if attempt.run else None
             record.timed_out = bool(attempt.run and attempt.run.timed_out)
+            record.script_seconds = attempt.run.duration if attempt.run else None
             record.error = first_line(error) if error else None
             status = TaskStatus.DONE if error is None else TaskStatus.RUNNING
             if error is not None and (attempt.number == attempt.attempts or not isinstance(error, Exception)):
                 status = TaskStatus.FAILED if isinstance(error, Exception) else TaskStatus.INTERRUPTED
-            self.task(key, status=status, end=record.end, exit_code=record.exit_code, error=record.error)
+            deck = str(attempt.deck) if attempt.deck else None
+            self.task(key, status=status, end=record.end, exit_code=record.exit_code, error=record.error, deck=deck)
 
     def finish(self, status: ExecutionStatus, error: str | None = None) -> None:
         with self.lock:
@@ -262,9 +272,22 @@ def _recorder_for_pyflyte(execution_id: str) -> Recorder:
     with _recorders_lock:
         if execution_id not in _recorders:
             recorder = Recorder(ExecutionRecord(execution_id=execution_id, runner="pyflyte run", command=sys.argv))
-            atexit.register(recorder.finish_from_tasks)
+            atexit.register(_close_stock_run, recorder)
             _recorders[execution_id] = recorder
         return _recorders[execution_id]
+
+
+def _close_stock_run(recorder: Recorder) -> None:
+    """At the exit of a `pyflyte run` process: close the record, and put its tasks on the MLflow parent run."""
+    recorder.finish_from_tasks()
+    if recorder.tracking_uri is None:
+        return
+    from helpers.runner import parent_run
+
+    try:
+        parent_run.close_stock_run(recorder)
+    except Exception as err:  # the record is complete locally; the store may have gone away
+        log.warning("the MLflow parent run of execution %s was not updated: %s", recorder.record.execution_id, err)
 
 
 _FLYTE_PREFIX = re.compile(r"^\s*(USER|SYSTEM):\w*: error=")

@@ -14,8 +14,9 @@ import yaml
 
 from helpers import registry, tracking
 from helpers.model_specs import DEFAULTS, load_specs
+from helpers.runner import records
 from helpers.snapshots import DatasetSnapshot, resolve
-from tests.support.multitrain import PipelineRun, copy_store, java_processes_under, run_pipeline
+from tests.support.multitrain import PipelineRun, java_processes_under
 
 pytestmark = pytest.mark.slow
 SPECS = load_specs()
@@ -59,6 +60,22 @@ def test_the_parent_run_stands_for_the_execution(done: PipelineRun, parent) -> N
     assert parent.data.params["max_depth"] == str(DEFAULTS.max_depth)
     assert parent.data.params["h2o_max_models"] == "2"
     assert parent.data.params["holdout_partition"] == "datasetD.csv"
+
+
+def test_the_parent_run_shows_each_task_of_the_execution(done: PipelineRun, parent) -> None:
+    """Stock `pyflyte run` records the execution's tasks on its parent run, where the MLflow UI shows them."""
+    client = done.client()
+    record_file = client.download_artifacts(parent.info.run_id, "flowjobs/record.json", str(done.folder / "tmp"))
+    record = records.load(Path(record_file))
+    assert record.execution_id == parent.data.tags[tracking.TAG_EXECUTION] and record.status == "succeeded"
+    names = {entry.name for entry in record.tasks.values()}
+    assert names == {"prepare_data", *(f"train_{spec.name}" for spec in SPECS), "compare_models", "promote_champion"}
+    for entry in record.tasks.values():
+        assert parent.data.tags[f"flowjobs.task_status.{entry.name}"] == "done"
+        assert parent.data.metrics[f"task_seconds.{entry.name}"] == pytest.approx(entry.duration, abs=1e-3)
+    page = Path(client.download_artifacts(parent.info.run_id, "flowjobs/tasks.html", str(done.folder / "tmp")))
+    for entry in record.tasks.values():
+        assert f"<tr><td>{entry.name}</td><td>done</td><td>1</td><td>{entry.tier}</td>" in page.read_text()
 
 
 def test_a_child_run_per_branch_with_tier_duration_and_the_same_five_metrics(parent, branches: dict) -> None:
@@ -152,16 +169,6 @@ def test_nothing_is_left_running(done: PipelineRun) -> None:
     experiments = [e.experiment_id for e in client.search_experiments()]
     assert not client.search_runs(experiments, filter_string="attributes.status = 'RUNNING'")
     assert not java_processes_under(done.folder)
-
-
-@pytest.fixture(scope="module")
-def weaker_run(done: PipelineRun, tmp_path_factory: pytest.TempPathFactory) -> PipelineRun:
-    """Again, on a copy of the store, with one weak branch (a tiny C): it cannot beat the champion."""
-    folder = tmp_path_factory.mktemp("weaker")
-    specs = folder / "specs.yaml"
-    specs.write_text("models:\n  - {name: weak_logreg, algorithm: logistic_regression, model_file: weak.pkl}\n")
-    uri = copy_store(done, folder)
-    return run_pipeline(folder, "--c_grid", "[0.0001]", uri=uri, FLOWJOBS_MODEL_SPECS=str(specs))
 
 
 def test_a_winner_that_does_not_beat_the_champion_leaves_the_alias(done: PipelineRun, weaker_run: PipelineRun) -> None:

@@ -8,27 +8,16 @@ what MLflow holds with the SQLite run of the same flow (the session fixture), an
 from __future__ import annotations
 
 import contextlib
-import uuid
 from collections.abc import Iterator
 
 import pytest
 from mlflow import MlflowClient
 
 from tests.support.multitrain import SMALL_H2O, PipelineRun, run_pipeline
-from tests.support.project import tool
 from tests.support.records import summary
-from tests.support.servers import free_port, running
+from tests.support.servers import free_port, postgres_database, running, tracking_server_argv
 
-POSTGRES = {"host": "127.0.0.1", "port": 5432, "user": "postgres", "dbname": "postgres"}
 pytestmark = pytest.mark.slow
-
-
-def _admin():
-    import psycopg2
-
-    connection = psycopg2.connect(connect_timeout=5, **POSTGRES)
-    connection.autocommit = True
-    return connection
 
 
 @pytest.fixture(scope="module")
@@ -36,28 +25,17 @@ def database() -> Iterator[str]:
     import psycopg2
 
     try:
-        admin = _admin()
+        with postgres_database() as uri:
+            yield uri
     except psycopg2.OperationalError as err:
         pytest.skip(f"no PostgreSQL reachable at 127.0.0.1:5432 ({str(err).strip()})")
-    name = f"flowjobs_test_{uuid.uuid4().hex[:10]}"
-    with admin.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgresql+psycopg2://{POSTGRES['user']}@127.0.0.1:5432/{name}"
-    finally:
-        with admin.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
 
 
 @pytest.fixture(scope="module")
 def server_run(database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[PipelineRun, str]]:
     folder = tmp_path_factory.mktemp("postgres")
     port = free_port()
-    argv = [
-        tool("mlflow"), "server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
-        "--backend-store-uri", database, "--artifacts-destination", (folder / "artifacts").as_uri(),
-    ]  # fmt: skip
+    argv = tracking_server_argv(port, database, folder / "artifacts")
     with running(argv, port, folder / "server.log", timeout=180) as server:
         yield run_pipeline(folder, *SMALL_H2O, uri=server.url), server.url
 

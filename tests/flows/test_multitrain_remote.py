@@ -92,3 +92,5 @@ def test_a_training_branch_runs_as_a_pod_and_tracks_to_the_secrets_server(packag
     assert version.run_id == branch_result.run_id
     assert not decoy.exists(), "the pod must track to the secret's server, not the environment's"
     assert not list((tmp_path / "models").glob("*")), "a pod writes no local model files"
+    deck = (tmp_path / "pod" / "out" / "deck.html").read_text()
+    assert f"Model version <b>{branch_result.model_version}</b>" in deck and deck.count("data:image/png;base64") == 3

@@ -67,6 +67,16 @@ def test_every_task_runs_as_a_pod_chained_by_literals(packaged, image, tmp_path:
     assert set(trained.literals) == {"model", "accuracy"}
     assert len(joblib.load(file_uri(trained, "model")).estimators_) == 12
     assert 0.8 <= float_value(trained, "accuracy") <= 1.0
+    # each pod uploaded its task's deck beside outputs.pb, where the Flyte console finds it
+    assert f"<b>{len(partition('A'))}</b> rows" in deck(tmp_path, "load_data_a")
+    assert f"<b>{len(partition('A')) + len(partition('B'))}</b> rows" in deck(tmp_path, "merge_data")
+    assert "Data summary" in deck(tmp_path, "process_data")
+    assert f"{float_value(trained, 'accuracy'):.4f}" in deck(tmp_path, "train_model").split("feature importances")[0]
+
+
+def deck(workdir: Path, name: str) -> str:
+    """The deck a pod of task `name` wrote to its output prefix (run_as_pod's `out` folder)."""
+    return (workdir / name / "out" / "deck.html").read_text()
 
 
 def test_a_bad_input_in_a_pod_writes_a_user_error_with_the_scripts_message(packaged, image, tmp_path: Path) -> None:

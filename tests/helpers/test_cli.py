@@ -27,6 +27,6 @@ def test_a_broken_tiers_file_exits_2_with_one_line(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert (
-        result.stdout.strip()
+        result.stderr.strip()
         == f"error: hardware tiers file {broken}: tiers: Dictionary should have at least 1 item after validation, not 0"
     )

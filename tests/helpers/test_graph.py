@@ -180,7 +180,7 @@ def test_bad_input_is_one_line_and_exit_code_2(tmp_path: Path, argv: list[str], 
     argv = [arg.format(tmp=tmp_path) for arg in argv]
     result = run([tool("flowjobs"), "graph", *argv], cwd=PROJECT_ROOT, env={"COLUMNS": "80"})
     assert result.returncode == 2
-    assert result.stdout.splitlines() == [f"error: {message.format(tmp=tmp_path)}"]
+    assert result.stderr.splitlines() == [f"error: {message.format(tmp=tmp_path)}"]
     assert not list(tmp_path.iterdir()), "nothing is written on bad input"
 
 

@@ -103,8 +103,8 @@ def test_the_champion_command_answers_for_a_date(
     table = capsys.readouterr().out
     assert "Champion of flowers: version 2" in table and "exec-c" in table
     assert cli.main(["champion", "--model", "weeds"]) == 2
-    assert capsys.readouterr().out.startswith("error: there is no registered model 'weeds'")
+    assert capsys.readouterr().err.startswith("error: there is no registered model 'weeds'")
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'none' / 'mlflow.db'}")
     assert cli.main(["champion"]) == 2
-    assert capsys.readouterr().out.startswith(f"error: there is no MLflow store at {tmp_path / 'none' / 'mlflow.db'}")
+    assert capsys.readouterr().err.startswith(f"error: there is no MLflow store at {tmp_path / 'none' / 'mlflow.db'}")
     assert not (tmp_path / "none" / "mlflow.db").exists(), "asking creates no store"

@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -103,14 +104,29 @@ def prepare_alone(folder: Path, env: dict[str, str]) -> str:
     return (folder / "p" / "parent_run_id").read_text()
 
 
-def copy_store(source: PipelineRun, target: Path) -> str:
-    """A copy of a run's store (database and artifacts) to change freely; returns its tracking URI.
+ARTIFACT_COLUMNS = {  # where MLflow's SQLite store keeps absolute artifact locations
+    "experiments": "artifact_location",
+    "runs": "artifact_uri",
+    "logged_models": "artifact_location",
+    "model_versions": "storage_location",
+}
 
-    Artifact locations are absolute, so the copy's runs still point at the source's artifacts: read them,
-    do not change them.
+
+def copy_store(source: PipelineRun, target: Path) -> str:
+    """A copy of a run's store, database and artifacts, to change freely; returns its tracking URI.
+
+    MLflow keeps artifact locations as absolute URIs, so the copy's are moved to its own artifact folder:
+    what a test logs to the copy never reaches the session's run.
     """
-    shutil.copytree(source.store, target / "store")
-    return f"sqlite:///{target / 'store' / 'mlflow.db'}"
+    copied = target / "store"
+    shutil.copytree(source.store, copied)
+    with contextlib.closing(sqlite3.connect(copied / "mlflow.db")) as database, database:
+        for table, column in ARTIFACT_COLUMNS.items():
+            database.execute(
+                f"UPDATE {table} SET {column} = replace({column}, ?, ?)",
+                (source.store.as_uri() + "/", copied.as_uri() + "/"),
+            )
+    return f"sqlite:///{copied / 'mlflow.db'}"
 
 
 def java_processes_under(folder: Path) -> list[int]:

@@ -43,4 +43,6 @@ def run(
 ) -> subprocess.CompletedProcess:
     merged = {**os.environ, **(env or {})}
     merged["PATH"] = os.pathsep.join([str(BIN), merged.get("PATH", "")])
+    if "COLUMNS" not in (env or {}):  # rich draws pyflyte's errors in a box: wide, so no path is cut in two
+        merged["COLUMNS"] = "400"
     return subprocess.run(argv, cwd=cwd, env=merged, capture_output=True, text=True, timeout=timeout)

@@ -1,4 +1,8 @@
-"""Servers the tests start (MLflow tracking, model serving): on 127.0.0.1, a free port, always stopped."""
+"""Servers the tests start (MLflow tracking, model serving): on 127.0.0.1, a free port, always stopped.
+
+MLflow's job runner (a pool of huey consumer processes, for its GenAI jobs) is turned off: the project uses none
+of it, and each server would otherwise start several more Python processes.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +14,15 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.support.project import BIN
+from tests.support.project import BIN, tool
+
+POSTGRES = {"host": "127.0.0.1", "port": 5432, "user": "postgres", "dbname": "postgres"}
+QUIET = {"MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
 
 
 def free_port() -> int:
@@ -52,7 +60,7 @@ def running(
 ) -> Iterator[Server]:
     """Start a server in its own process group, wait until it answers, and stop the whole group afterwards."""
     url = f"http://127.0.0.1:{port}"
-    merged = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", **(env or {})}
+    merged = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", **QUIET, **(env or {})}
     with log.open("wb") as out:
         process = subprocess.Popen(
             argv, stdout=out, stderr=subprocess.STDOUT, env=merged, cwd=cwd, start_new_session=True
@@ -72,3 +80,37 @@ def running(
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+
+
+def tracking_server_argv(port: int, backend: str, artifacts: Path, *more: str) -> list[str]:
+    """`mlflow server` on 127.0.0.1 with this backend store, proxying artifacts to a local folder."""
+    return [
+        tool("mlflow"), "server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
+        "--backend-store-uri", backend, "--artifacts-destination", artifacts.as_uri(), *more,
+    ]  # fmt: skip
+
+
+def _postgres_admin():
+    import psycopg2
+
+    connection = psycopg2.connect(connect_timeout=5, **POSTGRES)
+    connection.autocommit = True
+    return connection
+
+
+@contextlib.contextmanager
+def postgres_database() -> Iterator[str]:
+    """A database of its own on the machine's PostgreSQL (trust auth), dropped afterwards; yields its SQLAlchemy URI.
+
+    Raises psycopg2.OperationalError when no PostgreSQL answers at 127.0.0.1:5432.
+    """
+    admin = _postgres_admin()
+    name = f"flowjobs_test_{uuid.uuid4().hex[:10]}"
+    with admin.cursor() as cursor:
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql+psycopg2://{POSTGRES['user']}@127.0.0.1:5432/{name}"
+    finally:
+        with admin.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()

@@ -38,3 +38,21 @@ def test_three_plots_as_image_files() -> None:
     assert set(figures) == {"roc_curve.png", "confusion_matrix.png", "precision_recall.png"}
     roc = figures["roc_curve.png"].axes[0]
     assert [text.get_text().split(" (")[0] for text in roc.get_legend().get_texts()][:3] == CLASSES
+
+
+def test_roc_curves_as_data_per_class_and_their_macro_average() -> None:
+    """The data `flowjobs compare` overlays: per class one-vs-rest, and their macro average on a shared grid."""
+    curves = evaluation.roc_curves(TRUTH, PROBA, CLASSES)
+    assert curves["classes"] == CLASSES and set(curves["per_class"]) == set(CLASSES)
+    macro = curves["macro"]
+    assert (macro["fpr"][0], macro["tpr"][0], macro["fpr"][-1], macro["tpr"][-1]) == (0.0, 0.0, 1.0, 1.0)
+    assert macro["fpr"] == sorted(macro["fpr"]) and macro["tpr"] == sorted(macro["tpr"])
+    for index, label in enumerate(CLASSES):
+        curve = curves["per_class"][label]
+        expected = roc_auc_score(np.asarray(TRUTH) == label, PROBA[:, index])
+        assert np.trapezoid(curve["tpr"], curve["fpr"]) == pytest.approx(expected, abs=1e-3)  # 4 decimals kept
+
+
+def test_a_perfect_model_has_a_corner_roc_curve() -> None:
+    macro = evaluation.roc_curves(CLASSES, np.eye(3) * 0.97 + 0.01, CLASSES)["macro"]
+    assert [tpr for fpr, tpr in zip(macro["fpr"], macro["tpr"], strict=True) if fpr == 0.0][-1] == 1.0

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers.runner import records
-from tests.support.project import run, tool
+from helpers.runner import loading, records
+from tests.support.project import PROJECT_ROOT, run, tool
 from tests.support.runner.harness import FLOWS, run_flow
 
 
@@ -112,3 +112,13 @@ def test_the_command_line_lists_inputs_and_options_and_exits_2_on_bad_input(proj
     refused = run([tool("flowjobs"), "run", str(FLOWS), "sleeps", "--max-parallel", "0"], cwd=project_root)
     assert refused.returncode == 2 and refused.stdout == ""
     assert refused.stderr.strip().startswith("error: workflow 'sleeps' (flows.py): Invalid value for '--max-parallel'")
+
+
+def test_whole_numbers_in_a_float_list_are_floats_and_a_wrong_item_stops_the_run_in_one_line() -> None:
+    """Stock `pyflyte run` refuses `--c_grid '[0.1, 1, 10]'` with a traceback; flowjobs run takes it, and checks
+    every input's type before anything runs."""
+    loaded = loading.load_workflow(str(PROJECT_ROOT / "flows" / "multitrain_flow.py"), "model_training_pipeline")
+    values, _ = loading.parse_arguments(loaded, ["--c_grid", "[0.1, 1, 10]"], [])
+    assert values["c_grid"] == [0.1, 1.0, 10.0] and all(type(c) is float for c in values["c_grid"])
+    with pytest.raises(loading.SetupError, match=r"model_training_pipeline.*: input 'c_grid': .*got 'x'"):
+        loading.parse_arguments(loaded, ["--c_grid", '[0.1, "x"]'], [])

@@ -88,7 +88,8 @@ def test_the_execution_is_the_mlflow_parent_run(flowjobs_run: PipelineRun) -> No
     assert parent.data.tags[parent_run.TAG_RUNNER] == "flowjobs run"
     assert parent.data.tags[f"{parent_run.TAG_TASK_STATUS}train_xgboost"] == "done"
     assert parent.data.metrics["task_seconds.train_h2o_automl"] > 0
-    assert [item.path for item in client.list_artifacts(parent.info.run_id, "flowjobs")] == ["flowjobs/record.json"]
+    artifacts = [item.path for item in client.list_artifacts(parent.info.run_id, "flowjobs")]
+    assert artifacts == ["flowjobs/record.json", "flowjobs/tasks.html"], "the record and its task table"
     children = client.search_runs(
         [experiment.experiment_id], filter_string=f"tags.`{tracking.TAG_ROLE}` = '{tracking.ROLE_BRANCH}'"
     )

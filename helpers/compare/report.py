@@ -1,0 +1,88 @@
+"""The comparison as one self-contained HTML page: leaderboard, the branches' ROC curves overlaid, champion history.
+
+Nothing is fetched (no CDN, no font, no script): the ROC plot is an inline SVG drawn by matplotlib with its text
+kept as text, so the page works offline, is searchable, and MLflow's artifact viewer shows it as it is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import typing
+from importlib.resources import files
+
+from jinja2 import Environment
+
+from helpers import registry
+from helpers.compare.runs import BranchRun, Comparison
+
+_ENVIRONMENT = Environment(autoescape=True, keep_trailing_newline=True)
+_TEMPLATE = _ENVIRONMENT.from_string(files("helpers.compare").joinpath("report.html").read_text(encoding="utf-8"))
+LINESTYLES = ["-", "--", ":", "-."]  # one per execution, newest solid
+
+
+def short(execution_id: str) -> str:
+    """An execution id without its `local-` prefix, short enough for a legend."""
+    return execution_id.removeprefix("local-")
+
+
+def curve_label(branch: BranchRun, metric: str) -> str:
+    value = branch.metrics.get(metric)
+    shown = f" ({metric} {value:.4f})" if value is not None else ""
+    return f"{branch.branch} · {short(branch.execution)}{shown}"
+
+
+def roc_svg(comparison: Comparison) -> str:
+    """The macro-average ROC curve of every branch that logged one, on one plot; "" when none did."""
+    drawn = [(index, b) for index, e in enumerate(comparison.executions) for b in e.branches if b.roc]
+    if not drawn:
+        return ""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    with plt.rc_context({"svg.fonttype": "none", "svg.hashsalt": "flowjobs"}):
+        figure, axes = plt.subplots(figsize=(8, 6))
+        axes.plot([0, 1], [0, 1], color="#9aa5b1", linewidth=1, linestyle=":", label="chance")
+        for index, branch in drawn:
+            curve = branch.roc["macro"]
+            style = LINESTYLES[index % len(LINESTYLES)]
+            axes.plot(curve["fpr"], curve["tpr"], style, linewidth=2, label=curve_label(branch, "auc"))
+        axes.set(xlim=(-0.01, 1.01), ylim=(-0.01, 1.01), xlabel="false positive rate", ylabel="true positive rate")
+        axes.set_title("ROC, macro average over the classes (held-out data)")
+        axes.legend(loc="lower right", fontsize=8)
+        buffer = io.StringIO()
+        figure.savefig(buffer, format="svg", bbox_inches="tight")
+        plt.close(figure)
+    text = buffer.getvalue()
+    return text[text.index("<svg") :]
+
+
+def leaderboard(comparison: Comparison) -> list[dict[str, typing.Any]]:
+    rows = []
+    for place, branch in enumerate(comparison.ranked(), start=1):
+        rows.append(
+            {
+                "rank": place,
+                "execution": branch.execution,
+                "branch": branch.branch,
+                "algorithm": branch.algorithm,
+                "version": branch.version or "-",
+                **{name: f"{branch.metrics[name]:.4f}" for name in registry.METRICS},
+                "champion": "champion" if branch.version is not None and branch.version == comparison.champion else "",
+            }
+        )
+    return rows
+
+
+def render(comparison: Comparison, generated: dt.datetime | None = None) -> str:
+    missing = [f"{b.branch} · {short(b.execution)}" for e in comparison.executions for b in e.branches if not b.roc]
+    return _TEMPLATE.render(
+        comparison=comparison,
+        metrics=list(registry.METRICS),
+        leaderboard=leaderboard(comparison),
+        roc_svg=roc_svg(comparison),
+        without_roc=missing,
+        generated=(generated or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%d %H:%M:%S UTC"),
+    )

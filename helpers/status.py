@@ -1,0 +1,154 @@
+"""`flowjobs status [EXECUTION]`: the local executions and their tasks, read from the execution records.
+
+Every local execution, `flowjobs run` and stock `pyflyte run` alike, writes a record (helpers/runner/records.py):
+
+    flowjobs status                      the recent executions, newest first: id, runner, workflow, status,
+                                         start, duration, tasks done / failed / all, MLflow parent run
+    flowjobs status EXECUTION            its tasks: status, attempts, tier, start, end, duration, exit code,
+                                         log folder, report (deck) page; EXECUTION is an id, the start of one,
+                                         or `latest`
+
+The task table is also what the MLflow UI shows of an execution that tracks (`flowjobs/tasks.html` on its
+parent run, helpers/runner/parent_run.py), so both show the same columns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import typing
+from pathlib import Path
+
+from rich.table import Table
+
+from helpers import reports
+from helpers.flows import ScriptInputError
+from helpers.runner import records
+from helpers.runner.records import FINISHED_OK, ExecutionRecord, TaskStatus
+
+LATEST = "latest"
+STYLES = {"succeeded": "green", "done": "green", "cached": "green", "resumed": "green", "failed": "red"}
+
+
+class StatusError(ScriptInputError):
+    """An execution that is not recorded; the message names it and where records are kept."""
+
+
+def _time(value: dt.datetime | None, day: dt.date | None = None) -> str:
+    """Local time; the time of day alone when it falls on `day` (the execution's first day)."""
+    if value is None:
+        return "-"
+    local = value.astimezone()
+    return local.strftime("%H:%M:%S" if local.date() == day else "%Y-%m-%d %H:%M:%S")
+
+
+def _seconds(value: float | None) -> str:
+    return f"{value:.1f}s" if value is not None else "-"
+
+
+def workflow_of(record: ExecutionRecord) -> str:
+    """The workflow's name; a `pyflyte run` record knows only its command line (… FILE WORKFLOW …)."""
+    if record.workflow:
+        return record.workflow
+    words = list(record.command)
+    files = [index for index, word in enumerate(words) if word.endswith(".py") and index > 0]
+    if files and files[0] + 1 < len(words):
+        return f"{Path(words[files[0]]).name} {words[files[0] + 1]}"
+    return "-"
+
+
+def find(execution: str) -> ExecutionRecord:
+    """The record of an execution given by id, by a unique start of its id, or as `latest`."""
+    known = records.list_records()
+    if execution == LATEST and known:
+        return known[0]
+    matches = [record for record in known if record.execution_id == execution]
+    matches = matches or [record for record in known if record.execution_id.startswith(execution)]
+    if len(matches) == 1:
+        return matches[0]
+    folder = records.state_dir() / "runs"
+    if not matches:
+        recent = ", ".join(record.execution_id for record in known[:3]) or "none"
+        raise StatusError(f"no execution {execution!r} is recorded in {folder} (recent: {recent})")
+    listed = ", ".join(record.execution_id for record in matches[:5])
+    raise StatusError(f"{execution!r} is the start of {len(matches)} executions' ids ({listed}): give more of it")
+
+
+def execution_rows(known: list[ExecutionRecord]) -> list[dict[str, str]]:
+    rows = []
+    for record in known:
+        states = [entry.status for entry in record.tasks.values()]
+        finished = sum(state in FINISHED_OK for state in states)
+        failed = states.count(TaskStatus.FAILED)
+        rows.append(
+            {
+                "execution": record.execution_id,
+                "runner": record.runner,
+                "workflow": workflow_of(record),
+                "status": record.status.value,
+                "start": _time(record.start),
+                "duration": _seconds(record.duration),
+                "tasks ok/failed/all": f"{finished}/{failed}/{len(states)}",
+                "MLflow run": record.mlflow_run_id or "-",
+            }
+        )
+    return rows
+
+
+def task_rows(record: ExecutionRecord) -> list[dict[str, str]]:
+    """One row per task: what the issue of monitoring asks for, in the order the tasks started."""
+    rows, day = [], record.start.astimezone().date()
+    for key, entry in record.tasks.items():
+        logs = Path(entry.stderr_log).parent if entry.stderr_log else None
+        rows.append(
+            {
+                "task": entry.name if key == entry.task else f"{key} {entry.name}",
+                "status": entry.status.value,
+                "attempts": str(len(entry.attempts)),
+                "tier": entry.tier or "-",
+                "start": _time(entry.start, day),
+                "end": _time(entry.end, day),
+                "duration": _seconds(entry.duration),
+                "exit code": "-" if entry.exit_code is None else str(entry.exit_code),
+                "logs": str(logs) if logs else "-",
+                "report": entry.deck or "-",
+            }
+        )
+    return rows
+
+
+def table(title: str, rows: list[dict[str, str]]) -> Table:
+    """Rows as a rich table; a status cell is coloured by its value."""
+    shown = Table(title=title, title_justify="left")
+    for column in rows[0] if rows else ["(none)"]:
+        shown.add_column(column, overflow="fold")
+    for row in rows:
+        cells: list[typing.Any] = [
+            f"[{STYLES[value]}]{value}[/]" if column == "status" and value in STYLES else value
+            for column, value in row.items()
+        ]
+        shown.add_row(*cells)
+    return shown
+
+
+def executions_table(last: int) -> Table:
+    if last < 1:
+        raise StatusError(f"--last must be 1 or more, got {last}")
+    known = records.list_records()[:last]
+    return table(f"Executions recorded in {records.state_dir() / 'runs'} (newest first)", execution_rows(known))
+
+
+def tasks_table(record: ExecutionRecord) -> Table:
+    title = f"Execution {record.execution_id} ({workflow_of(record)}, {record.runner}), started "
+    title += f"{_time(record.start)}: {record.status.value}"
+    if record.error:
+        title += f"\n{record.error.splitlines()[0]}"
+    return table(title, task_rows(record))
+
+
+def tasks_page(record: ExecutionRecord) -> str:
+    """The task table as a standalone HTML page (logged to the execution's MLflow parent run)."""
+    title = f"Execution {record.execution_id}: {record.status.value}"
+    started = f"{workflow_of(record)}, {record.runner}, started {_time(record.start)}, {_seconds(record.duration)}"
+    body = f"{reports.heading(title)}<p>{html.escape(started)}</p>{reports.table(task_rows(record))}"
+    return reports.page(title, body)
