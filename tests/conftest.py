@@ -8,18 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.multitrain import SMALL_H2O, PipelineRun, copy_store, run_pipeline
+from tests.support.multitrain import SMALL_H2O, PipelineRun, copy_store, run_pipeline, shared_run
 from tests.support.project import PROJECT_ROOT
-
-SESSION_RUNS = {"multitrain_run", "weaker_run"}
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under pytest-xdist (`make test`: two workers, --dist loadgroup) every test reading a session run of the
-    multi-train flow goes to one worker, so that the flow runs once, not once per worker."""
-    for item in items:
-        if SESSION_RUNS & set(getattr(item, "fixturenames", ())):
-            item.add_marker(pytest.mark.xdist_group("multitrain"))
 
 
 @pytest.fixture(autouse=True)
@@ -55,7 +45,7 @@ def work_dir() -> Path:
 @pytest.fixture(scope="session")
 def multitrain_run(tmp_path_factory: pytest.TempPathFactory) -> PipelineRun:
     """The multi-train flow run once, end to end, on a fresh SQLite store (small H2O budget); read, never change it."""
-    return run_pipeline(tmp_path_factory.mktemp("multitrain"), *SMALL_H2O)
+    return shared_run(tmp_path_factory, "multitrain", lambda folder: run_pipeline(folder, *SMALL_H2O))
 
 
 @pytest.fixture(scope="session")
@@ -63,8 +53,11 @@ def weaker_run(multitrain_run: PipelineRun, tmp_path_factory: pytest.TempPathFac
     """The flow again, on a copy of `multitrain_run`'s store, with one weak branch (a tiny C): it cannot beat the
     champion. A second execution in the same experiment; read, never change it."""
     assert multitrain_run.returncode == 0, multitrain_run.stderr[-5000:]
-    folder = tmp_path_factory.mktemp("weaker")
-    specs = folder / "specs.yaml"
-    specs.write_text("models:\n  - {name: weak_logreg, algorithm: logistic_regression, model_file: weak.pkl}\n")
-    uri = copy_store(multitrain_run, folder)
-    return run_pipeline(folder, "--c_grid", "[0.0001]", uri=uri, FLOWJOBS_MODEL_SPECS=str(specs))
+
+    def weaker(folder: Path) -> PipelineRun:
+        specs = folder / "specs.yaml"
+        specs.write_text("models:\n  - {name: weak_logreg, algorithm: logistic_regression, model_file: weak.pkl}\n")
+        uri = copy_store(multitrain_run, folder)
+        return run_pipeline(folder, "--c_grid", "[0.0001]", uri=uri, FLOWJOBS_MODEL_SPECS=str(specs))
+
+    return shared_run(tmp_path_factory, "weaker", weaker)

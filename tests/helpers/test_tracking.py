@@ -21,6 +21,7 @@ from helpers.jobs import Output, run_job_task
 from helpers.settings import PROJECT_ROOT
 from tests.support.multitrain import PipelineRun, stop_group
 from tests.support.project import BIN, tool
+from tests.support.servers import QUIET
 
 FOUR_WAY = textwrap.dedent(
     """
@@ -222,6 +223,7 @@ def test_mlflow_ui_started_beside_the_store_with_no_flags_shows_runs_and_artifac
         cwd=multitrain_run.store,
         env={
             **{k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")},
+            **QUIET,  # no job runner: a user's `mlflow ui` has one, but it takes nothing to do with the store
             "PATH": f"{BIN}:{os.environ['PATH']}",
         },
         stdout=(tmp_path / "ui.log").open("w"),

@@ -2,13 +2,15 @@
 
 `run_pipeline(folder, *flow_args)` runs it with everything it writes inside `folder` (store/mlflow.db and
 store/mlruns, models/, the job tasks' work/ folders) and returns what the tests look at. The session fixture
-`multitrain_run` (tests/conftest.py) runs it once with a small H2O budget; tests read it, never change it
-(copy its store first: `copy_store`).
+`multitrain_run` (tests/conftest.py) runs it once with a small H2O budget, once for all pytest-xdist workers
+(`shared_run`); tests read it, never change it (copy its store first: `copy_store`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import json
 import os
 import re
 import shutil
@@ -17,15 +19,20 @@ import sqlite3
 import subprocess
 import sys
 import time
+import typing
 from dataclasses import dataclass
 from pathlib import Path
+
+import pytest
+from filelock import FileLock
 
 from tests.support.iris import DATA
 from tests.support.project import PROJECT_ROOT, run, tool
 
 FLOW = "flows/multitrain_flow.py"
 WORKFLOW = "model_training_pipeline"
-SMALL_H2O = ("--h2o_max_models", "2", "--h2o_max_runtime_secs", "20")
+# two models, and time enough for them on a busy machine: a run stops at max_models, so with its seed it is repeatable
+SMALL_H2O = ("--h2o_max_models", "2", "--h2o_max_runtime_secs", "300")
 RESULT = re.compile(r"MultiTrainResult\(champion_version='(?P<champion>[^']*)', leaderboard=(?P<leaderboard>\S+)\)")
 
 
@@ -90,6 +97,24 @@ def run_pipeline(folder: Path, *flow_args: str, uri: str | None = None, **env: s
         timeout=1200,
     )
     return PipelineRun(folder, result.returncode, result.stdout, result.stderr, time.monotonic() - started)
+
+
+def shared_run(
+    tmp_path_factory: pytest.TempPathFactory, name: str, make: typing.Callable[[Path], PipelineRun]
+) -> PipelineRun:
+    """A session run made once for all pytest-xdist workers (under a file lock in the session's temp folder, which
+    the workers share), or once for a run without workers; the others read what the first one left."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    folder, summary = shared / name, shared / f"{name}.json"
+    with FileLock(shared / f"{name}.lock"):
+        if summary.exists():
+            return PipelineRun(**{**json.loads(summary.read_text()), "folder": folder})
+        folder.mkdir()
+        made = make(folder)
+        fields = {key: value for key, value in dataclasses.asdict(made).items() if key != "folder"}
+        summary.write_text(json.dumps(fields))
+    return made
 
 
 def run_task(script: str, *args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
