@@ -256,7 +256,7 @@ def current_execution_id() -> str:
     return os.environ.setdefault(ENV_EXECUTION_ID, new_execution_id())
 
 
-def _tag_is(key: str, value: str) -> str:
+def tag_is(key: str, value: str) -> str:
     """A search filter clause matching a tag exactly."""
     quoted = value.replace("'", "\\'")
     return f"tags.`{key}` = '{quoted}'"
@@ -274,7 +274,7 @@ def parent_run(
 
     execution_id = execution_id or current_execution_id()
     experiment = experiment_id(experiment_name)
-    query = f"{_tag_is(TAG_EXECUTION, execution_id)} and {_tag_is(TAG_ROLE, ROLE_EXECUTION)}"
+    query = f"{tag_is(TAG_EXECUTION, execution_id)} and {tag_is(TAG_ROLE, ROLE_EXECUTION)}"
     with store_lock(tracking_uri()):
         found = client().search_runs([experiment], filter_string=query, max_results=1)
         if found:
@@ -382,12 +382,17 @@ def end_runs_left_running(attempt: typing.Any) -> typing.Iterator[None]:
                 logging.getLogger("flowjobs").warning("could not end the runs of %s: %s", attempt.folder, err)
 
 
+def runs_anywhere(query: str, **options: typing.Any) -> list:
+    """The runs matching a search filter in every experiment of the store (none when it has no experiment)."""
+    found = client()
+    experiments = [experiment.experiment_id for experiment in found.search_experiments()]
+    return found.search_runs(experiments, filter_string=query, **options) if experiments else []
+
+
 def fail_runs_of(folder: Path) -> list[str]:
     """End FAILED the runs a script in `folder` left RUNNING, and the execution's run; returns their ids."""
     found = client()
-    experiments = [experiment.experiment_id for experiment in found.search_experiments()]
-    query = f"{_tag_is(TAG_WORK_DIR, str(folder))} and attributes.status = 'RUNNING'"
-    left = found.search_runs(experiments, filter_string=query) if experiments else []
+    left = runs_anywhere(f"{tag_is(TAG_WORK_DIR, str(folder))} and attributes.status = 'RUNNING'")
     for run in left:
         found.set_terminated(run.info.run_id, "FAILED")
         if run.data.tags.get(TAG_ROLE) == ROLE_BRANCH:

@@ -60,6 +60,12 @@ def leaderboard(results: list[BranchResult], metric: str, champion: str | None) 
     return pd.DataFrame(rows)
 
 
+def verdict(decision: registry.Decision) -> str:
+    """Whether the winner beats the champion, in words (printed, and shown in the Leaderboard deck)."""
+    beats = "beats" if decision.beats else "does not beat"
+    return f"version {decision.challenger} {beats} the champion ({decision.champion or 'none'}) on {decision.metric}"
+
+
 def compare(results: list[BranchResult], step: champion.Judging, folder: Path) -> tuple[registry.Decision, Path]:
     """Judge the winner, write the leaderboard into `folder` and record both on the parent run."""
     if not results:
@@ -76,11 +82,9 @@ def compare(results: list[BranchResult], step: champion.Judging, folder: Path) -
     decided = {"metric": metric, "winner": winner.branch, "winner_version": winner.model_version}
     decided |= {"before": decision.champion or "none", "beats_champion": str(decision.beats).lower()}
     tracking.log_values(parent_run_id, tags={f"{TAG_DECISION}{key}": value for key, value in decided.items()})
-    verdict = "beats" if decision.beats else "does not beat"
-    summary = f"Version {decision.challenger} {verdict} the champion ({decision.champion or 'none'}) on {metric}."
     reports.publish(
         "Leaderboard",
-        reports.heading(f"Ranked by {metric} on the held-out data") + html.read_text() + f"<p>{summary}</p>",
+        reports.heading(f"Ranked by {metric} on the held-out data") + html.read_text() + f"<p>{verdict(decision)}</p>",
     )
     return decision, markdown
 
@@ -106,8 +110,7 @@ def main() -> None:
                 "leaderboard": markdown,
             }
         )
-    verdict = "beats" if decision.beats else "does not beat"
-    print(f"version {decision.challenger} {verdict} the champion ({decision.champion or 'none'}) on {decision.metric}")
+    print(verdict(decision))
 
 
 if __name__ == "__main__":

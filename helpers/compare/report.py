@@ -9,15 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import io
 import typing
-from importlib.resources import files
 
-from jinja2 import Environment
-
-from helpers import registry
+from helpers import html_pages, registry
 from helpers.compare.runs import BranchRun, Comparison
 
-_ENVIRONMENT = Environment(autoescape=True, keep_trailing_newline=True)
-_TEMPLATE = _ENVIRONMENT.from_string(files("helpers.compare").joinpath("report.html").read_text(encoding="utf-8"))
+_TEMPLATE = html_pages.template("helpers.compare", "report.html")
 LINESTYLES = ["-", "--", ":", "-."]  # one per execution, newest solid
 
 

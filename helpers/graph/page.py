@@ -6,17 +6,12 @@ Hovering over or clicking a node shows its settings, inputs and outputs in the s
 
 from __future__ import annotations
 
-from importlib.resources import files
-
-from jinja2 import Environment
-
+from helpers import html_pages
 from helpers.graph.compiled import short_name
 from helpers.graph.model import Graph
 from helpers.graph.svg import render_svg
 
-_ENVIRONMENT = Environment(autoescape=True, keep_trailing_newline=True)
-_ENVIRONMENT.policies["json.dumps_kwargs"] = {"sort_keys": False}  # the panel lists settings in the model's order
-_TEMPLATE = _ENVIRONMENT.from_string(files("helpers.graph").joinpath("page.html").read_text(encoding="utf-8"))
+_TEMPLATE = html_pages.template("helpers.graph", "page.html")
 
 
 def node_details(graph: Graph) -> dict[str, dict]:

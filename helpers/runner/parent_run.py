@@ -83,10 +83,10 @@ def close_run(run_id: str, record: ExecutionRecord, record_path: Path) -> None:
 
 def find_run(execution_id: str) -> typing.Any | None:
     """The parent run of an execution, in whichever experiment; None when there is none."""
-    found = tracking.client()
-    experiments = [experiment.experiment_id for experiment in found.search_experiments()]
-    query = f"tags.`{tracking.TAG_EXECUTION}` = '{execution_id}' and tags.`{tracking.TAG_ROLE}` = 'execution'"
-    runs = found.search_runs(experiments, filter_string=query, max_results=1) if experiments else []
+    execution = tracking.tag_is(tracking.TAG_EXECUTION, execution_id)
+    runs = tracking.runs_anywhere(
+        f"{execution} and {tracking.tag_is(tracking.TAG_ROLE, tracking.ROLE_EXECUTION)}", max_results=1
+    )
     return runs[0] if runs else None
 
 
@@ -115,10 +115,10 @@ def end_left_running(execution_id: str) -> int:
     """End FAILED the MLflow runs of a failed execution still RUNNING (its tracking server went away before they
     could be ended); called when a new execution resumes it. Returns how many were ended."""
     tracking.require_store()
+    left = tracking.runs_anywhere(
+        f"{tracking.tag_is(tracking.TAG_EXECUTION, execution_id)} and attributes.status = 'RUNNING'"
+    )
     found = tracking.client()
-    experiments = [experiment.experiment_id for experiment in found.search_experiments()]
-    query = f"tags.`{tracking.TAG_EXECUTION}` = '{execution_id}' and attributes.status = 'RUNNING'"
-    left = found.search_runs(experiments, filter_string=query) if experiments else []
     for run in left:
         found.set_terminated(run.info.run_id, "FAILED")
     return len(left)
