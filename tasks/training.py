@@ -185,11 +185,15 @@ def _log_model(branch: Branch, fitted: Fitted, proba: Proba) -> str:
 
 
 def _log_data(branch: Branch) -> None:
+    """The training and held-out data as the run's dataset inputs. Branches running side by side log the same
+    datasets: MLflow's SQLite store makes a dataset's row with a check-then-insert, so two branches at once can both
+    insert it and one fails (UNIQUE constraint). The store's lock makes that step one branch at a time."""
     import mlflow
 
     for frame, context in ((branch.train, "training"), (branch.holdout, "evaluation")):
         dataset = mlflow.data.from_pandas(frame[[*FEATURES, TARGET]], name=f"iris-{context}", targets=TARGET)
-        mlflow.log_input(dataset, context=context)
+        with tracking.store_lock(tracking.tracking_uri()):
+            mlflow.log_input(dataset, context=context)
 
 
 def _log_evaluation(branch: Branch, fitted: Fitted, proba: Proba, run_id: str) -> tuple[dict[str, float], str]:
