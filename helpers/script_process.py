@@ -23,6 +23,7 @@ from typing import BinaryIO
 
 STDERR_TAIL_LINES = 50
 KILL_GRACE_SECONDS = 5.0
+GONE_WAIT_SECONDS = 5.0
 ENV_PROCESS_TAG = "FLOWJOBS_PROCESS_TAG"
 
 _live: dict[int, str] = {}  # process group of each running script -> the tag its processes carry
@@ -56,12 +57,41 @@ def tagged_processes(tag: str) -> list[int]:
     return found
 
 
-def kill_tree(pgid: int, tag: str, sig: int = signal.SIGKILL) -> None:
+def kill_tree(pgid: int, tag: str, sig: int = signal.SIGKILL) -> list[int]:
     """The script's process group and every process that inherited its tag (a JVM in its own session too)."""
     kill_group(pgid, sig)
-    for pid in tagged_processes(tag):
+    pids = tagged_processes(tag)
+    for pid in pids:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(pid, sig)
+    return pids
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
+def kill_tree_and_wait(pgid: int, tag: str, wait: float = GONE_WAIT_SECONDS) -> None:
+    """SIGKILL the tree and wait until every process of it has died.
+
+    A signal is only queued when kill() returns; the process dies when the kernel next schedules it, so on a
+    busy machine it can still be running a moment later. Waiting makes "the attempt is over" mean "nothing of
+    it runs any more".
+    """
+    pids = set(kill_tree(pgid, tag))
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        pids = {pid for pid in pids | set(tagged_processes(tag)) if _running(pid)}
+        if not pids:
+            return
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+        time.sleep(0.01)
 
 
 def kill_all(sig: int = signal.SIGKILL) -> None:
@@ -152,7 +182,7 @@ def run_script(
             # so killing the group afterwards reaches only what the script left behind.
             os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOWAIT)
         except BaseException:
-            kill_tree(process.pid, tag)
+            kill_tree_and_wait(process.pid, tag)
             with reaping:
                 finished.set()
             process.wait()
@@ -162,7 +192,7 @@ def run_script(
                 timer.cancel()
             with _live_lock:
                 _live.pop(process.pid, None)
-        kill_tree(process.pid, tag)
+        kill_tree_and_wait(process.pid, tag)
         with reaping:
             finished.set()
         returncode = process.wait()
