@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 from rich.console import Console  # noqa: E402 (the project root must be importable first)
 from rich.table import Table  # noqa: E402
 
-from helpers import tiers, tracking  # noqa: E402
+from helpers import tiers, tracking_store  # noqa: E402
 from helpers.runner import records  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -251,7 +251,7 @@ def main() -> None:
         concurrent_load(LOAD_EXECUTIONS)
         console.print(f"load average after: {os.getloadavg()}")
         return
-    tracking.prepare_store(tracking_uri())
+    tracking_store.prepare_store(tracking_uri())
 
     rows = [
         [

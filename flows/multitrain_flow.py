@@ -2,7 +2,7 @@
 
     pyflyte run flows/multitrain_flow.py model_training_pipeline
     pyflyte run flows/multitrain_flow.py model_training_pipeline --n_estimators 100 --max_iter 1000 --max_depth 5
-    pyflyte run flows/multitrain_flow.py model_training_pipeline --c_grid '[0.1, 1, 10]' --h2o_max_models 2 \
+    pyflyte run flows/multitrain_flow.py model_training_pipeline --c_grid '[0.1, 1.0, 10.0]' --h2o_max_models 2 \
         --h2o_max_runtime_secs 30 --ranking_metric log_loss --experiment_name iris --model_name iris-classifier
     pyflyte run --remote flows/multitrain_flow.py model_training_pipeline       # on a Flyte cluster
 
@@ -36,6 +36,7 @@ MD = FlyteFile[typing.TypeVar("md")]
 IRIS = DatasetSnapshot("iris", 1)
 SPECS = load_specs()
 BRANCH_TIMEOUT_SECONDS = 3600
+BRANCH_RETRIES = 1  # a crashed branch (a lost node, a killed JVM) runs again once; a refused input fails at once
 
 
 class MultiTrainResult(typing.NamedTuple):
@@ -111,6 +112,7 @@ def model_training_pipeline(
             output_specs=[Output("result", BranchResult)],
             tracking=True,
             timeout=BRANCH_TIMEOUT_SECONDS,
+            retries=BRANCH_RETRIES,
         )
         for spec in SPECS
     ]

@@ -8,6 +8,7 @@
                          ├─► merge_data (Medium) ─► process_data (Medium) ─► train_model (Large) ─► model, accuracy
     load_data_b (Small) ─┘
 
+train_model is retried once and stopped after 30 minutes, on a cluster and in local runs alike.
 Each node is a script in tasks/ run as a job task: its typed inputs are written to its inputs folder and its
 outputs read back from its outputs folder (see "The I/O contract" in the README).
 """
@@ -72,5 +73,7 @@ def model_training(
         "Large",
         inputs=[Input("processed_data", CSV, processed), Input("num_estimators", int, num_estimators)],
         output_specs=[Output("model", PKL), Output("accuracy", float)],
+        retries=1,  # a crash (a lost node, a killed process) runs again once; refused data fails at once
+        timeout=1800,  # seconds; the script's whole process group is killed then
     )
     return trained["model"], trained["accuracy"]

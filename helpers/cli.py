@@ -61,9 +61,9 @@ def show_snapshots(_: argparse.Namespace) -> int:
 
 
 def show_champion(args: argparse.Namespace) -> int:
-    from helpers import registry, tracking  # mlflow loads only when asked
+    from helpers import registry, tracking_store  # mlflow loads only when asked
 
-    tracking.require_store()
+    tracking_store.require_store()
     if args.at is not None:
         move = registry.champion_at(args.model, args.at)
         if move is None:

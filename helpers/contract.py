@@ -29,6 +29,7 @@ ENV_INPUTS_DIR = "FLOWJOBS_INPUTS_DIR"
 ENV_OUTPUTS_DIR = "FLOWJOBS_OUTPUTS_DIR"
 ENV_TASK_NAME = "FLOWJOBS_TASK_NAME"
 ENV_REPORTS_DIR = "FLOWJOBS_REPORTS_DIR"  # where a script leaves HTML report fragments for its task's Flyte Decks
+ENV_REFUSED_FILE = "FLOWJOBS_REFUSED_FILE"  # where a script states that it refused its input: no retry can help
 DEFAULT_INPUTS_DIR = "/workflow/inputs"
 DEFAULT_OUTPUTS_DIR = "/workflow/outputs"
 MAX_SCALAR_BYTES = 1024
@@ -60,7 +61,9 @@ def reports_dir() -> Path | None:
     return Path(os.environ[ENV_REPORTS_DIR]) if os.environ.get(ENV_REPORTS_DIR) else None
 
 
-def flow_env(inputs: Path, outputs: Path, task_name: str, reports: Path | None = None) -> dict[str, str]:
+def flow_env(
+    inputs: Path, outputs: Path, task_name: str, reports: Path | None = None, refused: Path | None = None
+) -> dict[str, str]:
     """The variables that tell a script it runs inside a flow and where its folders are."""
     return {
         ENV_IS_WORKFLOW_JOB: "true",
@@ -68,6 +71,7 @@ def flow_env(inputs: Path, outputs: Path, task_name: str, reports: Path | None =
         ENV_OUTPUTS_DIR: str(outputs),
         ENV_TASK_NAME: task_name,
         **({ENV_REPORTS_DIR: str(reports)} if reports is not None else {}),
+        **({ENV_REFUSED_FILE: str(refused)} if refused is not None else {}),
     }
 
 

@@ -66,6 +66,7 @@ def run_main(main: typing.Callable[[], typing.Any]) -> None:
     """Run a script's main(): bad input ends it with a one-line error naming the task, not a traceback.
 
     Exit code 1 for a ScriptError, 2 (argparse's) for a bad flag, whose usage text is left out: `--help` shows it.
+    Inside a flow the job task is also told the input was refused (FLOWJOBS_REFUSED_FILE): a retry cannot help.
     """
     try:
         with _one_line_flag_errors():
@@ -73,8 +74,18 @@ def run_main(main: typing.Callable[[], typing.Any]) -> None:
     except ScriptError as err:
         message = str(err)
         label = _task_label()
-        print(f"error: {message if message.startswith(label) else f'{label}: {message}'}", file=sys.stderr)
+        line = f"error: {message if message.startswith(label) else f'{label}: {message}'}"
+        print(line, file=sys.stderr)
+        _state_refusal(line)
         sys.exit(2 if isinstance(err, ScriptUsageError) else 1)
+
+
+def _state_refusal(line: str) -> None:
+    """Inside a flow, tell the job task the input was refused, so it fails the task without retrying it."""
+    refused = os.environ.get(contract.ENV_REFUSED_FILE)
+    if refused:
+        with contextlib.suppress(OSError):
+            Path(refused).write_text(line + "\n")
 
 
 @contextlib.contextmanager

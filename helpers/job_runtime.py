@@ -23,7 +23,7 @@ from pathlib import Path
 
 from flytekit.exceptions.user import FlyteRecoverableException
 
-from helpers import contract, decks, execution, snapshots, tiers, tracking
+from helpers import contract, decks, execution, snapshots, tiers, tracking, tracking_store
 from helpers.commands import to_argv
 from helpers.script_process import ScriptRun, run_script
 from helpers.settings import PROJECT_ROOT
@@ -73,6 +73,10 @@ ATTEMPT_HOOKS: list[AttemptHook] = [_record_execution, tracking.end_runs_left_ru
 
 class ScriptFailedError(FlyteRecoverableException):
     """The script exited non-zero or ran out of time; recoverable, so a cluster retries it like we do locally."""
+
+
+class ScriptRefusedInputError(ValueError):
+    """The script refused its input (a one-line error from run_main): not recoverable, so nobody retries it."""
 
 
 class JobIOError(ValueError):
@@ -130,15 +134,16 @@ def _run_script(seen: Attempt, values: dict) -> dict[str, typing.Any]:
     env = {
         **os.environ,
         **tier.script_env(),
-        **contract.flow_env(inputs, outputs, spec.name, reports),
+        **contract.flow_env(inputs, outputs, spec.name, reports, refused=folder / "refused.txt"),
         "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")])),
         "PYTHONUNBUFFERED": "1",
         execution.ENV_EXECUTION_ID: execution.execution_id(),
         ENV_ATTEMPT: str(attempt),
-        **tracking.script_env(),  # an absolute MLFLOW_TRACKING_URI and bounded HTTP retries
+        **tracking_store.script_env(),  # an absolute MLFLOW_TRACKING_URI and bounded HTTP retries
     }
     if spec.tracking:
-        tracking.prepare_store(env[tracking.ENV_TRACKING_URI])  # a fresh store's schema, once, before any script
+        # a fresh store's schema, once, before any script
+        tracking_store.prepare_store(env[tracking_store.ENV_TRACKING_URI])
     log.info("%s on %s, attempt %d/%d, logs in %s", spec.name, tier.name, attempt, seen.attempts, folder / "logs")
     seen.run = run_script(
         to_argv(spec.command),
@@ -148,13 +153,13 @@ def _run_script(seen: Attempt, values: dict) -> dict[str, typing.Any]:
         timeout=spec.timeout_seconds,
         echo=seen.echo,
     )
-    _check_exit(spec, seen.run)
+    _check_exit(spec, seen.run, refused=(folder / "refused.txt").is_file())
     results = read_outputs(spec, outputs)
     seen.deck = decks.publish(spec.name, reports, folder, local=execution.is_local_execution())
     return results
 
 
-def _check_exit(spec: JobSpec, run: ScriptRun) -> None:
+def _check_exit(spec: JobSpec, run: ScriptRun, refused: bool = False) -> None:
     if run.timed_out:
         raise ScriptFailedError(
             f"task '{spec.name}': timed out after {spec.timeout_seconds:g}s; its processes were killed "
@@ -164,7 +169,7 @@ def _check_exit(spec: JobSpec, run: ScriptRun) -> None:
         how = f"was killed by signal {-run.returncode}" if run.returncode < 0 else f"exited with code {run.returncode}"
         cause = next((line.strip() for line in reversed(run.stderr_tail) if line.strip()), "no output on stderr")
         tail = "\n".join(run.stderr_tail)
-        raise ScriptFailedError(
+        raise (ScriptRefusedInputError if refused else ScriptFailedError)(
             f"task '{spec.name}': script {how}: {cause}\n"
             f"--- last {len(run.stderr_tail)} lines of stderr (all in {run.stderr_log}) ---\n{tail}"
         )

@@ -13,7 +13,7 @@ the container's loader args hold the task's whole spec, and the resolver rebuild
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
+import difflib
 import inspect
 import typing
 import warnings
@@ -27,6 +27,7 @@ from flytekit.core.tracker import TrackedInstance
 from pydantic import BaseModel, ConfigDict
 
 from helpers import contract, environments, tiers
+from helpers.code_hash import code_hash
 from helpers.commands import script_path
 from helpers.snapshots import DatasetSnapshot, SnapshotError, resolve
 from helpers.tracking_secret import tracking_secret_name, tracking_secret_requests
@@ -167,6 +168,22 @@ class JobTaskResolver(TrackedInstance, TaskResolverMixin):
 job_task_resolver = JobTaskResolver()
 _TASKS: dict[str, JobTask] = {}
 _warned_domino_only = False
+# Arguments of Domino's run_domino_job_task that mean nothing outside Domino: accepted so a flow ports unchanged.
+DOMINO_ONLY_ARGUMENTS = frozenset(
+    {
+        "use_project_defaults_for_omitted",
+        "use_latest",
+        "environment_id",
+        "environment_revision_id",
+        "hardware_tier_id",
+        "main_git_repo_ref",
+        "dfs_repo_commit_id",
+        "volume_size_gib",
+        "external_data_volumes",
+        "netapp_volume_snapshots",
+        "cache_ignore_input_vars",
+    }
+)
 
 
 def _task_for(spec: JobSpec) -> JobTask:
@@ -190,13 +207,11 @@ def _check_command(task: str, command: str) -> str:
     return command
 
 
-def _cache_version(user_version: str, command: str) -> str:
-    """The user's version plus a hash of the command and the script's code: editing the script misses the cache."""
-    digest = hashlib.sha256(command.encode())
-    script = script_path(command)
-    if script is not None:
-        digest.update(script.read_bytes())
-    return f"{user_version or '0'}-{digest.hexdigest()[:12]}"
+def _cache_version(user_version: str, command: str, environment_name: str | None = None) -> str:
+    """The user's version plus a hash of what the results depend on (helpers/code_hash.py): the command, the
+    script and the project modules it imports, the libraries and the environment's image."""
+    image = environments.image_for(environment_name) or ""
+    return f"{user_version or '0'}-{code_hash(command, script_path(command), image)}"
 
 
 def _caller_module() -> str:
@@ -206,7 +221,17 @@ def _caller_module() -> str:
     return frame.f_globals.get("__name__", "") if frame is not None else ""
 
 
-def _warn_domino_only(domino_only: dict) -> None:
+def _unknown_argument(name: str) -> str:
+    known = [*inspect.signature(run_job_task).parameters][:-1] + sorted(DOMINO_ONLY_ARGUMENTS)
+    match = difflib.get_close_matches(name, known, n=1)
+    return f"{name!r} (did you mean {match[0]!r}?)" if match else repr(name)
+
+
+def _warn_domino_only(task: str, domino_only: dict) -> None:
+    """Domino's own arguments are ignored with one warning; any other name is a mistake (`timout=60`)."""
+    unknown = sorted(set(domino_only) - DOMINO_ONLY_ARGUMENTS)
+    if unknown:
+        raise JobDefinitionError(f"task '{task}': unknown argument {', '.join(map(_unknown_argument, unknown))}")
     global _warned_domino_only
     if domino_only and not _warned_domino_only:
         _warned_domino_only = True
@@ -250,9 +275,9 @@ def run_job_task(
     `tracking=True` marks a script that logs to MLflow: its store is made ready before it starts (so parallel
     branches on a fresh store do not race to create it) and runs it leaves RUNNING when killed are ended FAILED.
     """
-    _warn_domino_only(domino_only)
     inputs, output_specs, dataset_snapshots = inputs or [], output_specs or [], dataset_snapshots or []
     name = f"{_caller_module()}.{flyte_task_name}".lstrip(".")
+    _warn_domino_only(name, domino_only)
     try:
         tiers.get_tier(hardware_tier_name)
         environments.image_for(environment_name)
@@ -283,7 +308,7 @@ def run_job_task(
         outputs=output_tokens,
         snapshot_inputs=tuple(snapshot_values),
         cache=cache,
-        cache_version=_cache_version(cache_version, command) if cache else "",
+        cache_version=_cache_version(cache_version, command, environment_name) if cache else "",
         retries=retries,
         timeout_seconds=timeout_seconds,
         environment_name=environment_name,

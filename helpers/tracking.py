@@ -1,20 +1,15 @@
-"""MLflow for the flows: where runs go, a store ready before the fan-out, and the run hierarchy.
+"""MLflow for the flows' scripts: connecting to the store (helpers/tracking_store.py) and the run hierarchy.
 
-With MLFLOW_TRACKING_URI unset, runs go to `sqlite:///<project root>/mlflow.db` and artifacts to `mlruns/`
-beside it, so `mlflow ui` started in the project root with no flags shows both. A client that creates an
-experiment in a database store itself would put its artifacts under its own working folder (a script's temp
-folder), so experiments are created with their artifacts beside the store. With MLFLOW_TRACKING_URI set
-(e.g. a tracking server), the same records go there.
+A client that creates an experiment in a database store itself would put its artifacts under its own working
+folder (a script's temp folder), so experiments are created with their artifacts beside the store.
 
     experiment (one per flow, name configurable)
       └ parent run: one flow execution, keyed by its execution id      parent_run()
           └ child run: one branch (tier, duration, status)               branch_run()
               └ grandchild run: one grid point                           grid_point_run()
 
-Several scripts starting at once on a fresh SQLite store would each create the schema, and all but one fail;
-`prepare_store` creates it once, under a file lock, before any script runs. A server that does not answer
-fails within seconds naming the URI. mlflow is imported inside the functions: the job task imports this
-module for every task, and importing mlflow takes seconds.
+mlflow is imported inside the functions: the job task imports this module for every task, and importing mlflow
+takes seconds.
 """
 
 from __future__ import annotations
@@ -23,33 +18,30 @@ import contextlib
 import logging
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
 import typing
-import urllib.error
-import urllib.parse
-import urllib.request
 from pathlib import Path
 
 from helpers.contract import ENV_TASK_NAME
 from helpers.execution import ENV_EXECUTION_ID, new_execution_id
-from helpers.flows import ScriptInputError
 from helpers.settings import PROJECT_ROOT
 from helpers.tiers import ENV_TIER
-from helpers.tracking_credentials import for_mlflow, split_credentials
+from helpers.tracking_credentials import for_mlflow
+from helpers.tracking_store import (
+    HTTP_DEFAULTS,
+    TrackingError,
+    check_reachable,
+    database_store,
+    is_database,
+    prepare_store,
+    redacted,
+    store_lock,
+    tracking_uri,
+)
 
-ENV_TRACKING_URI = "MLFLOW_TRACKING_URI"
 ENV_GIT_COMMIT = "FLOWJOBS_GIT_COMMIT"
-# Bounded HTTP behaviour for scripts (the user's own values win): a dead server ends a call in seconds.
-HTTP_DEFAULTS = {
-    "MLFLOW_HTTP_REQUEST_TIMEOUT": "10",
-    "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2",
-    "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
-}
-PROBE_TIMEOUT_SECONDS = 4.0
-DATABASE_SCHEMES = ("sqlite", "postgresql", "mysql", "mssql")
 
 TAG_EXECUTION = "flowjobs.execution_id"
 TAG_FLOW = "flowjobs.flow"
@@ -62,129 +54,6 @@ TAG_SNAPSHOT = "flowjobs.snapshot."
 TAG_GIT_COMMIT = "mlflow.source.git.commit"
 ROC_DATA = "evaluation/roc_curve.json"  # a branch run's ROC curves as data (tasks/training.py), for `flowjobs compare`
 ROLE_EXECUTION, ROLE_BRANCH, ROLE_GRID_POINT = "execution", "branch", "grid_point"
-
-
-class TrackingError(ScriptInputError):
-    """The tracking store cannot be used (a server that does not answer); the message names the URI."""
-
-
-# --- where ---------------------------------------------------------------------------------------------------
-
-
-def tracking_uri() -> str:
-    """MLFLOW_TRACKING_URI made absolute, or the SQLite store at the project root."""
-    return absolute_uri(os.environ.get(ENV_TRACKING_URI) or f"sqlite:///{PROJECT_ROOT / 'mlflow.db'}")
-
-
-def absolute_uri(uri: str) -> str:
-    """Scripts run in temp folders: a relative SQLite file or store folder is made absolute here."""
-    if uri.startswith("sqlite:///"):
-        path, mark, query = uri.removeprefix("sqlite:///").partition("?")
-        if path and not path.startswith("/") and path != ":memory:":
-            return f"sqlite:///{Path(path).resolve()}{mark}{query}"
-        return uri
-    return uri if "://" in uri else Path(uri).resolve().as_uri()
-
-
-def sqlite_path(uri: str) -> Path | None:
-    return Path(uri.removeprefix("sqlite:///").partition("?")[0]) if uri.startswith("sqlite:///") else None
-
-
-def is_database(uri: str) -> bool:
-    return uri.split(":", 1)[0].split("+", 1)[0] in DATABASE_SCHEMES
-
-
-def artifact_root(uri: str) -> str:
-    """Artifacts of a database store: `mlruns/` beside a SQLite file, else at the project root."""
-    database = sqlite_path(uri)
-    return ((database.parent if database else PROJECT_ROOT) / "mlruns").as_uri()
-
-
-def redacted(uri: str) -> str:
-    """The URI without a password, fit for an error message or a log."""
-    parts = urllib.parse.urlsplit(uri)
-    if not parts.password:
-        return uri
-    host = f"{parts.username}:***@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
-    return urllib.parse.urlunsplit(parts._replace(netloc=host))
-
-
-def script_env() -> dict[str, str]:
-    """What the job task adds to every script's environment: the absolute URI (its credentials apart, see
-    `split_credentials`) and bounded HTTP retries."""
-    bare, credentials = split_credentials(tracking_uri())
-    return {
-        ENV_TRACKING_URI: bare,
-        **credentials,
-        **{key: os.environ.get(key, value) for key, value in HTTP_DEFAULTS.items()},
-    }
-
-
-# --- readiness -----------------------------------------------------------------------------------------------
-
-
-def store_lock(uri: str) -> contextlib.AbstractContextManager:
-    """A file lock beside a SQLite store (held to create the schema, a parent run, a champion move)."""
-    database = sqlite_path(uri)
-    if database is None:
-        return contextlib.nullcontext()
-    from filelock import FileLock
-
-    database.parent.mkdir(parents=True, exist_ok=True)
-    return FileLock(f"{database}.lock")
-
-
-def _has_schema(database: Path) -> bool:
-    if not database.is_file():
-        return False
-    try:
-        with contextlib.closing(sqlite3.connect(f"{database.as_uri()}?mode=ro", uri=True)) as connection:
-            return connection.execute("select count(*) from alembic_version").fetchone()[0] > 0
-    except sqlite3.Error:
-        return False
-
-
-def _database_store(uri: str):
-    """MLflow's store for a database URI, with artifacts beside it; creating it creates the schema."""
-    from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
-
-    return SqlAlchemyStore(uri, artifact_root(uri))
-
-
-def prepare_store(uri: str | None = None) -> None:
-    """Make the store ready before scripts use it: a database's schema is created once (under a lock)."""
-    uri = uri or tracking_uri()
-    if not is_database(uri):
-        return
-    with store_lock(uri):
-        database = sqlite_path(uri)
-        if database is None or not _has_schema(database):
-            _database_store(uri)
-
-
-def check_reachable(uri: str, timeout: float = PROBE_TIMEOUT_SECONDS) -> None:
-    """A tracking server must answer (any HTTP status) within `timeout`; else TrackingError naming the URI."""
-    bare = split_credentials(uri)[0]  # urllib would take `user:password@host` for the host name
-    try:
-        urllib.request.urlopen(f"{bare.rstrip('/')}/health", timeout=timeout).close()
-    except urllib.error.HTTPError:
-        return
-    except (OSError, ValueError) as err:
-        reason = getattr(err, "reason", err)
-        raise TrackingError(
-            f"MLflow tracking server {redacted(uri)} does not answer ({reason}); start it or set MLFLOW_TRACKING_URI"
-        ) from None
-
-
-def require_store() -> str:
-    """The tracking URI of a store that exists and answers, for commands that only read it (no store is made)."""
-    uri = tracking_uri()
-    database = sqlite_path(uri)
-    if uri.startswith(("http://", "https://")):
-        check_reachable(uri)
-    elif database is not None and not _has_schema(database):
-        raise TrackingError(f"there is no MLflow store at {database}: run a flow first, or set MLFLOW_TRACKING_URI")
-    return uri
 
 
 def _sigterm_exits(signum: int, frame: typing.Any) -> None:  # noqa: ARG001 (signal handler signature)
@@ -231,7 +100,7 @@ def experiment_id(name: str) -> str:
         return found.experiment_id
     uri = tracking_uri()
     try:
-        return _database_store(uri).create_experiment(name) if is_database(uri) else client().create_experiment(name)
+        return database_store(uri).create_experiment(name) if is_database(uri) else client().create_experiment(name)
     except MlflowException as err:
         if err.error_code != "RESOURCE_ALREADY_EXISTS":
             raise

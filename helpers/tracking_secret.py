@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 
-from helpers.tracking import ENV_TRACKING_URI
+from helpers.tracking_store import ENV_TRACKING_URI
 
 ENV_TRACKING_SECRET = "FLOWJOBS_TRACKING_SECRET"
 _NAME = re.compile(r"^(?P<group>[\w-]+)/(?P<key>[\w.-]+)$")

@@ -79,17 +79,19 @@ def _one_vs_rest(display: typing.Any, truth: np.ndarray, proba: np.ndarray, clas
     return figure
 
 
-def plots(truth: typing.Sequence[str], proba: np.ndarray, classes: typing.Sequence[str]) -> dict[str, Figure]:
-    """The three plots by artifact file name; the caller logs and closes them."""
+def plots(
+    truth: typing.Sequence[str], proba: np.ndarray, classes: typing.Sequence[str], scored_on: str = "held-out data"
+) -> dict[str, Figure]:
+    """The three plots by artifact file name, titled with what was scored; the caller logs and closes them."""
     labels, truth = list(classes), np.asarray(truth)
     confusion, axes = plt.subplots(figsize=(6, 5))
     ConfusionMatrixDisplay.from_predictions(truth, predicted(proba, labels), labels=labels, ax=axes, colorbar=False)
-    axes.set_title("Confusion matrix (held-out data)")
+    axes.set_title(f"Confusion matrix ({scored_on})")
     axes.tick_params(axis="x", labelrotation=20)
     return {
-        "roc_curve.png": _one_vs_rest(RocCurveDisplay, truth, proba, labels, "ROC, one vs rest (held-out data)"),
+        "roc_curve.png": _one_vs_rest(RocCurveDisplay, truth, proba, labels, f"ROC, one vs rest ({scored_on})"),
         "confusion_matrix.png": confusion,
         "precision_recall.png": _one_vs_rest(
-            PrecisionRecallDisplay, truth, proba, labels, "Precision-recall, one vs rest (held-out data)"
+            PrecisionRecallDisplay, truth, proba, labels, f"Precision-recall, one vs rest ({scored_on})"
         ),
     }

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import argparse
 
-from helpers import registry, tracking
+from helpers import registry, tracking, tracking_store
 from helpers.flows import get_param_from_args, handle_outputs, run_main
 from tasks import champion
 from tasks.compare_models import TAG_DECISION
@@ -21,7 +21,7 @@ from tasks.compare_models import TAG_DECISION
 
 def promote_if_better(model_name: str, version: str, metric: str, holdout: champion.Holdout) -> registry.Decision:
     """Judge and move in one step under the store's lock, so two executions cannot both win."""
-    with tracking.store_lock(tracking.tracking_uri()):
+    with tracking_store.store_lock(tracking_store.tracking_uri()):
         decision = champion.judge(model_name, version, metric, holdout)
         if decision.beats:
             registry.promote(model_name, decision, tracking.current_execution_id())

@@ -30,7 +30,7 @@ import joblib
 import numpy as np
 import pandas as pd
 
-from helpers import registry, reports, tracking
+from helpers import registry, reports, tracking, tracking_store
 from helpers.flows import (
     ScriptInputError,
     add_output_dir,
@@ -192,7 +192,7 @@ def _log_data(branch: Branch) -> None:
 
     for frame, context in ((branch.train, "training"), (branch.holdout, "evaluation")):
         dataset = mlflow.data.from_pandas(frame[[*FEATURES, TARGET]], name=f"iris-{context}", targets=TARGET)
-        with tracking.store_lock(tracking.tracking_uri()):
+        with tracking_store.store_lock(tracking_store.tracking_uri()):
             mlflow.log_input(dataset, context=context)
 
 

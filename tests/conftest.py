@@ -8,8 +8,22 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import figures
 from tests.support.multitrain import SMALL_H2O, PipelineRun, copy_store, run_pipeline, shared_run
 from tests.support.project import PROJECT_ROOT
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput"):  # the controlling process, before any xdist worker starts
+        figures.start()
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """The figures tests recorded (tests/support/figures.py): load throughput, case counts, screenshots."""
+    for section, lines in sorted(figures.sections().items()):
+        terminalreporter.section(section)
+        for line in lines:
+            terminalreporter.write_line(line)
 
 
 @pytest.fixture(autouse=True)

@@ -14,7 +14,7 @@ import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from helpers import registry, tracking
+from helpers import registry, tracking, tracking_store
 from helpers.flows import ScriptInputError
 from helpers.model_specs import DEFAULTS
 
@@ -105,12 +105,13 @@ def collect(experiment: str, last: int) -> Comparison:
     """The `last` newest executions of `experiment` with their branches; CompareError when there is nothing."""
     if last < 1:
         raise CompareError(f"--last must be 1 or more, got {last}")
-    uri = tracking.require_store()
+    uri = tracking_store.require_store()
     client = tracking.client()
     found = client.get_experiment_by_name(experiment)
     if found is None:
         names = ", ".join(sorted(e.name for e in client.search_experiments())) or "none"
-        raise CompareError(f"there is no experiment {experiment!r} in {tracking.redacted(uri)} (experiments: {names})")
+        store = tracking_store.redacted(uri)
+        raise CompareError(f"there is no experiment {experiment!r} in {store} (experiments: {names})")
     role = f"tags.`{tracking.TAG_ROLE}`"
     parents = client.search_runs(
         [found.experiment_id],
@@ -155,4 +156,4 @@ def collect(experiment: str, last: int) -> Comparison:
             executions.append(execution)
     champion, moves = _champion(model_name)
     metric = newest.get("ranking_metric", DEFAULTS.ranking_metric)
-    return Comparison(experiment, tracking.redacted(uri), model_name, metric, executions, champion, moves)
+    return Comparison(experiment, tracking_store.redacted(uri), model_name, metric, executions, champion, moves)

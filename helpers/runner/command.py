@@ -23,7 +23,7 @@ from flytekit.core.workflow import WorkflowBase
 from rich.console import Console
 from rich.markup import escape
 
-from helpers import execution, job_runtime, script_process, tracking
+from helpers import execution, job_runtime, script_process, tracking_store
 from helpers.runner import parent_run, records
 from helpers.runner.budget import CpuBudget
 from helpers.runner.cache import ResultStore
@@ -127,7 +127,7 @@ class Run:
             run_id = experiment and parent_run.open_run(
                 experiment, self.loaded.name, self.execution_id, RUNNER, record_path
             )
-        except tracking.TrackingError as err:
+        except tracking_store.TrackingError as err:
             self.console.print(f"[red]error:[/red] {escape(str(err))}", highlight=False)
             return 2
         self.recorder = records.begin(

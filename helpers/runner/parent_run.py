@@ -20,7 +20,7 @@ import tempfile
 import typing
 from pathlib import Path
 
-from helpers import tracking
+from helpers import tracking, tracking_store
 from helpers.runner.records import ExecutionRecord, ExecutionStatus, Recorder
 
 EXPERIMENT_INPUT = "experiment_name"
@@ -44,15 +44,15 @@ def experiment_for(inputs: dict[str, typing.Any], option: str | None) -> str | N
 def open_run(experiment: str, workflow: str, execution_id: str, runner: str, record_path: Path) -> str:
     """The execution's parent run (get or create), tagged as run by flowjobs; the store is made ready first.
 
-    Raises helpers.tracking.TrackingError when a tracking server does not answer.
+    Raises helpers.tracking_store.TrackingError when a tracking server does not answer.
     """
     import mlflow
 
-    uri = tracking.tracking_uri()
+    uri = tracking_store.tracking_uri()
     if uri.startswith(("http://", "https://")):
-        tracking.check_reachable(uri)
+        tracking_store.check_reachable(uri)
     else:
-        tracking.prepare_store(uri)
+        tracking_store.prepare_store(uri)
     mlflow.set_tracking_uri(uri)
     run_id = tracking.parent_run(experiment, workflow, execution_id)
     tracking.log_values(run_id, tags={TAG_RUNNER: runner, TAG_RECORD: str(record_path)})
@@ -97,8 +97,8 @@ def close_stock_run(recorder: Recorder) -> str | None:
     Called when the pyflyte process exits; the store must already exist and answer (nothing is created).
     """
     record = recorder.record
-    os.environ[tracking.ENV_TRACKING_URI] = recorder.tracking_uri  # the store the flow's scripts used
-    tracking.require_store()
+    os.environ[tracking_store.ENV_TRACKING_URI] = recorder.tracking_uri  # the store the flow's scripts used
+    tracking_store.require_store()
     run = find_run(record.execution_id)
     if run is None:
         return None
@@ -114,7 +114,7 @@ def close_stock_run(recorder: Recorder) -> str | None:
 def end_left_running(execution_id: str) -> int:
     """End FAILED the MLflow runs of a failed execution still RUNNING (its tracking server went away before they
     could be ended); called when a new execution resumes it. Returns how many were ended."""
-    tracking.require_store()
+    tracking_store.require_store()
     left = tracking.runs_anywhere(
         f"{tracking.tag_is(tracking.TAG_EXECUTION, execution_id)} and attributes.status = 'RUNNING'"
     )

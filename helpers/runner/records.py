@@ -35,7 +35,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from helpers import execution, tracking
+from helpers import execution, tracking_store
 from helpers.settings import PROJECT_ROOT
 
 if typing.TYPE_CHECKING:
@@ -207,7 +207,7 @@ class Recorder:
     def attempt_started(self, key: str, attempt: Attempt) -> None:
         with self.lock:
             if attempt.spec.tracking and self.tracking_uri is None:
-                self.tracking_uri = tracking.tracking_uri()
+                self.tracking_uri = tracking_store.tracking_uri()
                 self.record.tracked = True
             entry = self.record.tasks.get(key)
             if entry is None:

@@ -12,9 +12,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page
 
+from tests.support import figures
 from tests.support.browser import Browser, ensure_chromium, open_browser
-
-_SCREENSHOTS: list[Path] = []
 
 
 @pytest.fixture(scope="session")
@@ -34,14 +33,7 @@ def screenshot(browser: Browser, tmp_path: Path) -> Callable[[Page, str], Path]:
 
     def save(page: Page, name: str) -> Path:
         path = browser.screenshot(page, tmp_path / f"{name}.png")
-        _SCREENSHOTS.append(path)
+        figures.record("browser screenshots", str(path))
         return path
 
     return save
-
-
-def pytest_terminal_summary(terminalreporter) -> None:
-    if _SCREENSHOTS:
-        terminalreporter.section("browser screenshots")
-        for path in _SCREENSHOTS:
-            terminalreporter.write_line(str(path))

@@ -15,20 +15,16 @@ from mlflow import MlflowClient
 
 from tests.support.multitrain import SMALL_H2O, PipelineRun, run_pipeline
 from tests.support.records import summary
-from tests.support.servers import free_port, postgres_database, running, tracking_server_argv
+from tests.support.servers import free_port, postgres_database, require_postgres, running, tracking_server_argv
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def database() -> Iterator[str]:
-    import psycopg2
-
-    try:
-        with postgres_database() as uri:
-            yield uri
-    except psycopg2.OperationalError as err:
-        pytest.skip(f"no PostgreSQL reachable at 127.0.0.1:5432 ({str(err).strip()})")
+    require_postgres()
+    with postgres_database() as uri:
+        yield uri
 
 
 @pytest.fixture(scope="module")

@@ -2,12 +2,15 @@
 
 `pyflyte --pkgs flows package` serializes all flows; each job task's protobuf is then checked against the
 spec in its own loader args: image, pyflyte-execute args with our resolver, the tier's requests and limits
-(and accelerator), retries, timeout, cache settings and the interface types.
+(and accelerator), retries, timeout, cache settings and the interface types. The shipped flows' tiers, retries
+and timeouts are also pinned to what their files say (SHIPPED), and a cached, retried GPU task
+(tests/support/packaged/) shows the settings no shipped flow uses.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from flytekit.core.type_engine import TypeEngine
@@ -19,6 +22,24 @@ from helpers.value_types import from_token
 from tests.support.pod import package
 
 IMAGE = "registry.example.com/flowjobs:packaging"
+# What the flow files ask for, task by task: (tier, retries, timeout in seconds or None). Written out here, not read
+# from the package, so a changed flow file fails this test until the change is meant.
+SHIPPED = {
+    "flows.sample_flow.load_data_a": ("Small", 0, None),
+    "flows.sample_flow.load_data_b": ("Small", 0, None),
+    "flows.sample_flow.merge_data": ("Medium", 0, None),
+    "flows.sample_flow.process_data": ("Medium", 0, None),
+    "flows.sample_flow.train_model": ("Large", 1, 1800),
+    "flows.multitrain_flow.prepare_data": ("Small", 0, None),
+    "flows.multitrain_flow.train_logreg": ("Small", 1, 3600),
+    "flows.multitrain_flow.train_h2o_automl": ("Medium", 1, 3600),
+    "flows.multitrain_flow.train_random_forest": ("Small", 1, 3600),
+    "flows.multitrain_flow.train_xgboost": ("Small", 1, 3600),
+    "flows.multitrain_flow.compare_models": ("Small", 0, None),
+    "flows.multitrain_flow.promote_champion": ("Small", 0, None),
+    "flows.batch_predict_flow.predict": ("Small", 0, None),
+}
+RESOURCE_NAMES = {0: "UNKNOWN", 1: "CPU", 2: "GPU", 3: "MEMORY"}
 NAMED_IMAGES = {"gpu": "registry.example.com/flowjobs-gpu:packaging"}
 
 
@@ -52,12 +73,37 @@ def test_every_job_task_runs_pyflyte_execute_with_our_resolver_in_the_image(pack
         assert template.type == "python-task"
 
 
+def resources(template) -> tuple[dict[str, str], dict[str, str]]:
+    requests = {RESOURCE_NAMES[r.name]: r.value for r in template.container.resources.requests}
+    return requests, {RESOURCE_NAMES[r.name]: r.value for r in template.container.resources.limits}
+
+
+def test_the_shipped_flows_ask_for_the_tiers_retries_and_timeouts_their_files_give(packaged) -> None:
+    found = {}
+    for name, (_, template) in job_specs(packaged).items():
+        requests, limits = resources(template)
+        timeout = template.metadata.timeout.ToTimedelta().total_seconds() or None
+        found[name] = (requests["CPU"], limits["MEMORY"], template.metadata.retries.retries, timeout)
+    tier_resources = {"Small": ("1", "2Gi"), "Medium": ("2", "4Gi"), "Large": ("4", "8Gi")}
+    expected = {name: (*tier_resources[tier], retries, timeout) for name, (tier, retries, timeout) in SHIPPED.items()}
+    assert found == expected
+
+
+def test_a_cached_retried_gpu_task_carries_every_setting(tmp_path) -> None:
+    packaged = package(tmp_path, IMAGE, packages="tests.support.packaged")
+    template = packaged.tasks["tests.support.packaged.gpu_flow.gpu_echo"].template
+    metadata = template.metadata
+    assert metadata.retries.retries == 2 and metadata.timeout.ToTimedelta() == dt.timedelta(seconds=90)
+    assert metadata.discoverable and re.fullmatch(r"3-[0-9a-f]{12}", metadata.discovery_version)
+    requests, limits = resources(template)
+    assert requests == limits == {"CPU": "4", "MEMORY": "16Gi", "GPU": "1"}
+    assert template.extended_resources.gpu_accelerator.device == "nvidia-tesla-t4"
+
+
 def test_every_job_task_carries_its_tier(packaged) -> None:
-    names = {0: "UNKNOWN", 1: "CPU", 2: "GPU", 3: "MEMORY"}
     for name, (spec, template) in job_specs(packaged).items():
         tier = tiers.get_tier(spec.tier)
-        requests = {names[r.name]: r.value for r in template.container.resources.requests}
-        limits = {names[r.name]: r.value for r in template.container.resources.limits}
+        requests, limits = resources(template)
         assert requests["CPU"] == tier.cpu.request and limits["CPU"] == tier.cpu.limit, name
         assert requests["MEMORY"] == tier.memory.request and limits["MEMORY"] == tier.memory.limit, name
         if tier.gpu:

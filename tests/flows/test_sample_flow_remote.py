@@ -11,7 +11,7 @@ from pathlib import Path
 import joblib
 import pandas as pd
 import pytest
-from flyteidl.core import execution_pb2, literals_pb2
+from flyteidl.core import errors_pb2, execution_pb2, literals_pb2
 
 from flows.sample_flow import CSV
 from tests.support.image import build_layout
@@ -72,6 +72,8 @@ def test_every_task_runs_as_a_pod_chained_by_literals(packaged, image, tmp_path:
     assert f"<b>{len(partition('A')) + len(partition('B'))}</b> rows" in deck(tmp_path, "merge_data")
     assert "Data summary" in deck(tmp_path, "process_data")
     assert f"{float_value(trained, 'accuracy'):.4f}" in deck(tmp_path, "train_model").split("feature importances")[0]
+    plots = {f'<img alt="{name}.png"' for name in ("confusion_matrix", "roc_curve", "precision_recall")}
+    assert all(plot in deck(tmp_path, "train_model") for plot in plots), "the training deck shows its plots"
 
 
 def deck(workdir: Path, name: str) -> str:
@@ -88,6 +90,7 @@ def test_a_bad_input_in_a_pod_writes_a_user_error_with_the_scripts_message(packa
     assert result.returncode == 0, "pyflyte-execute exits 0 on a task failure"
     assert result.outputs is None
     assert result.error.error.origin == execution_pb2.ExecutionError.USER
+    assert result.error.error.kind == errors_pb2.ContainerError.NON_RECOVERABLE, "a refused input is not retried"
     assert "missing column 'Species'" in result.error.error.message
     assert "task 'flows.sample_flow.train_model': script exited with code 1" in result.error.error.message
     assert str(image.root / "helpers" / "job_runtime.py") in result.error.error.message, "ran from the image layout"

@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 from flytekit import workflow
+from flytekit.exceptions.user import FlyteRecoverableException
 from flytekit.types.directory import FlyteDirectory
 from flytekit.types.file import FlyteFile
 
 from helpers import jobs
+from helpers.job_runtime import ScriptRefusedInputError
 from helpers.jobs import DatasetSnapshot, Input, JobDefinitionError, Output, run_domino_job_task, run_job_task
 from tests.support.values import Point
 
@@ -182,6 +184,14 @@ def test_local_retries_rerun_a_failed_attempt_in_a_fresh_folder(work_dir: Path) 
         single_output_flow("fail_until 2", retries=0)()
 
 
+def test_a_refused_input_fails_at_once_without_a_retry(work_dir: Path) -> None:
+    with pytest.raises(Exception, match=r"input 'value' is not usable \(attempt 1\)") as failed:
+        single_output_flow("refuse", retries=2)()
+    attempts = [p.name.split("-")[1] for p in work_dir.iterdir() if p.name.startswith("misbehave_refuse")]
+    assert attempts == ["attempt1"], "one attempt: retrying cannot change the input"
+    assert isinstance(failed.value, ScriptRefusedInputError) and not isinstance(failed.value, FlyteRecoverableException)
+
+
 def test_the_script_gets_the_tier_thread_budget() -> None:
     assert single_output_flow("env OMP_NUM_THREADS")() == 1
 
@@ -237,6 +247,8 @@ def define(**overrides: typing.Any):
         ({"output_specs": [Output("a", int), Output("a", int)]}, r"output 'a' is declared twice"),
         ({"retries": -1}, r"retries must be 0 or more"),
         ({"timeout": 0}, r"timeout must be positive"),
+        ({"timout": 60}, r"unknown argument 'timout' \(did you mean 'timeout'\?\)"),
+        ({"gpu_count": 1}, r"unknown argument 'gpu_count'$"),
     ],
 )
 def test_a_bad_definition_fails_when_the_flow_is_defined(overrides, expected) -> None:

@@ -16,7 +16,7 @@ import pytest
 import requests
 from flytekit import workflow
 
-from helpers import tracking
+from helpers import tracking, tracking_store
 from helpers.jobs import Output, run_job_task
 from helpers.settings import PROJECT_ROOT
 from tests.support.multitrain import PipelineRun, stop_group
@@ -37,8 +37,8 @@ FOUR_WAY = textwrap.dedent(
 
 def test_the_default_store_is_a_sqlite_file_at_the_project_root(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("MLFLOW_TRACKING_URI")
-    assert tracking.tracking_uri() == f"sqlite:///{PROJECT_ROOT / 'mlflow.db'}"
-    assert tracking.artifact_root(tracking.tracking_uri()) == (PROJECT_ROOT / "mlruns").as_uri()
+    assert tracking_store.tracking_uri() == f"sqlite:///{PROJECT_ROOT / 'mlflow.db'}"
+    assert tracking_store.artifact_root(tracking_store.tracking_uri()) == (PROJECT_ROOT / "mlruns").as_uri()
 
 
 def test_a_relative_uri_is_made_absolute_for_scripts_in_other_folders(
@@ -46,17 +46,17 @@ def test_a_relative_uri_is_made_absolute_for_scripts_in_other_folders(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("MLFLOW_TRACKING_URI", "sqlite:///runs/mlflow.db?timeout=30")
-    assert tracking.script_env()["MLFLOW_TRACKING_URI"] == f"sqlite:///{tmp_path / 'runs/mlflow.db'}?timeout=30"
-    assert tracking.absolute_uri("mlruns") == (tmp_path / "mlruns").as_uri()
-    assert tracking.absolute_uri("http://127.0.0.1:5000") == "http://127.0.0.1:5000"
-    assert tracking.artifact_root(tracking.tracking_uri()) == (tmp_path / "runs" / "mlruns").as_uri()
+    assert tracking_store.script_env()["MLFLOW_TRACKING_URI"] == f"sqlite:///{tmp_path / 'runs/mlflow.db'}?timeout=30"
+    assert tracking_store.absolute_uri("mlruns") == (tmp_path / "mlruns").as_uri()
+    assert tracking_store.absolute_uri("http://127.0.0.1:5000") == "http://127.0.0.1:5000"
+    assert tracking_store.artifact_root(tracking_store.tracking_uri()) == (tmp_path / "runs" / "mlruns").as_uri()
 
 
 def test_scripts_get_bounded_http_retries_unless_the_user_set_their_own(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "5")
-    env = tracking.script_env()
+    env = tracking_store.script_env()
     assert env["MLFLOW_HTTP_REQUEST_MAX_RETRIES"] == "5"
-    assert env["MLFLOW_HTTP_REQUEST_TIMEOUT"] == tracking.HTTP_DEFAULTS["MLFLOW_HTTP_REQUEST_TIMEOUT"]
+    assert env["MLFLOW_HTTP_REQUEST_TIMEOUT"] == tracking_store.HTTP_DEFAULTS["MLFLOW_HTTP_REQUEST_TIMEOUT"]
 
 
 @pytest.mark.slow
@@ -145,7 +145,7 @@ def test_a_server_that_does_not_answer_fails_within_10_s_naming_the_uri(
     uri = f"http://127.0.0.1:{_closed_port()}" if kind == "refused" else request.getfixturevalue("silent_server")
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
     started = time.monotonic()
-    with pytest.raises(tracking.TrackingError, match=f"MLflow tracking server {uri} does not answer"):
+    with pytest.raises(tracking_store.TrackingError, match=f"MLflow tracking server {uri} does not answer"):
         tracking.connect()
     assert time.monotonic() - started < 10
 
@@ -153,7 +153,7 @@ def test_a_server_that_does_not_answer_fails_within_10_s_naming_the_uri(
 def test_the_error_never_shows_a_password(silent_server: str, monkeypatch: pytest.MonkeyPatch) -> None:
     uri = silent_server.replace("http://", "http://user:s3cret@")
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
-    with pytest.raises(tracking.TrackingError) as caught:
+    with pytest.raises(tracking_store.TrackingError) as caught:
         tracking.connect()
     assert "s3cret" not in str(caught.value) and "user:***@127.0.0.1" in str(caught.value)
 

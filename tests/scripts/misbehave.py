@@ -46,5 +46,12 @@ elif mode == "write_too_big":
     big.write_bytes(b"x" * 100_000)
     resource.setrlimit(resource.RLIMIT_FSIZE, (10_000, 10_000))
     run_main(lambda: handle_outputs({"result": big}))
+elif mode == "refuse":
+    from helpers.flows import ScriptInputError, run_main
+
+    def refuse() -> None:
+        raise ScriptInputError(f"input 'value' is not usable (attempt {os.environ['FLOWJOBS_ATTEMPT']})")
+
+    run_main(refuse)
 else:
     raise SystemExit(f"unknown mode {mode}")

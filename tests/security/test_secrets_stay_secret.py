@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import tracking
+from helpers import tracking_store
 from tests.support.held_flow import run_tracked
 from tests.support.leaks import files_holding
 from tests.support.project import PROJECT_ROOT
@@ -23,7 +23,7 @@ def test_a_password_in_the_tracking_uri_is_handed_apart_and_mlflow_errors_never_
 ) -> None:
     password, port = secrets.token_hex(16), free_port()  # nothing listens there: MLflow's call fails
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"http://user:{password}@127.0.0.1:{port}")
-    handed = tracking.script_env()
+    handed = tracking_store.script_env()
     assert handed["MLFLOW_TRACKING_URI"] == f"http://127.0.0.1:{port}"
     assert (handed["MLFLOW_TRACKING_USERNAME"], handed["MLFLOW_TRACKING_PASSWORD"]) == ("user", password)
     failed = subprocess.run(

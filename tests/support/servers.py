@@ -23,6 +23,7 @@ from tests.support.project import BIN, tool
 
 POSTGRES = {"host": "127.0.0.1", "port": 5432, "user": "postgres", "dbname": "postgres"}
 QUIET = {"MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
+ENV_REQUIRE_POSTGRES = "FLOWJOBS_REQUIRE_POSTGRES"  # set by .ci/run: no PostgreSQL is a failure, not a skip
 
 
 def free_port() -> int:
@@ -96,6 +97,20 @@ def _postgres_admin():
     connection = psycopg2.connect(connect_timeout=5, **POSTGRES)
     connection.autocommit = True
     return connection
+
+
+def require_postgres() -> None:
+    """Skip the test, saying why, when no PostgreSQL answers at 127.0.0.1:5432; fail it where CI requires one."""
+    import psycopg2
+    import pytest
+
+    try:
+        _postgres_admin().close()
+    except psycopg2.OperationalError as err:
+        reason = f"no PostgreSQL reachable at 127.0.0.1:5432 ({str(err).strip()})"
+        if os.environ.get(ENV_REQUIRE_POSTGRES):
+            pytest.fail(f"{reason}, and {ENV_REQUIRE_POSTGRES} is set")
+        pytest.skip(reason)
 
 
 @contextlib.contextmanager

@@ -1,0 +1,98 @@
+"""What a script's results depend on, as one hash: its code, the project modules it imports, the libraries.
+
+A cached job task's cache version carries this hash, so editing the script, a project module it imports
+(tasks/training.py, helpers/flows.py, …), upgrading a library or changing the task's image misses the cache.
+Imports are found by reading the code (ast), never by running it.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import importlib.metadata
+import re
+from pathlib import Path
+
+from helpers.settings import PROJECT_ROOT
+
+DISTRIBUTION = "flowjobs"
+
+
+def _imported_names(node: ast.AST, path: Path) -> list[str]:
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    if not isinstance(node, ast.ImportFrom):
+        return []
+    if node.level:  # a relative import: the package of `path`, `level - 1` folders up
+        if not path.is_relative_to(PROJECT_ROOT):
+            return []
+        package = path.parent
+        for _ in range(node.level - 1):
+            package = package.parent
+        base = ".".join(package.relative_to(PROJECT_ROOT).parts + ((node.module,) if node.module else ()))
+    else:
+        base = node.module or ""
+    return [base] + [f"{base}.{alias.name}" for alias in node.names]
+
+
+def _module_files(name: str) -> list[Path]:
+    """The project's files that importing `name` runs: each package's __init__.py and the module itself."""
+    files = []
+    parts = name.split(".")
+    for depth in range(1, len(parts) + 1):
+        stem = PROJECT_ROOT.joinpath(*parts[:depth])
+        for candidate in (stem.with_suffix(".py"), stem / "__init__.py"):
+            if candidate.is_file():
+                files.append(candidate)
+    return files
+
+
+def project_modules(script: Path) -> list[Path]:
+    """The script and every module of the project it imports, directly or through other project modules (the
+    script itself may lie anywhere; only modules under the project root are followed)."""
+    seen: set[Path] = set()
+    pending = [script]
+    while pending:
+        path = pending.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        if path.suffix != ".py":
+            continue
+        try:
+            tree = ast.parse(path.read_bytes(), filename=str(path))
+        except (SyntaxError, ValueError):
+            continue  # the script fails when it runs; its bytes are hashed all the same
+        for node in ast.walk(tree):
+            for name in _imported_names(node, path):
+                pending.extend(_module_files(name))
+    return sorted(seen)
+
+
+def library_versions() -> list[str]:
+    """`name==version` of every library the project depends on (its dev extra aside), as installed here."""
+    try:
+        requirements = importlib.metadata.requires(DISTRIBUTION) or []
+    except importlib.metadata.PackageNotFoundError:
+        return []
+    pins = []
+    for requirement in requirements:
+        if "extra ==" in requirement:
+            continue
+        name = re.split(r"[\s\[<>=!~;(]", requirement, maxsplit=1)[0]
+        try:
+            pins.append(f"{name}=={importlib.metadata.version(name)}")
+        except importlib.metadata.PackageNotFoundError:
+            pins.append(f"{name}==missing")
+    return sorted(pins)
+
+
+def code_hash(command: str, script: Path | None, image: str) -> str:
+    """A short hash of the command, the code it runs, the libraries and the image it runs in."""
+    digest = hashlib.sha256()
+    for part in (command, image, *library_versions()):
+        digest.update(part.encode() + b"\0")
+    for path in project_modules(script) if script is not None else []:
+        digest.update(str(path.relative_to(PROJECT_ROOT) if path.is_relative_to(PROJECT_ROOT) else path).encode())
+        digest.update(b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:12]
