@@ -127,6 +127,8 @@ def _run_attempt(
 def _run_script(seen: Attempt, values: dict) -> dict[str, typing.Any]:
     spec, tier, folder, attempt = seen.spec, seen.tier, seen.folder, seen.number
     apply_tracking_secret(spec.tracking_secret)  # on a cluster: the tracking URI from a Flyte secret, if configured
+    if spec.tracking and not execution.is_local_execution():
+        tracking_store.require_named_store(spec.name)
     inputs, outputs, reports = folder / "inputs", folder / "outputs", folder / "reports"
     for made in (inputs, outputs, reports):
         made.mkdir()

@@ -152,3 +152,14 @@ def require_store() -> str:
     elif database is not None and not _has_schema(database):
         raise TrackingError(f"there is no MLflow store at {database}: run a flow first, or set MLFLOW_TRACKING_URI")
     return uri
+
+
+def require_named_store(task: str) -> None:
+    """On a cluster the store must be named: a SQLite file made inside a pod vanishes with it, and the next task's
+    pod could not find the parent run. Fails a tracked task at once, naming the task and what to set."""
+    if not os.environ.get(ENV_TRACKING_URI):
+        raise TrackingError(
+            f"task '{task}': {ENV_TRACKING_URI} is not set in this pod, and runs tracked to a file inside it would be "
+            f"lost with it; pass `--env {ENV_TRACKING_URI}=<server>` to pyflyte, or register the flows with "
+            "FLOWJOBS_TRACKING_SECRET set (docs/deployment.md, section 6)"
+        )

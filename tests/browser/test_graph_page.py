@@ -102,8 +102,8 @@ def test_clicking_a_node_shows_its_inputs_outputs_tier_command_cache_and_retries
     assert panel["settings"]["command"] == "python tasks/train_model.py"
     assert (panel["settings"]["cache"], panel["settings"]["retries"], panel["settings"]["timeout"]) == (
         "off",
-        "0",
-        "none",
+        "1",
+        "1800 s",
     )
     assert (panel["inputs"], panel["outputs"]) == (["processed_data", "num_estimators"], ["model", "accuracy"])
     assert sample_page.locator('g.node[data-node-id="n4"]').get_attribute("class").endswith(" selected")

@@ -11,17 +11,19 @@ import json
 from pathlib import Path
 
 import pytest
-from flyteidl.core import security_pb2
+from flyteidl.core import errors_pb2, security_pb2
 from flytekit import FlyteContextManager
 from flytekit.core.context_manager import SecretsManager
 from flytekit.core.type_engine import TypeEngine
 from flytekit.models.literals import Literal
 from mlflow import MlflowClient
 
-from flows.multitrain_flow import CSV
+from flows.multitrain_flow import CSV, IRIS
 from helpers.jobs import JobSpec
-from helpers.model_specs import BranchResult, load_specs
+from helpers.model_specs import DEFAULTS, BranchResult, load_specs
+from helpers.snapshots import resolve
 from helpers.value_types import from_token
+from tasks.prepare_data import HOLDOUT_PARTITION, TRAIN_PARTITIONS
 from tests.support.image import build_layout
 from tests.support.multitrain import pipeline_env, prepare_alone
 from tests.support.pod import literal_map, package, run_as_pod
@@ -94,3 +96,28 @@ def test_a_training_branch_runs_as_a_pod_and_tracks_to_the_secrets_server(packag
     assert not list((tmp_path / "models").glob("*")), "a pod writes no local model files"
     deck = (tmp_path / "pod" / "out" / "deck.html").read_text()
     assert f"Model version <b>{branch_result.model_version}</b>" in deck and deck.count("data:image/png;base64") == 3
+
+
+def test_a_tracking_task_in_a_pod_without_a_tracking_uri_fails_at_once_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("MLFLOW_TRACKING_URI")
+    (tmp_path / "package").mkdir()
+    plain = package(tmp_path / "package", IMAGE)  # registered without FLOWJOBS_TRACKING_SECRET
+    task = plain.tasks["flows.multitrain_flow.prepare_data"]
+    spec = job_spec(task.template)
+    values = {
+        "train_partitions": list(TRAIN_PARTITIONS), "holdout_partition": HOLDOUT_PARTITION,
+        **{name: getattr(DEFAULTS, name) for name in spec.inputs if hasattr(DEFAULTS, name)},
+        IRIS.input_name: resolve(IRIS).ref,
+    }  # fmt: skip
+    assert set(values) == set(spec.inputs)
+    inputs = literal_map(values, {name: from_token(token) for name, token in spec.inputs.items()})
+    result = run_as_pod(task, inputs, tmp_path / "pod", build_layout(tmp_path / "image"))
+    assert result.returncode == 0 and result.outputs is None, "pyflyte-execute exits 0 on a task failure"
+    assert result.error.error.kind == errors_pb2.ContainerError.NON_RECOVERABLE
+    assert (
+        "task 'flows.multitrain_flow.prepare_data': MLFLOW_TRACKING_URI is not set in this pod"
+        in result.error.error.message
+    )
+    assert not list((tmp_path / "image").rglob("mlflow.db")), "no store was made inside the pod"

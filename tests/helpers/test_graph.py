@@ -55,7 +55,7 @@ def test_a_job_node_shows_its_task_tier_script_and_spec(sample) -> None:
     assert (train.kind, train.label, train.lines) == (NodeKind.JOB, "train_model", ["Large · tasks/train_model.py"])
     assert train.details["command"] == "python tasks/train_model.py"
     assert train.details["tier"].startswith("Large (cpu 4/4, memory 8Gi/8Gi")
-    assert (train.details["cache"], train.details["retries"], train.details["timeout"]) == ("off", "0", "none")
+    assert (train.details["cache"], train.details["retries"], train.details["timeout"]) == ("off", "1", "1800 s")
     assert train.inputs == {"processed_data": "file:csv", "num_estimators": "int"}
     assert train.outputs == {"model": "file:pkl", "accuracy": "float"}
     inputs = by_id(sample[1])["start-node"]
