@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 UV := $(VENV)/bin/uv
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 
-.PHONY: setup run test lint
+.PHONY: setup run test lint fuzz bench
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -31,3 +31,9 @@ lint: setup
 
 test: lint
 	$(PY) -m pytest -n 2 --dist loadscope
+
+fuzz: setup  # 60 s of coverage-guided fuzzing of the script-side I/O helpers (not part of CI)
+	$(PY) fuzz/fuzz_script_io.py -max_total_time=60
+
+bench: setup  # the local runner against pyflyte run, side by side (about ten minutes; not part of CI)
+	$(PY) benchmarks/run.py

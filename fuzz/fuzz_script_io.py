@@ -5,7 +5,7 @@ handle_outputs, the helpers may only answer with the contract's own clear errors
 ContractError, or TypeError for an output value of an unknown kind) — never a crash of another kind — and
 every output they accept must read back as written.
 
-    python fuzz/fuzz_script_io.py -max_total_time=60      # the 60 s run (libFuzzer flags)
+    .venv/bin/python fuzz/fuzz_script_io.py -max_total_time=60      # the 60 s run (libFuzzer flags), `make fuzz`
 """
 
 from __future__ import annotations
