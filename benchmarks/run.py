@@ -1,6 +1,6 @@
 """The local runner's benchmark: `flowjobs run` beside `pyflyte run` and the ideal, measured on this machine.
 
-    .venv/bin/python benchmarks/run.py            # about ten minutes; run it on a quiet machine (see `uptime`)
+    .venv/bin/python benchmarks/run.py            # about eleven minutes (`make bench`); on a quiet machine (`uptime`)
     .venv/bin/python benchmarks/run.py --quick    # short cases only, to try it
     .venv/bin/python benchmarks/run.py --load     # (f) only, about five minutes; needs PostgreSQL on 127.0.0.1
 
