@@ -75,6 +75,9 @@ class ScriptFailedError(FlyteRecoverableException):
     """The script exited non-zero or ran out of time; recoverable, so a cluster retries it like we do locally."""
 
 
+REFUSED_FILE = "refused.txt"  # beside the attempt's log files: the script's one-line refusal (FLOWJOBS_REFUSED_FILE)
+
+
 class ScriptRefusedInputError(ValueError):
     """The script refused its input (a one-line error from run_main): not recoverable, so nobody retries it."""
 
@@ -136,7 +139,7 @@ def _run_script(seen: Attempt, values: dict) -> dict[str, typing.Any]:
     env = {
         **os.environ,
         **tier.script_env(),
-        **contract.flow_env(inputs, outputs, spec.name, reports, refused=folder / "refused.txt"),
+        **contract.flow_env(inputs, outputs, spec.name, reports, refused=folder / "logs" / REFUSED_FILE),
         "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")])),
         "PYTHONUNBUFFERED": "1",
         execution.ENV_EXECUTION_ID: execution.execution_id(),
@@ -155,7 +158,7 @@ def _run_script(seen: Attempt, values: dict) -> dict[str, typing.Any]:
         timeout=spec.timeout_seconds,
         echo=seen.echo,
     )
-    _check_exit(spec, seen.run, refused=(folder / "refused.txt").is_file())
+    _check_exit(spec, seen.run, refused=(folder / "logs" / REFUSED_FILE).is_file())
     results = read_outputs(spec, outputs)
     seen.deck = decks.publish(spec.name, reports, folder, local=execution.is_local_execution())
     return results
