@@ -8,6 +8,7 @@ Imports are found by reading the code (ast), never by running it.
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import importlib.metadata
 import re
@@ -69,12 +70,13 @@ def project_modules(script: Path) -> list[Path]:
     return sorted(seen)
 
 
-def library_versions() -> list[str]:
+@functools.cache
+def library_versions() -> tuple[str, ...]:
     """`name==version` of every library the project depends on (its dev extra aside), as installed here."""
     try:
         requirements = importlib.metadata.requires(DISTRIBUTION) or []
     except importlib.metadata.PackageNotFoundError:
-        return []
+        return ()
     pins = []
     for requirement in requirements:
         if "extra ==" in requirement:
@@ -84,7 +86,7 @@ def library_versions() -> list[str]:
             pins.append(f"{name}=={importlib.metadata.version(name)}")
         except importlib.metadata.PackageNotFoundError:
             pins.append(f"{name}==missing")
-    return sorted(pins)
+    return tuple(sorted(pins))
 
 
 def code_hash(command: str, script: Path | None, image: str) -> str:

@@ -133,13 +133,14 @@ def _run_script(seen: Attempt, values: dict) -> dict[str, typing.Any]:
     if spec.tracking and not execution.is_local_execution():
         tracking_store.require_named_store(spec.name)
     inputs, outputs, reports = folder / "inputs", folder / "outputs", folder / "reports"
+    refused = folder / "logs" / REFUSED_FILE
     for made in (inputs, outputs, reports):
         made.mkdir()
     write_inputs(spec, values, inputs)
     env = {
         **os.environ,
         **tier.script_env(),
-        **contract.flow_env(inputs, outputs, spec.name, reports, refused=folder / "logs" / REFUSED_FILE),
+        **contract.flow_env(inputs, outputs, spec.name, reports, refused=refused),
         "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")])),
         "PYTHONUNBUFFERED": "1",
         execution.ENV_EXECUTION_ID: execution.execution_id(),
@@ -158,7 +159,7 @@ def _run_script(seen: Attempt, values: dict) -> dict[str, typing.Any]:
         timeout=spec.timeout_seconds,
         echo=seen.echo,
     )
-    _check_exit(spec, seen.run, refused=(folder / "logs" / REFUSED_FILE).is_file())
+    _check_exit(spec, seen.run, refused=refused.is_file())
     results = read_outputs(spec, outputs)
     seen.deck = decks.publish(spec.name, reports, folder, local=execution.is_local_execution())
     return results

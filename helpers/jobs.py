@@ -207,11 +207,10 @@ def _check_command(task: str, command: str) -> str:
     return command
 
 
-def _cache_version(user_version: str, command: str, environment_name: str | None = None) -> str:
+def _cache_version(user_version: str, command: str, image: str | None = None) -> str:
     """The user's version plus a hash of what the results depend on (helpers/code_hash.py): the command, the
     script and the project modules it imports, the libraries and the environment's image."""
-    image = environments.image_for(environment_name) or ""
-    return f"{user_version or '0'}-{code_hash(command, script_path(command), image)}"
+    return f"{user_version or '0'}-{code_hash(command, script_path(command), image or '')}"
 
 
 def _caller_module() -> str:
@@ -280,7 +279,7 @@ def run_job_task(
     _warn_domino_only(name, domino_only)
     try:
         tiers.get_tier(hardware_tier_name)
-        environments.image_for(environment_name)
+        image = environments.image_for(environment_name)
         tracking_secret = tracking_secret_name()
     except ValueError as err:
         raise JobDefinitionError(f"task '{name}': {err}") from None
@@ -308,7 +307,7 @@ def run_job_task(
         outputs=output_tokens,
         snapshot_inputs=tuple(snapshot_values),
         cache=cache,
-        cache_version=_cache_version(cache_version, command, environment_name) if cache else "",
+        cache_version=_cache_version(cache_version, command, image) if cache else "",
         retries=retries,
         timeout_seconds=timeout_seconds,
         environment_name=environment_name,

@@ -57,14 +57,12 @@ def tagged_processes(tag: str) -> list[int]:
     return found
 
 
-def kill_tree(pgid: int, tag: str, sig: int = signal.SIGKILL) -> list[int]:
+def kill_tree(pgid: int, tag: str, sig: int = signal.SIGKILL) -> None:
     """The script's process group and every process that inherited its tag (a JVM in its own session too)."""
     kill_group(pgid, sig)
-    pids = tagged_processes(tag)
-    for pid in pids:
+    for pid in tagged_processes(tag):
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(pid, sig)
-    return pids
 
 
 def _running(pid: int) -> bool:
@@ -82,11 +80,12 @@ def kill_tree_and_wait(pgid: int, tag: str, wait: float = GONE_WAIT_SECONDS) -> 
     busy machine it can still be running a moment later. Waiting makes "the attempt is over" mean "nothing of
     it runs any more".
     """
-    pids = set(kill_tree(pgid, tag))
+    kill_group(pgid)
+    pids: set[int] = set()
     deadline = time.monotonic() + wait
-    while time.monotonic() < deadline:
+    while True:
         pids = {pid for pid in pids | set(tagged_processes(tag)) if _running(pid)}
-        if not pids:
+        if not pids or time.monotonic() >= deadline:
             return
         for pid in pids:
             with contextlib.suppress(ProcessLookupError, PermissionError):

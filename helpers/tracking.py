@@ -32,10 +32,9 @@ from helpers.tracking_credentials import for_mlflow
 from helpers.tracking_store import (
     HTTP_DEFAULTS,
     TrackingError,
-    check_reachable,
     database_store,
     is_database,
-    prepare_store,
+    make_ready,
     redacted,
     store_lock,
     tracking_uri,
@@ -68,10 +67,7 @@ def connect() -> str:
     for key, value in HTTP_DEFAULTS.items():
         os.environ.setdefault(key, value)
     uri = tracking_uri()
-    if uri.startswith(("http://", "https://")):
-        check_reachable(uri)
-    else:
-        prepare_store(uri)
+    make_ready(uri)
     uri = for_mlflow(uri)
     signal.signal(signal.SIGTERM, _sigterm_exits)
     import mlflow

@@ -143,6 +143,14 @@ def check_reachable(uri: str, timeout: float = PROBE_TIMEOUT_SECONDS) -> None:
         ) from None
 
 
+def make_ready(uri: str) -> None:
+    """Before a store is written: a tracking server must answer, a database store gets its schema (once)."""
+    if uri.startswith(("http://", "https://")):
+        check_reachable(uri)
+    else:
+        prepare_store(uri)
+
+
 def require_store() -> str:
     """The tracking URI of a store that exists and answers, for commands that only read it (no store is made)."""
     uri = tracking_uri()

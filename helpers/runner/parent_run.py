@@ -49,10 +49,7 @@ def open_run(experiment: str, workflow: str, execution_id: str, runner: str, rec
     import mlflow
 
     uri = tracking_store.tracking_uri()
-    if uri.startswith(("http://", "https://")):
-        tracking_store.check_reachable(uri)
-    else:
-        tracking_store.prepare_store(uri)
+    tracking_store.make_ready(uri)
     mlflow.set_tracking_uri(uri)
     run_id = tracking.parent_run(experiment, workflow, execution_id)
     tracking.log_values(run_id, tags={TAG_RUNNER: runner, TAG_RECORD: str(record_path)})
