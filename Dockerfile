@@ -20,6 +20,7 @@ ENV PYTHONPATH=/root FLOWJOBS_PROJECT_ROOT=/root PYTHONUNBUFFERED=1
 COPY pyproject.toml README.md /root/
 COPY helpers /root/helpers
 COPY tasks /root/tasks
+COPY multitrain /root/multitrain
 COPY flows /root/flows
 RUN pip install --no-cache-dir uv && uv pip install --system --no-cache -e /root
 

@@ -98,7 +98,7 @@ def task_needs(flow: str, workflow: str) -> dict[str, set[str]]:
     """Which tasks each task waits for, from the compiled workflow (branches of a conditional count alike)."""
     from flytekit.core.condition import BranchNode
 
-    from helpers.runner import branches, loading, scheduler
+    from helpers.runner import branches, scheduler, workflow_inputs
 
     def names(node) -> list[str]:
         if isinstance(node.flyte_entity, BranchNode):
@@ -106,7 +106,7 @@ def task_needs(flow: str, workflow: str) -> dict[str, set[str]]:
         return [getattr(node.flyte_entity, "name", node.id)]
 
     graph: dict[str, set[str]] = {}
-    for node in loading.load_workflow(str(ROOT / flow), workflow).workflow.nodes:
+    for node in workflow_inputs.load_workflow(str(ROOT / flow), workflow).workflow.nodes:
         waits = {name for other in scheduler.upstream(node) if other.flyte_entity for name in names(other)}
         for name in names(node):
             graph[name] = waits

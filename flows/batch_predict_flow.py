@@ -18,8 +18,8 @@ from flytekit import workflow
 from flytekit.types.file import FlyteFile
 
 from helpers.jobs import Input, Output, run_job_task
-from helpers.model_specs import DEFAULTS
 from helpers.settings import DATA_DIR
+from multitrain.model_specs import DEFAULTS
 
 CSV = FlyteFile[typing.TypeVar("csv")]
 DATASET_D = CSV(str(DATA_DIR / "datasetD.csv"))

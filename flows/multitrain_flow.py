@@ -28,7 +28,7 @@ from flytekit import conditional, task, workflow
 from flytekit.types.file import FlyteFile
 
 from helpers.jobs import DatasetSnapshot, Input, Output, run_job_task
-from helpers.model_specs import DEFAULTS, BranchResult, load_specs, setting_type
+from multitrain.model_specs import DEFAULTS, BranchResult, load_specs, setting_type
 from tasks.prepare_data import HOLDOUT_PARTITION, TRAIN_PARTITIONS
 
 CSV = FlyteFile[typing.TypeVar("csv")]

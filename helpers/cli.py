@@ -20,8 +20,8 @@ from rich.table import Table
 
 from helpers import graph, snapshots, tiers
 from helpers.flows import ScriptInputError, rfc3339
-from helpers.model_specs import DEFAULTS
 from helpers.settings import hardware_tiers_file, snapshots_file
+from multitrain.model_specs import DEFAULTS
 
 console = Console()
 errors = Console(stderr=True)  # a bad input's one line goes to stderr, so stdout stays the command's output
@@ -61,7 +61,8 @@ def show_snapshots(_: argparse.Namespace) -> int:
 
 
 def show_champion(args: argparse.Namespace) -> int:
-    from helpers import registry, tracking_store  # mlflow loads only when asked
+    from helpers import tracking_store
+    from multitrain import registry  # mlflow loads only when asked
 
     tracking_store.require_store()
     if args.at is not None:
@@ -98,9 +99,9 @@ def draw_graph(args: argparse.Namespace) -> int:
 
 
 def run_flow(args: argparse.Namespace) -> int:
-    from helpers.runner import command  # flytekit loads only when something runs
+    from helpers.runner import flowjobs_run  # flytekit loads only when something runs
 
-    return command.main(args.file, args.workflow, args.arguments)
+    return flowjobs_run.main(args.file, args.workflow, args.arguments)
 
 
 def print_wide(table: Table) -> None:
@@ -111,7 +112,7 @@ def print_wide(table: Table) -> None:
 
 
 def compare_runs(args: argparse.Namespace) -> int:
-    from helpers import compare  # mlflow loads only when asked
+    from multitrain import compare  # mlflow loads only when asked
 
     comparison, report, run_id = compare.compare(args.experiment, args.last, args.output or default_report())
     print_wide(compare.table(comparison))
@@ -120,7 +121,7 @@ def compare_runs(args: argparse.Namespace) -> int:
 
 
 def default_report() -> Path:
-    from helpers.runner.records import state_dir
+    from helpers.records import state_dir
 
     return state_dir() / "comparison.html"
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from flytekit.exceptions.user import FlyteRecoverableException
 
 from helpers import contract, decks, execution, snapshots, tiers, tracking, tracking_store
-from helpers.commands import to_argv
+from helpers.script_command import to_argv
 from helpers.script_process import ScriptRun, run_script
 from helpers.settings import PROJECT_ROOT
 from helpers.tracking_secret import apply_tracking_secret
@@ -63,7 +63,7 @@ AttemptHook = typing.Callable[[Attempt], typing.ContextManager[None]]
 
 
 def _record_execution(attempt: Attempt) -> typing.ContextManager[None]:
-    from helpers.runner import records
+    from helpers import records
 
     return records.record_attempt(attempt)
 

@@ -27,8 +27,8 @@ from flytekit.core.tracker import TrackedInstance
 from pydantic import BaseModel, ConfigDict
 
 from helpers import contract, environments, tiers
-from helpers.code_hash import code_hash
-from helpers.commands import script_path
+from helpers.hashing import code_hash
+from helpers.script_command import script_path
 from helpers.snapshots import DatasetSnapshot, SnapshotError, resolve
 from helpers.tracking_secret import tracking_secret_name, tracking_secret_requests
 from helpers.value_types import UnsupportedTypeError, from_token, to_token

@@ -21,7 +21,7 @@ import typing
 from pathlib import Path
 
 from helpers import tracking, tracking_store
-from helpers.runner.records import ExecutionRecord, ExecutionStatus, Recorder
+from helpers.records import ExecutionRecord, ExecutionStatus, Recorder
 
 EXPERIMENT_INPUT = "experiment_name"
 TAG_RUNNER = "flowjobs.runner"

@@ -21,10 +21,9 @@ from pathlib import Path
 
 from rich.table import Table
 
-from helpers import reports
+from helpers import records, reports
 from helpers.flows import ScriptInputError
-from helpers.runner import records
-from helpers.runner.records import FINISHED_OK, ExecutionRecord, TaskStatus
+from helpers.records import FINISHED_OK, ExecutionRecord, TaskStatus
 
 LATEST = "latest"
 STYLES = {"succeeded": "green", "done": "green", "cached": "green", "resumed": "green", "failed": "red"}

@@ -24,8 +24,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 from helpers import config, tiers
 from helpers.config import ConfigError
 from helpers.flows import ScriptInputError
-from helpers.registry import METRICS
 from helpers.settings import PROJECT_ROOT
+from multitrain.registry import METRICS
 
 ENV_MODEL_SPECS = "FLOWJOBS_MODEL_SPECS"
 

@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers import registry, tracking
+from helpers import tracking
 from helpers.flows import ScriptInputError, add_output_dir, get_param_from_args
-from helpers.model_specs import RunSettings, add_setting_arguments, check_settings
+from multitrain import registry
+from multitrain.model_specs import RunSettings, add_setting_arguments, check_settings
 from tasks import evaluation
 from tasks.iris_data import FEATURES, TARGET, read_csv, require_species, validate
 from tasks.pyfunc_model import PROBA_PREFIX

@@ -19,9 +19,10 @@ from pathlib import Path
 import pandas as pd
 from pydantic import TypeAdapter, ValidationError
 
-from helpers import registry, reports, tracking
+from helpers import reports, tracking
 from helpers.flows import ScriptInputError, get_param_from_args, handle_outputs, run_main
-from helpers.model_specs import BranchResult
+from multitrain import registry
+from multitrain.model_specs import BranchResult
 from tasks import champion
 from tasks.iris_data import check_size
 

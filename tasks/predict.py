@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers import registry, tracking
+from helpers import tracking
 from helpers.flows import add_output_dir, get_param_from_args, handle_outputs, run_main
-from helpers.model_specs import add_setting_arguments, check_settings
+from multitrain import registry
+from multitrain.model_specs import add_setting_arguments, check_settings
 from tasks.champion import score
 from tasks.iris_data import FEATURES, ID, DataError, check_ids, read_csv
 

@@ -20,9 +20,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers import registry, snapshots, tracking
+from helpers import snapshots, tracking
 from helpers.flows import add_output_dir, file_name, get_param_from_args, handle_outputs, run_main
-from helpers.model_specs import FLOW_NAME, RunSettings, add_setting_arguments, check_settings
+from multitrain import registry
+from multitrain.model_specs import FLOW_NAME, RunSettings, add_setting_arguments, check_settings
 from tasks.iris_data import ID, DataError, publish_summary, read_csv, require_species
 from tasks.process_data import process
 from tasks.training import CV_FOLDS

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import argparse
 
-from helpers import registry, tracking, tracking_store
+from helpers import tracking, tracking_store
 from helpers.flows import get_param_from_args, handle_outputs, run_main
+from multitrain import registry
 from tasks import champion
 from tasks.compare_models import TAG_DECISION
 

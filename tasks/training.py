@@ -30,7 +30,7 @@ import joblib
 import numpy as np
 import pandas as pd
 
-from helpers import registry, reports, tracking, tracking_store
+from helpers import reports, tracking, tracking_store
 from helpers.flows import (
     ScriptInputError,
     add_output_dir,
@@ -39,8 +39,9 @@ from helpers.flows import (
     get_param_from_args,
     handle_outputs,
 )
-from helpers.model_specs import ALGORITHMS, FLOW_NAME, BranchResult, add_setting_arguments, check_settings
 from helpers.settings import MODELS_DIR
+from multitrain import registry
+from multitrain.model_specs import ALGORITHMS, FLOW_NAME, BranchResult, add_setting_arguments, check_settings
 from tasks import evaluation
 from tasks.iris_data import FEATURES, TARGET, read_csv, require_species, validate
 from tasks.pyfunc_model import load_estimator, predictions

@@ -34,10 +34,10 @@ def check_output(out: Path) -> None:
 def render(file: Path, workflow: str, suffix: str) -> str:
     """The picture of `workflow` in the flow file `file`, in the format its suffix names."""
     from helpers.graph.compiled import Extractor, relative
-    from helpers.graph.loading import load_workflow
     from helpers.graph.mermaid import render_mermaid
     from helpers.graph.page import render_html
     from helpers.graph.svg import render_svg
+    from helpers.graph.workflows import load_workflow
 
     graph = Extractor().graph(load_workflow(file, workflow))
     if suffix == ".html":

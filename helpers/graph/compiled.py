@@ -29,9 +29,9 @@ from flytekit.core.workflow import (
 from flytekit.models.core.condition import ComparisonExpression, ConjunctionExpression
 
 from helpers import tiers
-from helpers.commands import script_path
 from helpers.graph.model import Edge, Graph, Node, NodeKind, Value
 from helpers.jobs import JobTask
+from helpers.script_command import script_path
 from helpers.settings import PROJECT_ROOT
 from helpers.value_types import UnsupportedTypeError, to_token
 

@@ -38,7 +38,7 @@ def flow_files() -> list[Path]:
 def pictures() -> list[Picture]:
     """A fresh drawing of every workflow defined in every flow file."""
     from helpers.graph import render
-    from helpers.graph.loading import workflow_names
+    from helpers.graph.workflows import workflow_names
 
     return [
         Picture(file, workflow, render(file, workflow, ".svg"))

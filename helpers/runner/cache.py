@@ -25,8 +25,8 @@ from flyteidl.core import literals_pb2
 from flytekit.core.base_task import PythonTask
 from flytekit.models.literals import LiteralMap
 
-from helpers.commands import script_path
 from helpers.jobs import JobTask
+from helpers.script_command import script_path
 
 OUTPUTS_FILE = "outputs.pb"
 FILES_DIR = "files"

@@ -23,15 +23,14 @@ from flytekit.core.workflow import WorkflowBase
 from rich.console import Console
 from rich.markup import escape
 
-from helpers import execution, job_runtime, script_process, tracking_store
-from helpers.runner import parent_run, records
+from helpers import execution, job_runtime, parent_run, records, script_process, tracking_store
+from helpers.records import ExecutionStatus, TaskStatus
 from helpers.runner.budget import CpuBudget
 from helpers.runner.cache import ResultStore
-from helpers.runner.loading import LoadedWorkflow, SetupError, load_workflow, parse_arguments
 from helpers.runner.progress import Display
-from helpers.runner.records import ExecutionStatus, TaskStatus
 from helpers.runner.scheduler import NodeFailed, Scheduler
-from helpers.runner.tasks import NodeRunner, Stores, load_lazy_modules, runs_python_in_process
+from helpers.runner.task_node import NodeRunner, Stores, load_lazy_modules, runs_python_in_process
+from helpers.runner.workflow_inputs import LoadedWorkflow, SetupError, load_workflow, parse_arguments
 
 RUNNER = "flowjobs run"
 KILL_GRACE_SECONDS = 5.0

@@ -16,7 +16,7 @@ from rich.live import Live
 from rich.markup import escape
 from rich.table import Table
 
-from helpers.runner.records import ExecutionRecord, Recorder, TaskRecord, TaskStatus
+from helpers.records import ExecutionRecord, Recorder, TaskRecord, TaskStatus
 
 STYLES = {
     TaskStatus.PENDING: "dim",

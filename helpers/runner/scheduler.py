@@ -24,10 +24,11 @@ from flytekit.core.promise import Promise
 from flytekit.core.workflow import GLOBAL_START_NODE, WorkflowBase, WorkflowFailurePolicy, get_promise, get_promise_map
 from flytekit.models.literals import BindingData
 
+from helpers import records
 from helpers.jobs import JobTask
-from helpers.runner import branches, records
-from helpers.runner.records import TaskStatus
-from helpers.runner.tasks import NodeRunner
+from helpers.records import TaskStatus
+from helpers.runner import branches
+from helpers.runner.task_node import NodeRunner
 
 
 @dataclass(eq=False)

@@ -24,9 +24,10 @@ from flytekit.core.promise import Promise, VoidPromise, translate_inputs_to_lite
 from flytekit.core.workflow import WorkflowBase
 from flytekit.models.literals import LiteralMap
 
+from helpers import records
 from helpers.jobs import JobTask
-from helpers.runner import branches, cache, records
-from helpers.runner.records import TaskStatus
+from helpers.records import TaskStatus
+from helpers.runner import branches, cache
 
 
 def runs_python_in_process(workflow: WorkflowBase) -> bool:

@@ -19,8 +19,9 @@ from pathlib import Path
 
 from rich.table import Table
 
-from helpers import registry, tracking
-from helpers.compare.runs import CompareError, Comparison, collect
+from helpers import tracking
+from multitrain import registry
+from multitrain.compare.runs import CompareError, Comparison, collect
 
 __all__ = ["REPORT_ARTIFACT", "CompareError", "Comparison", "collect", "compare", "table", "write_report"]
 
@@ -52,7 +53,7 @@ def table(comparison: Comparison) -> Table:
 
 
 def write_report(comparison: Comparison, output: Path) -> Path:
-    from helpers.compare.report import render
+    from multitrain.compare.report import render
 
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(render(comparison), encoding="utf-8")

@@ -10,10 +10,11 @@ import datetime as dt
 import io
 import typing
 
-from helpers import html_pages, registry
-from helpers.compare.runs import BranchRun, Comparison
+from helpers import html_pages
+from multitrain import registry
+from multitrain.compare.runs import BranchRun, Comparison
 
-_TEMPLATE = html_pages.template("helpers.compare", "report.html")
+_TEMPLATE = html_pages.template("multitrain.compare", "report.html")
 LINESTYLES = ["-", "--", ":", "-."]  # one per execution, newest solid
 
 

@@ -14,9 +14,10 @@ import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from helpers import registry, tracking, tracking_store
+from helpers import tracking, tracking_store
 from helpers.flows import ScriptInputError
-from helpers.model_specs import DEFAULTS
+from multitrain import registry
+from multitrain.model_specs import DEFAULTS
 
 TAG_PARENT = "mlflow.parentRunId"
 
