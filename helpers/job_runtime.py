@@ -18,20 +18,17 @@ import os
 import sys
 import tempfile
 import typing
-from dataclasses import dataclass
 from pathlib import Path
 
 from flytekit.exceptions.user import FlyteRecoverableException
 
 from helpers import contract, decks, execution, snapshots, tiers, tracking, tracking_store
+from helpers.job_spec import Attempt, AttemptHook, JobSpec
 from helpers.script_command import to_argv
 from helpers.script_process import ScriptRun, run_script
 from helpers.settings import PROJECT_ROOT
 from helpers.tracking_secret import apply_tracking_secret
 from helpers.value_types import Kind, ValueType, describe, from_token
-
-if typing.TYPE_CHECKING:
-    from helpers.jobs import JobSpec
 
 ENV_WORK_DIR = "FLOWJOBS_WORK_DIR"
 ENV_ATTEMPT = "FLOWJOBS_ATTEMPT"
@@ -45,27 +42,10 @@ if not log.handlers:
     log.propagate = False
 
 
-@dataclass
-class Attempt:
-    """One attempt of a job's script as the attempt hooks see it: what runs where, then how it ended."""
-
-    spec: JobSpec
-    tier: tiers.Tier
-    number: int
-    attempts: int
-    folder: Path
-    echo: bool = True  # a hook may stop echoing the script's output; its log files are written either way
-    run: ScriptRun | None = None  # set once the script has ended
-    deck: Path | None = None  # a local run's copy of the task's deck page, once the attempt succeeded with a report
-
-
-AttemptHook = typing.Callable[[Attempt], typing.ContextManager[None]]
-
-
 def _record_execution(attempt: Attempt) -> typing.ContextManager[None]:
-    from helpers import records
+    from helpers import parent_run, records
 
-    return records.record_attempt(attempt)
+    return records.record_attempt(attempt, on_stock_exit=parent_run.close_stock_run)
 
 
 ATTEMPT_HOOKS: list[AttemptHook] = [_record_execution, tracking.end_runs_left_running]
@@ -103,7 +83,7 @@ def _work_root() -> Path:
 
 def run_job(spec: JobSpec, values: dict[str, typing.Any]) -> dict[str, typing.Any]:
     """Run the job's script until it succeeds or its attempts are used up; returns its outputs by name."""
-    tier = tiers.get_tier(spec.tier)
+    tier = spec.hardware_tier()
     attempts = spec.retries + 1 if execution.is_local_execution() else 1
     short_name = spec.name.rsplit(".", 1)[-1]
     for attempt in range(1, attempts + 1):

@@ -24,10 +24,10 @@ from flytekit.core.context_manager import FlyteContext
 from flytekit.core.interface import Interface
 from flytekit.core.python_auto_container import PythonAutoContainerTask
 from flytekit.core.tracker import TrackedInstance
-from pydantic import BaseModel, ConfigDict
 
 from helpers import contract, environments, tiers
 from helpers.hashing import code_hash
+from helpers.job_spec import JobSpec
 from helpers.script_command import script_path
 from helpers.snapshots import DatasetSnapshot, SnapshotError, resolve
 from helpers.tracking_secret import tracking_secret_name, tracking_secret_requests
@@ -57,25 +57,6 @@ class Output:
     type: typing.Any
 
 
-class JobSpec(BaseModel):
-    """Everything needed to rebuild a job task in a pod; travels as JSON in the container's loader args."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-    name: str
-    command: str
-    tier: str
-    inputs: dict[str, str]
-    outputs: dict[str, str]
-    snapshot_inputs: tuple[str, ...] = ()
-    cache: bool = False
-    cache_version: str = ""
-    retries: int = 0
-    timeout_seconds: float | None = None
-    environment_name: str | None = None
-    tracking_secret: str | None = None
-    tracking: bool = False
-
-
 class JobOutputsMixin:
     """Several outputs reachable by name (`result["model"]`), as well as by attribute and position."""
 
@@ -92,7 +73,7 @@ class JobTask(PythonAutoContainerTask):
 
     def __init__(self, spec: JobSpec):
         self.spec = spec
-        tier = tiers.get_tier(spec.tier)
+        tier = spec.hardware_tier()
         interface = Interface(
             inputs={name: from_token(token) for name, token in spec.inputs.items()},
             outputs={name: from_token(token) for name, token in spec.outputs.items()},
@@ -278,7 +259,7 @@ def run_job_task(
     name = f"{_caller_module()}.{flyte_task_name}".lstrip(".")
     _warn_domino_only(name, domino_only)
     try:
-        tiers.get_tier(hardware_tier_name)
+        tier = tiers.get_tier(hardware_tier_name)
         image = environments.image_for(environment_name)
         tracking_secret = tracking_secret_name()
     except ValueError as err:
@@ -313,6 +294,7 @@ def run_job_task(
         environment_name=environment_name,
         tracking_secret=tracking_secret,
         tracking=tracking,
+        resolved_tier=tier,
     )
     task = _task_for(spec)
     return task(**{item.name: item.value for item in inputs}, **snapshot_values)

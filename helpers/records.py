@@ -36,10 +36,8 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from helpers import execution, tracking_store
+from helpers.job_spec import Attempt
 from helpers.settings import PROJECT_ROOT
-
-if typing.TYPE_CHECKING:
-    from helpers.job_runtime import Attempt
 
 ENV_STATE_DIR = "FLOWJOBS_STATE_DIR"
 RECORD_FILE = "record.json"
@@ -257,6 +255,7 @@ class Recorder:
             self.finish(ExecutionStatus.SUCCEEDED)
 
 
+StockRunCloser = typing.Callable[[Recorder], object]
 _recorders: dict[str, Recorder] = {}
 _recorders_lock = threading.Lock()
 
@@ -268,24 +267,23 @@ def begin(record: ExecutionRecord) -> Recorder:
         return _recorders[record.execution_id]
 
 
-def _recorder_for_pyflyte(execution_id: str) -> Recorder:
+def _recorder_for_pyflyte(execution_id: str, on_exit: StockRunCloser | None = None) -> Recorder:
     with _recorders_lock:
         if execution_id not in _recorders:
             recorder = Recorder(ExecutionRecord(execution_id=execution_id, runner="pyflyte run", command=sys.argv))
-            atexit.register(_close_stock_run, recorder)
+            atexit.register(_close_stock_run, recorder, on_exit)
             _recorders[execution_id] = recorder
         return _recorders[execution_id]
 
 
-def _close_stock_run(recorder: Recorder) -> None:
-    """At the exit of a `pyflyte run` process: close the record, and put its tasks on the MLflow parent run."""
+def _close_stock_run(recorder: Recorder, on_exit: StockRunCloser | None) -> None:
+    """At the exit of a `pyflyte run` process: close the record, and put its tasks on the MLflow parent run (the
+    job runtime passes helpers/parent_run.py's closer: the records know nothing of MLflow)."""
     recorder.finish_from_tasks()
-    if recorder.tracking_uri is None:
+    if recorder.tracking_uri is None or on_exit is None:
         return
-    from helpers.runner import parent_run
-
     try:
-        parent_run.close_stock_run(recorder)
+        on_exit(recorder)
     except Exception as err:  # the record is complete locally; the store may have gone away
         log.warning("the MLflow parent run of execution %s was not updated: %s", recorder.record.execution_id, err)
 
@@ -305,13 +303,14 @@ def first_line(error: BaseException) -> str:
 
 
 @contextlib.contextmanager
-def record_attempt(attempt: Attempt) -> typing.Iterator[None]:
-    """The job task's attempt hook: file the attempt, and how it ended, in the local execution's record."""
+def record_attempt(attempt: Attempt, on_stock_exit: StockRunCloser | None = None) -> typing.Iterator[None]:
+    """The job task's attempt hook: file the attempt, and how it ended, in the local execution's record; a stock
+    `pyflyte run` process calls `on_stock_exit` with its record as it exits."""
     if not execution.is_local_execution():
         yield
         return
     execution_id = execution.execution_id()
-    recorder = _recorders.get(execution_id) or _recorder_for_pyflyte(execution_id)
+    recorder = _recorders.get(execution_id) or _recorder_for_pyflyte(execution_id, on_stock_exit)
     node = current_node.get()
     if node is None:
         key = attempt.spec.name

@@ -14,16 +14,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from helpers.graph.model import GraphError
+from helpers.graph.model import GraphError, check_flow_file
 
 FORMATS = (".html", ".svg", ".mmd")
-
-
-def check_flow_file(file: Path) -> None:
-    if not file.is_file():
-        raise GraphError(f"flow file {file} does not exist")
-    if file.suffix != ".py":
-        raise GraphError(f"flow file {file} is not a Python file")
 
 
 def check_output(out: Path) -> None:

@@ -155,8 +155,8 @@ def _resources_text(task: PythonTask) -> str:
     return "; ".join(parts) or "flytekit's defaults"
 
 
-def _tier_text(name: str) -> str:
-    tier = tiers.get_tier(name)
+def _tier_text(tier: tiers.Tier) -> str:
+    name = tier.name
     gpu = f", {tier.gpu} × {tier.accelerator}" if tier.gpu else ""
     return f"{name} (cpu {tier.cpu.request}/{tier.cpu.limit}, memory {tier.memory.request}/{tier.memory.limit}{gpu})"
 
@@ -259,7 +259,7 @@ class Extractor:
         details = {
             "task": spec.name,
             "type": "job task (a script run as a subprocess)",
-            "tier": _tier_text(spec.tier),
+            "tier": _tier_text(spec.hardware_tier()),
             "command": spec.command,
             "script": relative(script) if script else "none",
             "cache": _cache_text(spec.cache, _user_cache_version(spec.cache_version)),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 
 
 class GraphError(ValueError):
@@ -112,3 +113,10 @@ class Graph:
         for node in self.nodes:
             if node.cluster is not None:
                 yield from node.cluster.all_edges()
+
+
+def check_flow_file(file: Path) -> None:
+    if not file.is_file():
+        raise GraphError(f"flow file {file} does not exist")
+    if file.suffix != ".py":
+        raise GraphError(f"flow file {file} is not a Python file")

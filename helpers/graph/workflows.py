@@ -16,18 +16,15 @@ from flytekit.core.launch_plan import LaunchPlan
 from flytekit.core.workflow import WorkflowBase
 from flytekit.exceptions.user import FlyteEntityNotFoundException
 from flytekit.tools.module_loader import add_sys_path
-from flytekit.tools.script_mode import _find_project_root
 
-from helpers.graph import check_flow_file
-from helpers.graph.model import GraphError
+from helpers import workflow_files
+from helpers.graph.model import GraphError, check_flow_file
 
 
 def module_of(file: Path) -> tuple[str, str]:
     """The module name pyflyte gives a flow file, and the root it imports it from."""
     check_flow_file(file)
-    root = _find_project_root(file.resolve())
-    module = ".".join(file.resolve().relative_to(root).with_suffix("").parts)
-    return module, root
+    return workflow_files.module_of(file)
 
 
 @contextlib.contextmanager

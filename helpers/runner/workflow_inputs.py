@@ -25,7 +25,8 @@ from flytekit.clis.sdk_in_container.run import (
 from flytekit.core.type_engine import TypeEngine
 from flytekit.core.workflow import WorkflowBase
 from flytekit.exceptions.user import FlyteEntityNotFoundException
-from flytekit.tools.script_mode import _find_project_root
+
+from helpers import workflow_files
 
 
 class SetupError(Exception):
@@ -48,8 +49,7 @@ def load_workflow(file: str, name: str) -> LoadedWorkflow:
     path = Path(file).resolve()
     if not path.is_file():
         raise SetupError(f"file {file} does not exist")
-    project_root = _find_project_root(path)
-    module = ".".join(path.relative_to(project_root).with_suffix("").parts)
+    module, project_root = workflow_files.module_of(path)
     try:
         entity = load_naive_entity(module, name, project_root)
     except FlyteEntityNotFoundException:

@@ -1,0 +1,15 @@
+"""A flow file's module as `pyflyte run FILE WORKFLOW` finds it: the one place that asks flytekit for the project
+root (the first folder up without an __init__.py), shared by the local runner and the graph pictures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flytekit.tools.script_mode import _find_project_root
+
+
+def module_of(file: Path | str) -> tuple[str, str]:
+    """The module name pyflyte gives a flow file, and the root it imports it from."""
+    path = Path(file).resolve()
+    root = _find_project_root(path)
+    return ".".join(path.relative_to(root).with_suffix("").parts), root
