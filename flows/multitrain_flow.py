@@ -28,8 +28,14 @@ from flytekit import conditional, task, workflow
 from flytekit.types.file import FlyteFile
 
 from helpers.jobs import DatasetSnapshot, Input, Output, run_job_task
-from multitrain.model_specs import DEFAULTS, BranchResult, load_specs, setting_type
-from tasks.prepare_data import HOLDOUT_PARTITION, TRAIN_PARTITIONS
+from multitrain.model_specs import (
+    DEFAULTS,
+    HOLDOUT_PARTITION,
+    TRAIN_PARTITIONS,
+    BranchResult,
+    load_specs,
+    setting_type,
+)
 
 CSV = FlyteFile[typing.TypeVar("csv")]
 MD = FlyteFile[typing.TypeVar("md")]

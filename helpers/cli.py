@@ -2,16 +2,18 @@
 
 flowjobs tiers          the hardware tiers and what each asks of a cluster
 flowjobs snapshots      the dataset snapshots, their files and pinned hashes
-flowjobs champion       a registered model's champion: now and every move, or at a given time (--at)
 flowjobs run            a workflow run locally with independent nodes in parallel, cached and resumable
 flowjobs graph          a workflow's DAG as HTML, SVG or Mermaid; --readme redraws the README's pictures
-flowjobs compare        the latest executions' branches and metrics; an HTML report logged to the parent run
 flowjobs status         the recent local executions, or one execution's tasks (status, attempts, logs, …)
+
+An application adds its own subcommands through the entry point group `flowjobs.commands`: a function given the
+subparsers (the multi-train application's `champion` and `compare`: multitrain/cli.py).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import sys
 from pathlib import Path
 
@@ -19,10 +21,10 @@ from rich.console import Console
 from rich.table import Table
 
 from helpers import graph, snapshots, tiers
-from helpers.flows import ScriptInputError, rfc3339
+from helpers.errors import ScriptInputError
 from helpers.settings import hardware_tiers_file, snapshots_file
-from multitrain.model_specs import DEFAULTS
 
+COMMANDS_GROUP = "flowjobs.commands"
 console = Console()
 errors = Console(stderr=True)  # a bad input's one line goes to stderr, so stdout stays the command's output
 
@@ -60,30 +62,6 @@ def show_snapshots(_: argparse.Namespace) -> int:
     return 0
 
 
-def show_champion(args: argparse.Namespace) -> int:
-    from helpers import tracking_store
-    from multitrain import registry  # mlflow loads only when asked
-
-    tracking_store.require_store()
-    if args.at is not None:
-        move = registry.champion_at(args.model, args.at)
-        if move is None:
-            console.print(f"{args.model} had no champion at {args.at.isoformat()}", highlight=False)
-            return 1
-        console.print(f"{args.model} at {args.at.isoformat()}: version {move.to_version}", highlight=False)
-        console.print(f"  champion since {move.at.isoformat()} (execution {move.execution_id})", highlight=False)
-        return 0
-    table = Table(title=f"Champion of {args.model}: version {registry.champion_version(args.model) or 'none'}")
-    for column in ("moved at (UTC)", "from", "to", "metric", "from value", "to value", "execution"):
-        table.add_column(column)
-    for move in registry.history(args.model):
-        values = ["-" if value is None else f"{value:.4f}" for value in (move.from_value, move.to_value)]
-        moved = (f"{move.at:%Y-%m-%d %H:%M:%S}", move.from_version or "-", move.to_version, move.metric)
-        table.add_row(*moved, *values, move.execution_id)
-    console.print(table)
-    return 0
-
-
 def draw_graph(args: argparse.Namespace) -> int:
     from helpers.graph import readme  # flytekit loads only when something is drawn
 
@@ -109,21 +87,6 @@ def print_wide(table: Table) -> None:
     if not console.is_terminal:
         console.width = max(console.width, 160)
     console.print(table)
-
-
-def compare_runs(args: argparse.Namespace) -> int:
-    from multitrain import compare  # mlflow loads only when asked
-
-    comparison, report, run_id = compare.compare(args.experiment, args.last, args.output or default_report())
-    print_wide(compare.table(comparison))
-    console.print(f"wrote {report}; logged to parent run {run_id} as {compare.REPORT_ARTIFACT}", highlight=False)
-    return 0
-
-
-def default_report() -> Path:
-    from helpers.records import state_dir
-
-    return state_dir() / "comparison.html"
 
 
 def show_status(args: argparse.Namespace) -> int:
@@ -159,19 +122,12 @@ def build_parser() -> argparse.ArgumentParser:
     drawing.add_argument("-o", "--output", type=Path, help="the picture: a name ending in .html, .svg or .mmd")
     drawing.add_argument("--readme", action="store_true", help="redraw docs/graphs/ and the README's pictures")
     drawing.set_defaults(handler=draw_graph)
-    champion = commands.add_parser("champion", help="a registered model's champion and the history of its alias")
-    champion.add_argument("--model", default="iris-classifier", help="the registered model (default: iris-classifier)")
-    champion.add_argument("--at", type=rfc3339, help="the champion at this time, e.g. 2026-11-20T12:00 (UTC)")
-    champion.set_defaults(handler=show_champion)
-    comparing = commands.add_parser("compare", help="the latest executions' branches and metrics, and an HTML report")
-    comparing.add_argument("--experiment", default=DEFAULTS.experiment_name, help="the flow's MLflow experiment")
-    comparing.add_argument("--last", type=int, default=3, help="how many executions, newest first (default: 3)")
-    comparing.add_argument("-o", "--output", type=Path, help="the HTML report (default: .flowjobs/comparison.html)")
-    comparing.set_defaults(handler=compare_runs)
     showing = commands.add_parser("status", help="the recent local executions, or one execution's tasks")
     showing.add_argument("execution", nargs="?", help="an execution id (or the start of one, or `latest`)")
     showing.add_argument("--last", type=int, default=10, help="how many executions to list (default: 10)")
     showing.set_defaults(handler=show_status)
+    for entry in sorted(importlib.metadata.entry_points(group=COMMANDS_GROUP), key=lambda found: found.name):
+        entry.load()(commands)  # an application's own subcommands
     return parser
 
 

@@ -8,11 +8,9 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from helpers.errors import ConfigError
+
 Model = typing.TypeVar("Model", bound=BaseModel)
-
-
-class ConfigError(ValueError):
-    """A config file that cannot be read or does not validate; the message names the file and the key."""
 
 
 def reason(err: Exception) -> str:

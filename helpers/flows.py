@@ -23,6 +23,7 @@ import typing
 from pathlib import Path
 
 from helpers import contract
+from helpers.errors import ScriptError, ScriptInputError, ScriptOutputError, ScriptUsageError
 from helpers.value_types import Kind, ValueType
 
 DEFAULT_OUTPUT_DIR = "outputs"
@@ -44,22 +45,6 @@ __all__ = [
     "rfc3339",
     "run_main",
 ]
-
-
-class ScriptError(ValueError):
-    """A failure a script reports as one line: `run_main` prints it on stderr and exits 1, no traceback."""
-
-
-class ScriptInputError(ScriptError):
-    """An input the script cannot use; the message names the task, the input and the path or flag."""
-
-
-class ScriptOutputError(ScriptError):
-    """An output the script could not write (a full disk, a file size limit); names the output and path."""
-
-
-class ScriptUsageError(ScriptInputError):
-    """A flag argparse refuses (unknown, missing, not of its type): one line like any bad input, exit code 2."""
 
 
 def run_main(main: typing.Callable[[], typing.Any]) -> None:

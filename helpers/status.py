@@ -22,7 +22,7 @@ from pathlib import Path
 from rich.table import Table
 
 from helpers import records, reports
-from helpers.flows import ScriptInputError
+from helpers.errors import ScriptInputError
 from helpers.records import FINISHED_OK, ExecutionRecord, TaskStatus
 
 LATEST = "latest"

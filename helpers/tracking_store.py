@@ -16,7 +16,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from helpers.flows import ScriptInputError
+from helpers.errors import ScriptInputError
 from helpers.settings import PROJECT_ROOT
 from helpers.tracking_credentials import split_credentials
 

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 
 from helpers import config, tiers
 from helpers.config import ConfigError
-from helpers.flows import ScriptInputError
+from helpers.errors import ScriptInputError
 from helpers.settings import PROJECT_ROOT
 from multitrain.registry import METRICS
 
@@ -134,6 +134,8 @@ def load_specs(path: Path | None = None) -> list[ModelSpec]:
 
 
 FLOW_NAME = "model_training_pipeline"
+TRAIN_PARTITIONS = ["datasetA.csv", "datasetB.csv", "datasetC.csv"]  # of the snapshot iris@1: trained on
+HOLDOUT_PARTITION = "datasetD.csv"  # held out: every branch is scored, and the champion judged, on it
 
 
 NAME_LENGTH = 250  # MLflow keeps experiment and model names in 256-character columns

@@ -15,7 +15,7 @@ import typing
 from dataclasses import asdict, dataclass
 
 from helpers import tracking
-from helpers.flows import ScriptInputError
+from helpers.errors import ScriptInputError
 
 # The held-out metrics every branch logs, and whether higher is better.
 METRICS: dict[str, bool] = {"auc": True, "log_loss": False, "f1": True, "precision": True, "recall": True}

@@ -22,6 +22,8 @@ from tasks import evaluation
 from tasks.iris_data import FEATURES, TARGET, read_csv, require_species, validate
 from tasks.pyfunc_model import PROBA_PREFIX
 
+TAG_DECISION = "flowjobs.champion."  # parent-run tags of the compare and promote steps' decision
+
 
 class Holdout:
     """The held-out rows and the sha256 of their file."""

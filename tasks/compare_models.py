@@ -24,9 +24,8 @@ from helpers.flows import ScriptInputError, get_param_from_args, handle_outputs,
 from multitrain import registry
 from multitrain.model_specs import BranchResult
 from tasks import champion
+from tasks.champion import TAG_DECISION
 from tasks.iris_data import check_size
-
-TAG_DECISION = "flowjobs.champion."
 
 
 def read_results(paths: list[Path]) -> list[BranchResult]:

@@ -23,13 +23,16 @@ import pandas as pd
 from helpers import snapshots, tracking
 from helpers.flows import add_output_dir, file_name, get_param_from_args, handle_outputs, run_main
 from multitrain import registry
-from multitrain.model_specs import FLOW_NAME, RunSettings, add_setting_arguments, check_settings
-from tasks.iris_data import ID, DataError, publish_summary, read_csv, require_species
-from tasks.process_data import process
+from multitrain.model_specs import (
+    FLOW_NAME,
+    HOLDOUT_PARTITION,
+    TRAIN_PARTITIONS,
+    RunSettings,
+    add_setting_arguments,
+    check_settings,
+)
+from tasks.iris_data import ID, DataError, process, publish_summary, read_csv, require_species
 from tasks.training import CV_FOLDS
-
-TRAIN_PARTITIONS = ["datasetA.csv", "datasetB.csv", "datasetC.csv"]
-HOLDOUT_PARTITION = "datasetD.csv"
 
 
 def split(folder: Path, train_files: list[str], holdout_file: str) -> tuple[pd.DataFrame, pd.DataFrame]:

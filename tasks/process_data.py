@@ -11,15 +11,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import pandas as pd
-
 from helpers.flows import add_output_dir, get_param_from_args, run_main
-from tasks.iris_data import FEATURES, ID, NOISE, TARGET, output_csv, publish_summary, read_csv, validate
-
-
-def process(frame: pd.DataFrame, source: Path | str = "data") -> pd.DataFrame:
-    validated = validate(frame.drop(columns=[NOISE], errors="ignore"), source)
-    return validated[[ID, *FEATURES, TARGET]]
+from tasks.iris_data import output_csv, process, publish_summary, read_csv
 
 
 def build_parser() -> argparse.ArgumentParser:

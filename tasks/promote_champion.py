@@ -17,7 +17,7 @@ from helpers import tracking, tracking_store
 from helpers.flows import get_param_from_args, handle_outputs, run_main
 from multitrain import registry
 from tasks import champion
-from tasks.compare_models import TAG_DECISION
+from tasks.champion import TAG_DECISION
 
 
 def promote_if_better(model_name: str, version: str, metric: str, holdout: champion.Holdout) -> registry.Decision:

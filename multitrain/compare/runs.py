@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from helpers import tracking, tracking_store
-from helpers.flows import ScriptInputError
+from helpers.errors import ScriptInputError
 from multitrain import registry
 from multitrain.model_specs import DEFAULTS
 

@@ -1,0 +1,23 @@
+"""The project's own kinds of error, at the bottom of every layer: each is reported as one line (no traceback)
+naming the task and the thing (input, file, key, tier, path). Modules raise subclasses of these (TierError,
+SnapshotError, TrackingError, …) defined beside the code that knows the thing."""
+
+
+class ScriptError(ValueError):
+    """A failure a script reports as one line: `run_main` prints it on stderr and exits 1, no traceback."""
+
+
+class ScriptInputError(ScriptError):
+    """An input the script cannot use; the message names the task, the input and the path or flag."""
+
+
+class ScriptOutputError(ScriptError):
+    """An output the script could not write (a full disk, a file size limit); names the output and path."""
+
+
+class ScriptUsageError(ScriptInputError):
+    """A flag argparse refuses (unknown, missing, not of its type): one line like any bad input, exit code 2."""
+
+
+class ConfigError(ValueError):
+    """A config file that cannot be read or does not validate; the message names the file and the key."""
