@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import functools
-import os
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from helpers import config
 from helpers.config import ConfigError
-
-ENV_ENVIRONMENTS = "FLOWJOBS_ENVIRONMENTS"
+from helpers.settings import environments_file
 
 
 class EnvironmentConfigError(ConfigError):
@@ -29,10 +27,6 @@ class EnvironmentFile(BaseModel):
         if empty:
             raise ValueError(f"environment {empty[0]!r} has no image")
         return value
-
-
-def environments_file() -> Path:
-    return Path(os.environ.get(ENV_ENVIRONMENTS) or Path(__file__).with_name("environments.yaml"))
 
 
 @functools.cache

@@ -2,6 +2,10 @@
 naming the task and the thing (input, file, key, tier, path). Modules raise subclasses of these (TierError,
 SnapshotError, TrackingError, …) defined beside the code that knows the thing."""
 
+import re
+
+_FLYTE_PREFIX = re.compile(r"^\s*(USER|SYSTEM):\w*: error=")
+
 
 class ScriptError(ValueError):
     """A failure a script reports as one line: `run_main` prints it on stderr and exits 1, no traceback."""
@@ -21,3 +25,15 @@ class ScriptUsageError(ScriptInputError):
 
 class ConfigError(ValueError):
     """A config file that cannot be read or does not validate; the message names the file and the key."""
+
+
+def message(error: BaseException) -> str:
+    """An error's message without flytekit's wrapping ("USER:Recoverable: error=Error encountered while ...")."""
+    lines = [line for line in str(error).splitlines() if "Error encountered while executing" not in line]
+    text = "\n".join(_FLYTE_PREFIX.sub("", line, count=1) for line in lines).strip()
+    return text or type(error).__name__
+
+
+def first_line(error: BaseException) -> str:
+    """The line an error is reported by (a task's, a node's, a flow file's)."""
+    return message(error).splitlines()[0]

@@ -17,6 +17,12 @@ def new_execution_id() -> str:
     return f"local-{dt.datetime.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
 
 
+def current_execution_id() -> str:
+    """The flow execution's id (FLOWJOBS_EXECUTION_ID) as a script sees it; a script run alone makes one for itself.
+    Needs no flytekit: a script's start-up stays short."""
+    return os.environ.setdefault(ENV_EXECUTION_ID, new_execution_id())
+
+
 def execution_id() -> str:
     if os.environ.get(ENV_EXECUTION_ID):
         return os.environ[ENV_EXECUTION_ID]

@@ -1,8 +1,10 @@
-"""What a script's results depend on, as one hash: its code, the project modules it imports, the libraries.
+"""Hashes of content, in one place: a dataset snapshot's files (`content_hash`), a cached task's input files and
+folders (`content_digest`), and what a script's results depend on (`code_hash`).
 
-A cached job task's cache version carries this hash, so editing the script, a project module it imports
-(tasks/training.py, helpers/flows.py, …), upgrading a library or changing the task's image misses the cache.
-Imports are found by reading the code (ast), never by running it.
+`code_hash`: its code, the project modules it imports, the libraries. A cached job task's cache version carries
+it, so editing the script, a project module it imports (tasks/training.py, helpers/flows.py, …), upgrading a
+library or changing the task's image misses the cache. Imports are found by reading the code (ast), never by
+running it.
 """
 
 from __future__ import annotations
@@ -12,11 +14,13 @@ import functools
 import hashlib
 import importlib.metadata
 import re
+import typing
 from pathlib import Path
 
 from helpers.settings import PROJECT_ROOT
 
 DISTRIBUTION = "flowjobs"
+CHUNK = 1 << 20  # bytes read at a time: a big data file is never read whole
 
 
 def _imported_names(node: ast.AST, path: Path) -> list[str]:
@@ -98,3 +102,40 @@ def code_hash(command: str, script: Path | None, image: str) -> str:
         digest.update(str(path.relative_to(PROJECT_ROOT) if path.is_relative_to(PROJECT_ROOT) else path).encode())
         digest.update(b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:12]
+
+
+def _update_with_file(digest: typing.Any, path: Path) -> None:
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+
+
+def content_hash(files: list[Path], root: Path) -> str:
+    """A dataset snapshot's pin: sha256 over each file's path relative to the data folder and its bytes, in name
+    order (helpers/snapshots.py)."""
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        _update_with_file(digest, path)
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+@functools.lru_cache(maxsize=4096)
+def _file_digest(path: str, size: int, mtime_ns: int, inode: int) -> str:  # noqa: ARG001 (the memo's key)
+    digest = hashlib.sha256()
+    _update_with_file(digest, Path(path))
+    return digest.hexdigest()
+
+
+def content_digest(path: Path) -> str:
+    """A cached task's input (helpers/runner/cache.py): a file's bytes, or a folder's relative names and bytes; a
+    file's digest is kept while its size, modification time and inode stay the same."""
+    if path.is_file():
+        stat = path.stat()
+        return _file_digest(str(path), stat.st_size, stat.st_mtime_ns, stat.st_ino)
+    digest = hashlib.sha256()
+    for item in sorted(path.rglob("*")):
+        if item.is_file():
+            digest.update(f"{item.relative_to(path)}\0{content_digest(item)}\0".encode())
+    return digest.hexdigest()

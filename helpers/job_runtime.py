@@ -23,6 +23,7 @@ from pathlib import Path
 from flytekit.exceptions.user import FlyteRecoverableException
 
 from helpers import contract, decks, execution, snapshots, tiers, tracking, tracking_store
+from helpers.errors import first_line
 from helpers.job_spec import Attempt, AttemptHook, JobSpec
 from helpers.script_command import to_argv
 from helpers.script_process import ScriptRun, run_script
@@ -93,7 +94,7 @@ def run_job(spec: JobSpec, values: dict[str, typing.Any]) -> dict[str, typing.An
         except ScriptFailedError as err:
             if attempt == attempts:
                 raise
-            log.warning("%s; retrying (attempt %d of %d)", str(err).splitlines()[0], attempt + 1, attempts)
+            log.warning("%s; retrying (attempt %d of %d)", first_line(err), attempt + 1, attempts)
     raise AssertionError("unreachable")
 
 

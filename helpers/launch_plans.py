@@ -7,7 +7,6 @@ and notifications; `create_all()` turns them into Flyte LaunchPlans, registered 
 from __future__ import annotations
 
 import importlib
-import os
 import typing
 from pathlib import Path
 
@@ -15,9 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from helpers import config
 from helpers.config import ConfigError
-from helpers.settings import PROJECT_ROOT
+from helpers.settings import launch_plans_file
 
-ENV_LAUNCH_PLANS = "FLOWJOBS_LAUNCH_PLANS"
 Phase = typing.Literal["FAILED", "TIMED_OUT", "ABORTED", "SUCCEEDED"]
 
 
@@ -60,10 +58,6 @@ class LaunchPlanSpec(BaseModel):
 class LaunchPlanFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
     launch_plans: dict[str, LaunchPlanSpec]
-
-
-def launch_plans_file() -> Path:
-    return Path(os.environ.get(ENV_LAUNCH_PLANS) or PROJECT_ROOT / "flows" / "launch_plans.yaml")
 
 
 def load(path: Path | None = None) -> dict[str, LaunchPlanSpec]:

@@ -26,7 +26,6 @@ import contextvars
 import datetime as dt
 import logging
 import os
-import re
 import sys
 import threading
 import typing
@@ -36,6 +35,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from helpers import execution, tracking_store
+from helpers.errors import first_line
 from helpers.job_spec import Attempt
 from helpers.settings import PROJECT_ROOT
 
@@ -286,20 +286,6 @@ def _close_stock_run(recorder: Recorder, on_exit: StockRunCloser | None) -> None
         on_exit(recorder)
     except Exception as err:  # the record is complete locally; the store may have gone away
         log.warning("the MLflow parent run of execution %s was not updated: %s", recorder.record.execution_id, err)
-
-
-_FLYTE_PREFIX = re.compile(r"^\s*(USER|SYSTEM):\w*: error=")
-
-
-def describe(error: BaseException) -> str:
-    """An error's message without flytekit's wrapping ("USER:Recoverable: error=Error encountered while ...")."""
-    lines = [line for line in str(error).splitlines() if "Error encountered while executing" not in line]
-    text = "\n".join(_FLYTE_PREFIX.sub("", line, count=1) for line in lines).strip()
-    return text or type(error).__name__
-
-
-def first_line(error: BaseException) -> str:
-    return describe(error).splitlines()[0]
 
 
 @contextlib.contextmanager

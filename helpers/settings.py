@@ -18,14 +18,34 @@ ENV_MAX_DATA_MB = "FLOWJOBS_MAX_DATA_MB"
 DEFAULT_MAX_DATA_MB = 256
 
 
+ENV_ENVIRONMENTS = "FLOWJOBS_ENVIRONMENTS"
+ENV_LAUNCH_PLANS = "FLOWJOBS_LAUNCH_PLANS"
+
+
+def config_file(variable: str, default: Path) -> Path:
+    """A config file: the one the environment variable names, else the project's own. Every YAML file the project
+    reads is found through here (an application's too: multitrain/model_specs.py)."""
+    return Path(os.environ.get(variable) or default)
+
+
 def hardware_tiers_file() -> Path:
     """helpers/hardware_tiers.yaml, or the file FLOWJOBS_HARDWARE_TIERS names."""
-    return Path(os.environ.get("FLOWJOBS_HARDWARE_TIERS") or Path(__file__).with_name("hardware_tiers.yaml"))
+    return config_file("FLOWJOBS_HARDWARE_TIERS", Path(__file__).with_name("hardware_tiers.yaml"))
 
 
 def snapshots_file() -> Path:
     """data/snapshots.yaml, or the catalog FLOWJOBS_SNAPSHOTS names."""
-    return Path(os.environ.get("FLOWJOBS_SNAPSHOTS") or DATA_DIR / "snapshots.yaml")
+    return config_file("FLOWJOBS_SNAPSHOTS", DATA_DIR / "snapshots.yaml")
+
+
+def environments_file() -> Path:
+    """helpers/environments.yaml, or the file FLOWJOBS_ENVIRONMENTS names."""
+    return config_file(ENV_ENVIRONMENTS, Path(__file__).with_name("environments.yaml"))
+
+
+def launch_plans_file() -> Path:
+    """flows/launch_plans.yaml, or the file FLOWJOBS_LAUNCH_PLANS names."""
+    return config_file(ENV_LAUNCH_PLANS, PROJECT_ROOT / "flows" / "launch_plans.yaml")
 
 
 def max_data_bytes() -> int:

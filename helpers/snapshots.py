@@ -9,7 +9,6 @@ to the script as the folder `inputs/<name>/`.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import shutil
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, RootModel, model_validator
 
 from helpers import config
 from helpers.config import ConfigError
+from helpers.hashing import content_hash
 from helpers.settings import snapshots_file
 
 _REF = re.compile(r"^(?P<name>[^@#]+)@(?P<version>[^@#]+)#sha256:(?P<sha256>[0-9a-f]{64})$")
@@ -76,18 +76,6 @@ class Catalog(RootModel[dict[str, dict[str, SnapshotVersion]]]):
 
 def load_catalog(path: Path | None = None) -> dict[str, dict[str, SnapshotVersion]]:
     return config.load(Path(path or snapshots_file()), Catalog, "snapshot catalog", SnapshotError).root
-
-
-def content_hash(files: list[Path], root: Path) -> str:
-    """sha256 over each file's path relative to the data folder and its bytes, in name order."""
-    digest = hashlib.sha256()
-    for path in sorted(files):
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
-        with path.open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-        digest.update(b"\0")
-    return digest.hexdigest()
 
 
 def resolve(snapshot: DatasetSnapshot, catalog_path: Path | None = None) -> ResolvedSnapshot:

@@ -42,6 +42,11 @@ class TierError(ConfigError):
     """A tier that does not exist or a tiers file that does not validate."""
 
 
+def available_cpus() -> int:
+    """The CPUs this process may run on (its affinity, not the host's count: a container or `taskset` limits it)."""
+    return len(os.sched_getaffinity(0))
+
+
 def cpu_cores(quantity: str) -> float:
     match = _CPU.match(str(quantity))
     if not match:
@@ -100,7 +105,7 @@ class Tier(BaseModel):
 
     def local_cpus(self, machine_cpus: int | None = None) -> int:
         """Whole CPUs the task may use here: its limit, capped at what the machine has."""
-        available = machine_cpus or len(os.sched_getaffinity(0))
+        available = machine_cpus or available_cpus()
         return max(1, min(available, math.floor(self.cpu_limit)))
 
     def script_env(self) -> dict[str, str]:
@@ -138,7 +143,7 @@ def get_tier(name: str, path: Path | None = None) -> Tier:
 
 def script_cpus() -> int:
     """The CPUs a script may use: its tier's budget inside a flow, the machine's CPUs when run alone."""
-    return int(os.environ.get(ENV_CPUS) or len(os.sched_getaffinity(0)))
+    return int(os.environ.get(ENV_CPUS) or available_cpus())
 
 
 def script_memory_mb() -> int | None:

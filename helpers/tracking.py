@@ -25,7 +25,7 @@ import typing
 from pathlib import Path
 
 from helpers.contract import ENV_TASK_NAME
-from helpers.execution import ENV_EXECUTION_ID, new_execution_id
+from helpers.execution import current_execution_id
 from helpers.settings import PROJECT_ROOT
 from helpers.tiers import ENV_TIER
 from helpers.tracking_credentials import for_mlflow
@@ -114,11 +114,6 @@ def git_commit() -> str:
     except (OSError, subprocess.SubprocessError):
         return "unknown"
     return found.stdout.strip()
-
-
-def current_execution_id() -> str:
-    """The flow execution's id (FLOWJOBS_EXECUTION_ID); a script run alone makes one for itself."""
-    return os.environ.setdefault(ENV_EXECUTION_ID, new_execution_id())
 
 
 def tag_is(key: str, value: str) -> str:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import typing
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 from helpers import config, tiers
 from helpers.config import ConfigError
 from helpers.errors import ScriptInputError
-from helpers.settings import PROJECT_ROOT
+from helpers.settings import PROJECT_ROOT, config_file
 from multitrain.registry import METRICS
 
 ENV_MODEL_SPECS = "FLOWJOBS_MODEL_SPECS"
@@ -125,7 +124,7 @@ class ModelSpecFile(BaseModel):
 
 
 def specs_file() -> Path:
-    return Path(os.environ.get(ENV_MODEL_SPECS) or PROJECT_ROOT / "flows" / "model_specs.yaml")
+    return config_file(ENV_MODEL_SPECS, PROJECT_ROOT / "flows" / "model_specs.yaml")
 
 
 def load_specs(path: Path | None = None) -> list[ModelSpec]:

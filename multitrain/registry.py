@@ -25,7 +25,7 @@ MOVE_TAG = "champion_move."
 TAG_ALGORITHM = "algorithm"
 TAG_BRANCH = "branch"
 TAG_PARENT_RUN = "parent_run_id"
-TAG_EXECUTION = "execution_id"
+TAG_EXECUTION = tracking.TAG_EXECUTION  # one spelling for a version and a run: `flowjobs.execution_id`
 TAG_HOLDOUT = "holdout_sha256"
 RUN_THE_FLOW = "run the multi-train flow first (pyflyte run flows/multitrain_flow.py model_training_pipeline)"
 

@@ -9,22 +9,19 @@ from __future__ import annotations
 import contextlib
 import itertools
 import logging
-import os
 import threading
 import typing
 
+from helpers.tiers import available_cpus as machine_cpus
+
 if typing.TYPE_CHECKING:
-    from helpers.job_runtime import Attempt
+    from helpers.job_spec import Attempt
 
 log = logging.getLogger("flowjobs")
 
 
 class Interrupted(Exception):
     """The run is being stopped: no new attempt may start."""
-
-
-def machine_cpus() -> int:
-    return len(os.sched_getaffinity(0))
 
 
 class CpuBudget:

@@ -13,7 +13,6 @@ It is written under a temporary name and renamed into place: an interrupted writ
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
 import inspect
 import os
@@ -25,13 +24,13 @@ from flyteidl.core import literals_pb2
 from flytekit.core.base_task import PythonTask
 from flytekit.models.literals import LiteralMap
 
+from helpers.hashing import content_digest
 from helpers.jobs import JobTask
 from helpers.script_command import script_path
 
 OUTPUTS_FILE = "outputs.pb"
 FILES_DIR = "files"
 PARTIAL_PREFIX = ".partial-"
-CHUNK = 1 << 20
 
 
 def task_version(task: PythonTask) -> str:
@@ -51,27 +50,6 @@ def task_version(task: PythonTask) -> str:
 def _local_path(uri: str) -> Path | None:
     path = Path(uri.removeprefix("file://"))
     return path if "://" not in uri.removeprefix("file://") and path.exists() else None
-
-
-@functools.lru_cache(maxsize=4096)
-def _file_digest(path: str, size: int, mtime_ns: int, inode: int) -> str:  # noqa: ARG001 (the memo's key)
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def content_digest(path: Path) -> str:
-    """A file's bytes, or a folder's relative names and bytes."""
-    if path.is_file():
-        stat = path.stat()
-        return _file_digest(str(path), stat.st_size, stat.st_mtime_ns, stat.st_ino)
-    digest = hashlib.sha256()
-    for item in sorted(path.rglob("*")):
-        if item.is_file():
-            digest.update(f"{item.relative_to(path)}\0{content_digest(item)}\0".encode())
-    return digest.hexdigest()
 
 
 def _literal_digest(literal: literals_pb2.Literal) -> str:

@@ -23,7 +23,7 @@ from flytekit.core.workflow import WorkflowBase
 from rich.console import Console
 from rich.markup import escape
 
-from helpers import execution, job_runtime, parent_run, records, script_process, tracking_store
+from helpers import errors, execution, job_runtime, parent_run, records, script_process, tracking_store
 from helpers.records import ExecutionStatus, TaskStatus
 from helpers.runner.budget import CpuBudget
 from helpers.runner.cache import ResultStore
@@ -164,7 +164,7 @@ class Run:
                 message = escape(f"MLflow parent run {run_id} not closed: {err}")
                 self.console.print(f"[yellow]warning:[/yellow] {message}", highlight=False)
         for step, err in failures:
-            message = escape(f"node {step.key} ({step.node.metadata.name}): {records.describe(err)}")
+            message = escape(f"node {step.key} ({step.node.metadata.name}): {errors.message(err)}")
             self.console.print(f"[red]failed:[/red] {message}", highlight=False)
         if status == ExecutionStatus.SUCCEEDED:
             click.echo(output)

@@ -27,6 +27,7 @@ from flytekit.core.workflow import WorkflowBase
 from flytekit.exceptions.user import FlyteEntityNotFoundException
 
 from helpers import workflow_files
+from helpers.errors import first_line
 
 
 class SetupError(Exception):
@@ -64,11 +65,6 @@ def load_workflow(file: str, name: str) -> LoadedWorkflow:
     except Exception as err:
         raise SetupError(f"{file}: workflow '{name}' does not compile: {first_line(err)}") from None
     return LoadedWorkflow(entity, path, name)
-
-
-def first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
 
 
 def _input_options(workflow: WorkflowBase) -> list[click.Option]:
@@ -144,8 +140,7 @@ def _check_types(loaded: LoadedWorkflow, values: dict[str, typing.Any]) -> None:
         try:
             TypeEngine.to_literal(ctx, value, types_[name], literal_type)
         except Exception as err:  # flytekit's transformers raise several types; the first line says why
-            reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-            raise SetupError(f"{loaded.label}: input '{name}': {reason}") from None
+            raise SetupError(f"{loaded.label}: input '{name}': {first_line(err)}") from None
 
 
 def _with_defaults(workflow: WorkflowBase, given: dict[str, typing.Any]) -> dict[str, typing.Any]:
