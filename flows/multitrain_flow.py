@@ -33,6 +33,7 @@ from multitrain.model_specs import (
     HOLDOUT_PARTITION,
     TRAIN_PARTITIONS,
     BranchResult,
+    ModelSpec,
     load_specs,
     setting_type,
 )
@@ -60,6 +61,85 @@ def keep_champion(champion_version: str) -> Champion:
     return Champion(champion_version)
 
 
+def prepare_data(settings: dict[str, typing.Any]) -> typing.Any:
+    """Check the settings, split iris@1 (A–C train, D held out), open the execution's parent run."""
+    return run_job_task(
+        "prepare_data",
+        "python tasks/prepare_data.py",
+        "Small",
+        inputs=[
+            Input("train_partitions", typing.List[str], TRAIN_PARTITIONS),
+            Input("holdout_partition", str, HOLDOUT_PARTITION),
+            *(Input(name, setting_type(name), value) for name, value in settings.items()),
+        ],
+        output_specs=[Output("train", CSV), Output("holdout", CSV), Output("parent_run_id", str)],
+        tracking=True,
+        dataset_snapshots=[IRIS],
+    )
+
+
+def judging_inputs(prepared: typing.Any, model_name: typing.Any, ranking_metric: typing.Any) -> list[Input]:
+    """What every branch and both judging steps get: the held-out rows, the parent run, the model and metric."""
+    return [
+        Input("holdout", CSV, prepared["holdout"]),
+        Input("parent_run_id", str, prepared["parent_run_id"]),
+        Input("model_name", str, model_name),
+        Input("ranking_metric", str, ranking_metric),
+    ]
+
+
+def train_branch(
+    spec: ModelSpec, train: typing.Any, judging: list[Input], settings: dict[str, typing.Any]
+) -> typing.Any:
+    """One branch of flows/model_specs.yaml: a child run, a registered version, its BranchResult."""
+    return run_job_task(
+        f"train_{spec.name}",
+        f"python {spec.family.script}",
+        spec.tier,
+        inputs=[
+            Input("train", CSV, train),
+            *judging,
+            Input("branch", str, spec.name),
+            Input("params", str, json.dumps(spec.params)),
+            Input("model_file", str, spec.model_file),
+            *(Input(name, setting_type(name), settings[name]) for name in spec.family.settings.values()),
+        ],
+        output_specs=[Output("result", BranchResult)],
+        tracking=True,
+        timeout=BRANCH_TIMEOUT_SECONDS,
+        retries=BRANCH_RETRIES,
+    )
+
+
+def compare_models(results: list[typing.Any], judging: list[Input]) -> typing.Any:
+    """The branches side by side; whether the winner beats the champion on the held-out rows."""
+    return run_job_task(
+        "compare_models",
+        "python tasks/compare_models.py",
+        "Small",
+        inputs=[Input("results", typing.List[BranchResult], results), *judging],
+        output_specs=[
+            Output("beats_champion", bool),
+            Output("winner_version", str),
+            Output("champion_version", str),
+            Output("leaderboard", MD),
+        ],
+        tracking=True,
+    )
+
+
+def promote_champion(winner_version: typing.Any, judging: list[Input]) -> typing.Any:
+    """Move the alias `champion` to the winner (judged again, under the store's lock)."""
+    return run_job_task(
+        "promote_champion",
+        "python tasks/promote_champion.py",
+        "Small",
+        inputs=[Input("winner_version", str, winner_version), *judging],
+        output_specs=[Output("champion_version", str)],
+        tracking=True,
+    )
+
+
 @workflow
 def model_training_pipeline(
     n_estimators: int = DEFAULTS.n_estimators,
@@ -83,71 +163,14 @@ def model_training_pipeline(
         "experiment_name": experiment_name,
         "model_name": model_name,
     }
-    prepared = run_job_task(
-        "prepare_data",
-        "python tasks/prepare_data.py",
-        "Small",
-        inputs=[
-            Input("train_partitions", typing.List[str], TRAIN_PARTITIONS),
-            Input("holdout_partition", str, HOLDOUT_PARTITION),
-            *(Input(name, setting_type(name), value) for name, value in settings.items()),
-        ],
-        output_specs=[Output("train", CSV), Output("holdout", CSV), Output("parent_run_id", str)],
-        tracking=True,
-        dataset_snapshots=[IRIS],
-    )
-    judging = [
-        Input("holdout", CSV, prepared["holdout"]),
-        Input("parent_run_id", str, prepared["parent_run_id"]),
-        Input("model_name", str, model_name),
-        Input("ranking_metric", str, ranking_metric),
-    ]
-    results = [
-        run_job_task(
-            f"train_{spec.name}",
-            f"python {spec.family.script}",
-            spec.tier,
-            inputs=[
-                Input("train", CSV, prepared["train"]),
-                *judging,
-                Input("branch", str, spec.name),
-                Input("params", str, json.dumps(spec.params)),
-                Input("model_file", str, spec.model_file),
-                *(Input(name, setting_type(name), settings[name]) for name in spec.family.settings.values()),
-            ],
-            output_specs=[Output("result", BranchResult)],
-            tracking=True,
-            timeout=BRANCH_TIMEOUT_SECONDS,
-            retries=BRANCH_RETRIES,
-        )
-        for spec in SPECS
-    ]
-    compared = run_job_task(
-        "compare_models",
-        "python tasks/compare_models.py",
-        "Small",
-        inputs=[Input("results", typing.List[BranchResult], results), *judging],
-        output_specs=[
-            Output("beats_champion", bool),
-            Output("winner_version", str),
-            Output("champion_version", str),
-            Output("leaderboard", MD),
-        ],
-        tracking=True,
-    )
+    prepared = prepare_data(settings)
+    judging = judging_inputs(prepared, model_name, ranking_metric)
+    results = [train_branch(spec, prepared["train"], judging, settings) for spec in SPECS]
+    compared = compare_models(results, judging)
     champion = (
         conditional("promote_if_better")
         .if_(compared["beats_champion"].is_true())
-        .then(
-            run_job_task(
-                "promote_champion",
-                "python tasks/promote_champion.py",
-                "Small",
-                inputs=[Input("winner_version", str, compared["winner_version"]), *judging],
-                output_specs=[Output("champion_version", str)],
-                tracking=True,
-            )
-        )
+        .then(promote_champion(compared["winner_version"], judging))
         .else_()
         .then(keep_champion(champion_version=compared["champion_version"]))
     )

@@ -234,6 +234,37 @@ def _tokens(task: str, what: str, items: list) -> dict[str, str]:
     return tokens
 
 
+def _look_up(task: str, tier_name: str, environment_name: str | None) -> tuple[tiers.Tier, str | None, str | None]:
+    """The tier, the environment's image and the tracking secret: looked up once, when the flow is defined."""
+    try:
+        return tiers.get_tier(tier_name), environments.image_for(environment_name), tracking_secret_name()
+    except ValueError as err:
+        raise JobDefinitionError(f"task '{task}': {err}") from None
+
+
+def _snapshot_inputs(task: str, snapshots: list[DatasetSnapshot], input_tokens: dict[str, str]) -> dict[str, str]:
+    """Each snapshot, checked against the catalog, becomes a str input holding its reference (name@version#sha256)."""
+    values = {}
+    for snapshot in snapshots:
+        try:
+            values[snapshot.input_name] = resolve(snapshot).ref
+        except SnapshotError as err:
+            raise JobDefinitionError(f"task '{task}': {err}") from None
+        if snapshot.input_name in input_tokens:
+            raise JobDefinitionError(f"task '{task}': snapshot {snapshot.name!r} clashes with an input of that name")
+        input_tokens[snapshot.input_name] = "str"
+    return values
+
+
+def _timeout_seconds(task: str, retries: int, timeout: dt.timedelta | float | None) -> float | None:
+    if retries < 0:
+        raise JobDefinitionError(f"task '{task}': retries must be 0 or more, got {retries}")
+    timeout_seconds = timeout.total_seconds() if isinstance(timeout, dt.timedelta) else timeout
+    if timeout_seconds is not None and timeout_seconds <= 0:
+        raise JobDefinitionError(f"task '{task}': timeout must be positive, got {timeout}")
+    return timeout_seconds
+
+
 def run_job_task(
     flyte_task_name: str,
     command: str,
@@ -258,28 +289,11 @@ def run_job_task(
     inputs, output_specs, dataset_snapshots = inputs or [], output_specs or [], dataset_snapshots or []
     name = f"{_caller_module()}.{flyte_task_name}".lstrip(".")
     _warn_domino_only(name, domino_only)
-    try:
-        tier = tiers.get_tier(hardware_tier_name)
-        image = environments.image_for(environment_name)
-        tracking_secret = tracking_secret_name()
-    except ValueError as err:
-        raise JobDefinitionError(f"task '{name}': {err}") from None
+    tier, image, tracking_secret = _look_up(name, hardware_tier_name, environment_name)
     input_tokens = _tokens(name, "input", inputs)
     output_tokens = _tokens(name, "output", output_specs)
-    snapshot_values = {}
-    for snapshot in dataset_snapshots:
-        try:
-            snapshot_values[snapshot.input_name] = resolve(snapshot).ref
-        except SnapshotError as err:
-            raise JobDefinitionError(f"task '{name}': {err}") from None
-        if snapshot.input_name in input_tokens:
-            raise JobDefinitionError(f"task '{name}': snapshot {snapshot.name!r} clashes with an input of that name")
-        input_tokens[snapshot.input_name] = "str"
-    if retries < 0:
-        raise JobDefinitionError(f"task '{name}': retries must be 0 or more, got {retries}")
-    timeout_seconds = timeout.total_seconds() if isinstance(timeout, dt.timedelta) else timeout
-    if timeout_seconds is not None and timeout_seconds <= 0:
-        raise JobDefinitionError(f"task '{name}': timeout must be positive, got {timeout}")
+    snapshot_values = _snapshot_inputs(name, dataset_snapshots, input_tokens)
+    timeout_seconds = _timeout_seconds(name, retries, timeout)
     spec = JobSpec(
         name=name,
         command=_check_command(name, command),

@@ -117,6 +117,81 @@ def _echo_stream(stream: object) -> BinaryIO | None:
     return getattr(stream, "buffer", None)
 
 
+def _start(argv: list[str], cwd: Path, env: dict[str, str], tag: str) -> subprocess.Popen:
+    """The script in a session of its own, registered as live under its tag."""
+    process = subprocess.Popen(
+        argv,
+        cwd=cwd,
+        env={**env, ENV_PROCESS_TAG: tag},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    with _live_lock:
+        _live[process.pid] = tag
+    return process
+
+
+def _start_pump(
+    source: BinaryIO, log: BinaryIO, echo: object | None, tail: collections.deque | None
+) -> threading.Thread:
+    pump = threading.Thread(
+        target=_pump, args=(source, log, _echo_stream(echo) if echo is not None else None, tail), daemon=True
+    )
+    pump.start()
+    return pump
+
+
+class _Reaper:
+    """Ends an attempt's process tree: at its timeout (SIGTERM, then SIGKILL after a grace), and when it is over."""
+
+    def __init__(self, process: subprocess.Popen, tag: str):
+        self.process, self.tag = process, tag
+        self.timed_out, self.finished, self.reaping = threading.Event(), threading.Event(), threading.Lock()
+
+    def signal_unless_finished(self, sig: int) -> None:
+        # Only while the leader is unreaped: once it is reaped its process group id may belong to others.
+        with self.reaping:
+            if not self.finished.is_set():
+                kill_tree(self.process.pid, self.tag, sig)
+
+    def on_timeout(self) -> None:
+        self.timed_out.set()
+        self.signal_unless_finished(signal.SIGTERM)
+        if not self.finished.wait(KILL_GRACE_SECONDS):
+            self.signal_unless_finished(signal.SIGKILL)
+
+    def finish(self) -> int:
+        """Kill what the script left behind, then reap the leader; its exit code."""
+        kill_tree_and_wait(self.process.pid, self.tag)
+        with self.reaping:
+            self.finished.set()
+        return self.process.wait()
+
+
+def _wait(process: subprocess.Popen, tag: str, timeout: float | None) -> _Reaper:
+    """Wait for the script's leader to exit (killing its tree at `timeout`); it is reaped by `_Reaper.finish`."""
+    reaper = _Reaper(process, tag)
+    timer = threading.Timer(timeout, reaper.on_timeout) if timeout else None
+    if timer:
+        timer.daemon = True
+        timer.start()
+    try:
+        # Wait without reaping: while the leader is a zombie its process group id cannot be reused,
+        # so killing the group afterwards reaches only what the script left behind.
+        os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOWAIT)
+    except BaseException:
+        reaper.finish()
+        raise
+    finally:
+        if timer:
+            timer.cancel()
+        with _live_lock:
+            _live.pop(process.pid, None)
+    return reaper
+
+
 def run_script(
     argv: list[str],
     *,
@@ -133,74 +208,19 @@ def run_script(
     tag = uuid.uuid4().hex
     started = time.monotonic()
     with stdout_log.open("ab") as out_file, stderr_log.open("ab") as err_file:
-        process = subprocess.Popen(
-            argv,
-            cwd=cwd,
-            env={**env, ENV_PROCESS_TAG: tag},
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
-        )
-        with _live_lock:
-            _live[process.pid] = tag
+        process = _start(argv, cwd, env, tag)
         pumps = [
-            threading.Thread(
-                target=_pump,
-                args=(process.stdout, out_file, _echo_stream(sys.stdout) if echo else None, None),
-                daemon=True,
-            ),
-            threading.Thread(
-                target=_pump,
-                args=(process.stderr, err_file, _echo_stream(sys.stderr) if echo else None, tail),
-                daemon=True,
-            ),
+            _start_pump(process.stdout, out_file, sys.stdout if echo else None, None),
+            _start_pump(process.stderr, err_file, sys.stderr if echo else None, tail),
         ]
-        for pump in pumps:
-            pump.start()
-        timed_out, finished, reaping = threading.Event(), threading.Event(), threading.Lock()
-
-        def signal_unless_finished(sig: int) -> None:
-            # Only while the leader is unreaped: once it is reaped its process group id may belong to others.
-            with reaping:
-                if not finished.is_set():
-                    kill_tree(process.pid, tag, sig)
-
-        def on_timeout() -> None:
-            timed_out.set()
-            signal_unless_finished(signal.SIGTERM)
-            if not finished.wait(KILL_GRACE_SECONDS):
-                signal_unless_finished(signal.SIGKILL)
-
-        timer = threading.Timer(timeout, on_timeout) if timeout else None
-        if timer:
-            timer.daemon = True
-            timer.start()
-        try:
-            # Wait without reaping: while the leader is a zombie its process group id cannot be reused,
-            # so killing the group afterwards reaches only what the script left behind.
-            os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOWAIT)
-        except BaseException:
-            kill_tree_and_wait(process.pid, tag)
-            with reaping:
-                finished.set()
-            process.wait()
-            raise
-        finally:
-            if timer:
-                timer.cancel()
-            with _live_lock:
-                _live.pop(process.pid, None)
-        kill_tree_and_wait(process.pid, tag)
-        with reaping:
-            finished.set()
-        returncode = process.wait()
+        reaper = _wait(process, tag, timeout)
+        returncode = reaper.finish()
         for pump in pumps:
             pump.join(timeout=10)
     return ScriptRun(
         returncode=returncode,
         duration=time.monotonic() - started,
-        timed_out=timed_out.is_set(),
+        timed_out=reaper.timed_out.is_set(),
         stdout_log=stdout_log,
         stderr_log=stderr_log,
         stderr_tail=list(tail),
