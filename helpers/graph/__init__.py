@@ -1,7 +1,7 @@
 """DAG pictures of flows, drawn from the compiled Flyte workflow: `flowjobs graph FILE WORKFLOW -o OUT`.
 
     model.py     what a picture holds (nodes, clusters, edges with the values they pass)
-    loading.py   load a flow file's workflow as `pyflyte run` does
+    workflows.py load a flow file's workflow as `pyflyte run` does (its module: helpers/workflow_files.py)
     compiled.py  read the model from the compiled workflow and the job tasks' specs
     layout.py    place it (layered, top to bottom, pure Python)
     svg.py, page.py, mermaid.py   draw it as SVG, as a self-contained HTML page, as Mermaid text
