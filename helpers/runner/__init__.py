@@ -12,5 +12,5 @@ as its inputs are ready, within the machine's CPU budget.
 
 The execution record every local execution writes and the execution as the MLflow parent run are the toolkit's
 (helpers/records.py, helpers/parent_run.py): a stock `pyflyte run` writes them too. The old module names
-(loading, tasks, command, records, parent_run) still import, as aliases.
+(loading, tasks, command, records, parent_run) still import (helpers/moved.py).
 """
