@@ -5,7 +5,7 @@ the next attempt or a downstream node. Locally the task enforces its own retries
 them); on a cluster Flyte retries, and a failed script raises a recoverable error so that it does.
 
 Attempt hooks (ATTEMPT_HOOKS) are context managers entered around every attempt: a local execution records
-each attempt in its execution record (helpers/runner/records.py), and `flowjobs run` adds one that holds the
+each attempt in its execution record (helpers/records.py), and `flowjobs run` adds one that holds the
 tier's CPUs and shows the attempt live. They see the attempt before it starts and its outcome after.
 """
 

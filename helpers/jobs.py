@@ -189,7 +189,7 @@ def _check_command(task: str, command: str) -> str:
 
 
 def _cache_version(user_version: str, command: str, image: str | None = None) -> str:
-    """The user's version plus a hash of what the results depend on (helpers/code_hash.py): the command, the
+    """The user's version plus a hash of what the results depend on (helpers/hashing.py): the command, the
     script and the project modules it imports, the libraries and the environment's image."""
     return f"{user_version or '0'}-{code_hash(command, script_path(command), image or '')}"
 

@@ -2,7 +2,7 @@
 
 Every local execution writes one: `flowjobs run` records every node (cached, resumed and skipped ones too),
 and a stock `pyflyte run` records each job task attempt through the job task's attempt hook (and, when it
-exits, puts the tasks on the execution's MLflow parent run if it has one: helpers/runner/parent_run.py).
+exits, puts the tasks on the execution's MLflow parent run if it has one: helpers/parent_run.py).
 
     <state>/runs/<execution id>/record.json     <state> is $FLOWJOBS_STATE_DIR, else <project>/.flowjobs
 

@@ -1,6 +1,6 @@
 """`flowjobs status [EXECUTION]`: the local executions and their tasks, read from the execution records.
 
-Every local execution, `flowjobs run` and stock `pyflyte run` alike, writes a record (helpers/runner/records.py):
+Every local execution, `flowjobs run` and stock `pyflyte run` alike, writes a record (helpers/records.py):
 
     flowjobs status                      the recent executions, newest first: id, runner, workflow, status,
                                          start, duration, tasks done / failed / all, MLflow parent run
@@ -9,7 +9,7 @@ Every local execution, `flowjobs run` and stock `pyflyte run` alike, writes a re
                                          or `latest`
 
 The task table is also what the MLflow UI shows of an execution that tracks (`flowjobs/tasks.html` on its
-parent run, helpers/runner/parent_run.py), so both show the same columns.
+parent run, helpers/parent_run.py), so both show the same columns.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Held-out evaluation, the same for every branch: five metrics under the same names, and three plots.
 
-The metrics (named as in helpers.registry.METRICS, which ranks by them) are AUC (one-vs-rest, macro), log
+The metrics (named as in multitrain.registry.METRICS, which ranks by them) are AUC (one-vs-rest, macro), log
 loss, and macro F1, precision and recall; the plots are one-vs-rest ROC curves, the confusion matrix and
 one-vs-rest precision-recall curves, and the ROC curves are also kept as data (`roc_curves`) for comparing
 branches. All come from the class probabilities, whatever the model family.
