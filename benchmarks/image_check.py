@@ -39,6 +39,7 @@ from tests.support import servers  # noqa: E402
 from tests.support.iris import DATA, partition, write  # noqa: E402
 from tests.support.multitrain import pipeline_env, prepare_alone  # noqa: E402
 from tests.support.pod import literal_map, package  # noqa: E402
+from tests.support.project import PROJECT_ROOT  # noqa: E402
 
 TARGET_RATIO = 1.5
 SAMPLE = "flows.sample_flow."
@@ -57,6 +58,10 @@ class Measured:
     modules: str
     image_imports: float = 0.0
     host_imports: float = 0.0
+
+
+# Files given to the first pods stay where they are (remote_path=False): a pod reads them through its mounts, as
+# a cluster's pod reads the object store; flytekit would otherwise copy them to this process's own sandbox first.
 
 
 def pod_modules(script: str) -> str:
@@ -93,11 +98,17 @@ def sample_flow(packaged, tag: str, work: Path) -> list[Measured]:
 
     def pod(name: str, inputs: literals_pb2.LiteralMap) -> literals_pb2.LiteralMap:
         args, script = args_of(packaged, SAMPLE + name)
-        done.append(Measured(name, run_pod(tag, args, inputs, work / name), pod_modules(script)))
+        done.append(Measured(name, run_pod(tag, args, inputs, work / name, mounts=(work,)), pod_modules(script)))
         return succeeded(done[-1])
 
-    load_a = pod("load_data_a", literal_map({"data_path": CSV(str(data / "datasetA.csv"))}, {"data_path": CSV}))
-    load_b = pod("load_data_b", literal_map({"data_path": CSV(str(data / "datasetB.csv"))}, {"data_path": CSV}))
+    load_a = pod(
+        "load_data_a",
+        literal_map({"data_path": CSV(str(data / "datasetA.csv"), remote_path=False)}, {"data_path": CSV}),
+    )
+    load_b = pod(
+        "load_data_b",
+        literal_map({"data_path": CSV(str(data / "datasetB.csv"), remote_path=False)}, {"data_path": CSV}),
+    )
     merged = pod("merge_data", passed(data_a=(load_a, "data"), data_b=(load_b, "data")))
     processed = pod("process_data", passed(merged_data=(merged, "merged")))
     train_inputs = passed(processed_data=(processed, "processed"))
@@ -116,11 +127,14 @@ def refused_input(packaged, tag: str, work: Path) -> Measured:
     (work / "refused").mkdir(parents=True)
     bad = write(partition("A").drop(columns=["Species"]), work / "refused" / "bad.csv")
     inputs = literal_map(
-        {"processed_data": CSV(str(bad)), "num_estimators": 5}, {"processed_data": CSV, "num_estimators": int}
+        {"processed_data": CSV(str(bad), remote_path=False), "num_estimators": 5},
+        {"processed_data": CSV, "num_estimators": int},
     )
     args, script = args_of(packaged, SAMPLE + "train_model")
     measured = Measured(
-        "train_model (refused input)", run_pod(tag, args, inputs, work / "refused" / "pod"), pod_modules(script)
+        "train_model (refused input)",
+        run_pod(tag, args, inputs, work / "refused" / "pod", mounts=(work / "refused",)),
+        pod_modules(script),
     )
     error = measured.run.error
     if measured.run.returncode != 0 or measured.run.outputs is not None or error is None:
@@ -156,7 +170,7 @@ def multitrain_branch(tag: str, work: Path) -> Measured:
         spec = JobSpec.model_validate_json(args[args.index("job-spec") + 1])
         branch = next(s for s in load_specs() if s.name == BRANCH)
         values = {
-            "train": CSV(str(folder / "p" / "train.csv")), "holdout": CSV(str(folder / "p" / "holdout.csv")),
+            **{name: CSV(str(folder / "p" / f"{name}.csv"), remote_path=False) for name in ("train", "holdout")},
             "parent_run_id": parent_run_id, "model_name": "iris-classifier", "ranking_metric": "auc",
             "branch": BRANCH, "params": json.dumps(branch.params), "model_file": branch.model_file,
             "n_estimators": 20, "max_depth": 3,
@@ -174,7 +188,8 @@ def multitrain_branch(tag: str, work: Path) -> Measured:
 
 
 def import_seconds(argv: list[str], modules: str) -> float:
-    result = subprocess.run([*argv, "-c", IMPORT_PROBE.format(modules=modules)], capture_output=True, text=True)
+    probe = [*argv, "-c", IMPORT_PROBE.format(modules=modules)]
+    result = subprocess.run(probe, capture_output=True, text=True, cwd=PROJECT_ROOT)
     if result.returncode != 0:
         raise CheckFailed(f"importing {modules} failed: {result.stderr.strip()[-1500:]}")
     return float(result.stdout.strip().splitlines()[-1])

@@ -30,6 +30,10 @@ class NoEngineError(RuntimeError):
     """Neither podman nor docker is installed."""
 
 
+class EngineError(RuntimeError):
+    """The engine refused a command; the message is its own."""
+
+
 def find() -> str:
     """The engine's executable: FLOWJOBS_CONTAINER_ENGINE, else podman, else docker."""
     wanted = [os.environ[ENV_ENGINE]] if os.environ.get(ENV_ENGINE) else list(ENGINES)
@@ -53,7 +57,7 @@ def run(args: list[str], check: bool = True, **kwargs) -> subprocess.CompletedPr
     """`<engine> args…`, output captured as text; a failure raises with the engine's own message."""
     result = subprocess.run([find(), *args], capture_output=True, text=True, **kwargs)
     if check and result.returncode != 0:
-        raise RuntimeError(f"{Path(find()).name} {' '.join(args[:2])} failed: {result.stderr.strip()[-2000:]}")
+        raise EngineError(f"{Path(find()).name} {' '.join(args[:2])} failed: {result.stderr.strip()[-2000:]}")
     return result
 
 

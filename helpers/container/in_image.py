@@ -67,7 +67,9 @@ def tracking_access() -> tuple[dict[str, str], str, list[Path]]:
     if uri.startswith(("http://", "https://")):
         return {ENV_TRACKING_URI: uri}, "host", []
     if uri.startswith("sqlite:///"):
-        return {ENV_TRACKING_URI: uri}, "none", [Path(uri.removeprefix("sqlite:///")).parent]
+        folder = Path(uri.removeprefix("sqlite:///")).parent
+        folder.mkdir(parents=True, exist_ok=True)  # where the store will be, made as the store would make it
+        return {ENV_TRACKING_URI: uri}, "none", [folder]
     return ({ENV_TRACKING_URI: uri} if uri else {}), "none", []
 
 

@@ -69,15 +69,18 @@ def run_pod(
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "inputs.pb").write_bytes(inputs.SerializeToString())
     name = f"flowjobs-pod-{uuid.uuid4().hex[:12]}"
-    volumes = [arg for path in (folder, *mounts) for arg in ("-v", f"{path}:{path}")]
+    paths = {folder, *mounts}
+    outermost = [path for path in paths if not any(other in path.parents for other in paths)]
+    volumes = [arg for path in sorted(outermost) for arg in ("-v", f"{path}:{path}")]
     environment = [arg for key, value in (env or {}).items() for arg in ("-e", f"{key}={value}")]
     command = ["run", "--name", name, f"--network={network}", *volumes, *environment, image]
     asked = time.time()
     try:
         result = engine.run([*command, *container_args(args, folder)], check=False, timeout=timeout)
-        started, finished = engine.run(
-            ["inspect", "--format", "{{.State.StartedAt}}|{{.State.FinishedAt}}", name]
-        ).stdout.split("|")
+        state = engine.run(["inspect", "--format", "{{.State.StartedAt}}|{{.State.FinishedAt}}", name], check=False)
+        if state.returncode != 0:  # the container was never made: a missing image or mount
+            raise engine.EngineError(f"{' '.join(command[:1])} {image}: {result.stderr.strip()[-2000:]}")
+        started, finished = state.stdout.split("|")
     finally:
         engine.run(["rm", "-f", name], check=False)
     outputs = error = None

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from helpers.container import build
+from helpers.runner.records import TaskStatus
 from tests.support.project import PROJECT_ROOT
 from tests.support.runner.harness import run_flow
 
@@ -45,7 +46,7 @@ def test_each_task_runs_in_its_environments_image_with_outputs_crossing(images) 
     )
     assert outcome.code == 0, outcome.log
     assert outcome.stdout.strip() == "hi > first:- > second:extra-file"
-    assert {entry.status for entry in outcome.record.tasks.values()} == {"DONE"}
+    assert {entry.status for entry in outcome.record.tasks.values()} == {TaskStatus.DONE}
 
 
 def test_a_refused_input_in_a_container_fails_the_task_with_the_scripts_message(images) -> None:
@@ -57,7 +58,7 @@ def test_a_refused_input_in_a_container_fails_the_task_with_the_scripts_message(
     failed = [line for line in outcome.log.splitlines() if line.startswith("failed:")]
     assert failed and "in_default" in failed[0] and f"in image {first}" in failed[0], outcome.log
     assert "input 'greeting': 'refuse' is refused" in outcome.log
-    assert outcome.status("tests.support.environments_flow.in_gpu") != "DONE", "nothing runs after the refusal"
+    assert outcome.status("in_gpu") == TaskStatus.SKIPPED, "nothing runs after the refusal"
 
 
 def test_without_an_engine_one_line_says_so(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
