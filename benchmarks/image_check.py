@@ -19,6 +19,7 @@ Exits 1, naming the pod and what it found, when a pod does not do what a cluster
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import shutil
 import statistics
@@ -187,7 +188,14 @@ def multitrain_branch(tag: str, work: Path) -> Measured:
     return measured
 
 
-def import_seconds(argv: list[str], modules: str) -> float:
+@functools.cache
+def warm_host_imports(modules: str) -> float:
+    """The same imports on the host, warm: the first try fills the page cache, the second is measured."""
+    import_seconds((sys.executable,), modules)
+    return import_seconds((sys.executable,), modules)
+
+
+def import_seconds(argv: tuple[str, ...], modules: str) -> float:
     probe = [*argv, "-c", IMPORT_PROBE.format(modules=modules)]
     result = subprocess.run(probe, capture_output=True, text=True, cwd=PROJECT_ROOT)
     if result.returncode != 0:
@@ -197,12 +205,10 @@ def import_seconds(argv: list[str], modules: str) -> float:
 
 def measure_imports(tag: str, pods: list[Measured]) -> None:
     """Each pod's imports in a fresh container of the image, and the same imports on the host, warm."""
-    in_image = [engine.find(), "run", "--rm", "--network=none", tag, "python"]
-    on_host = [sys.executable]
+    in_image = (engine.find(), "run", "--rm", "--network=none", tag, "python")
     for measured in pods:
         measured.image_imports = import_seconds(in_image, measured.modules)
-        import_seconds(on_host, measured.modules)  # the first try warms the host's page cache
-        measured.host_imports = import_seconds(on_host, measured.modules)
+        measured.host_imports = warm_host_imports(measured.modules)
 
 
 def report(built: build.Built, pods: list[Measured]) -> bool:
