@@ -40,8 +40,11 @@ class PodFailedError(RuntimeError):
 
 def image_config(images: typing.Sequence[str]) -> ImageConfig:
     """`--in-image REF` (the default image) and `--in-image NAME=REF`, as `pyflyte package --image` takes them."""
-    default = next((ref for ref in images if "=" not in ref.split(":", 1)[0].split("/", 1)[0]), None)
-    named = [Image.look_up_image_info(*ref.split("=", 1)) for ref in images if ref != default]
+    defaults = [ref for ref in images if "=" not in ref]  # an image reference has no "=" in it
+    named = [Image.look_up_image_info(*ref.split("=", 1)) for ref in images if "=" in ref]
+    if len(defaults) > 1:
+        raise InImageError(f"--in-image names {len(defaults)} default images ({', '.join(defaults)}); give one")
+    default = defaults[0] if defaults else None
     if default is None:
         raise InImageError("--in-image needs a default image (--in-image REF) besides any NAME=REF")
     return ImageConfig.create_from(Image.look_up_image_info("default", default), named)
@@ -87,8 +90,8 @@ class InImage:
     def execute(self, key: str, task: JobTask, inputs: LiteralMap) -> LiteralMap:
         spec = get_serializable(OrderedDict(), self.settings, task)
         container = spec.template.container
-        env = {item.key: item.value for item in container.env} | tracking_access()[0]
-        _, network, store = tracking_access()
+        tracking_env, network, store = tracking_access()
+        env = {item.key: item.value for item in container.env} | tracking_env
         files = [path for literal in inputs.literals.values() for path in blob_paths(literal) if path.exists()]
         attempts = task.spec.retries + 1
         for attempt in range(1, attempts + 1):

@@ -72,6 +72,8 @@ def test_without_an_engine_one_line_says_so(monkeypatch: pytest.MonkeyPatch, tmp
     assert outcome.record is None, "nothing ran"
 
 
-def test_named_images_need_a_default_image() -> None:
+def test_named_images_need_one_default_image() -> None:
     outcome = run_flow("across_environments", "--in-image", "gpu=localhost/x:1", file=FLOW)
     assert outcome.code == 2 and "--in-image needs a default image" in outcome.log
+    outcome = run_flow("across_environments", "--in-image", "localhost/x:1", "--in-image", "localhost/y:1", file=FLOW)
+    assert outcome.code == 2 and "--in-image names 2 default images (localhost/x:1, localhost/y:1)" in outcome.log
