@@ -1,27 +1,39 @@
 # The task image: Python 3.11, Java 17 (for H2O), the project's dependencies, and the project itself —
-# helpers/, tasks/, flows/ and data/ (dataset snapshots are read inside the pod) — at /root, the folder
-# Flyte's pyflyte-execute starts in.
+# helpers/, tasks/, multitrain/, flows/ and data/ (dataset snapshots are read inside the pod) — at /mnt/code, where Domino
+# keeps a project's code; /workflow/inputs, /workflow/outputs and /mnt/data are laid out as Domino lays them out.
 #
-#   docker build -t <registry>/flowjobs:<tag> .
+#   docker build -t <registry>/flowjobs:<tag> .        # or: podman build; `make image-check` builds and runs it
 #   docker push <registry>/flowjobs:<tag>
 #   pyflyte run --remote --image <registry>/flowjobs:<tag> flows/sample_flow.py model_training
 #
-# The tests build the same layout without Docker (tests/support/image.py reads the COPY and ENV lines below)
-# and run tasks in it exactly as a pod would.
+# Layers, slowest-changing first: Java, then the dependencies (read from pyproject.toml alone, so a code edit
+# reuses the 1 GB layer), then the code. Bytecode is compiled at build time: a pod imports flytekit and mlflow
+# from .pyc files instead of compiling ~10,000 modules on every start. The libraries' own test suites (127 MB)
+# are left out.
+# The tests also build the same layout without an engine (tests/support/image.py reads the COPY and ENV lines).
 FROM python:3.11-slim-bookworm
 
 RUN apt-get update \
     && apt-get install -y --no-install-recommends openjdk-17-jre-headless \
-    && rm -rf /var/lib/apt/lists/*
+    && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb
 
-WORKDIR /root
-ENV PYTHONPATH=/root FLOWJOBS_PROJECT_ROOT=/root PYTHONUNBUFFERED=1
+WORKDIR /mnt/code
+ENV PYTHONPATH=/mnt/code FLOWJOBS_PROJECT_ROOT=/mnt/code PYTHONUNBUFFERED=1
 
-COPY pyproject.toml README.md /root/
-COPY helpers /root/helpers
-COPY tasks /root/tasks
-COPY multitrain /root/multitrain
-COPY flows /root/flows
-RUN pip install --no-cache-dir uv && uv pip install --system --no-cache -e /root
+COPY pyproject.toml /mnt/code/
+RUN pip install --no-cache-dir --disable-pip-version-check uv \
+    && UV_COMPILE_BYTECODE=1 uv pip install --system --no-cache -r pyproject.toml \
+    && pip uninstall -y --disable-pip-version-check uv \
+    && find "$(python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')" -type d -name tests \
+        -prune -exec rm -rf {} +
 
-COPY data /root/data
+COPY README.md /mnt/code/
+COPY helpers /mnt/code/helpers
+COPY tasks /mnt/code/tasks
+COPY multitrain /mnt/code/multitrain
+COPY flows /mnt/code/flows
+RUN pip install --no-cache-dir --disable-pip-version-check --no-deps -e /mnt/code \
+    && python -m compileall -q /mnt/code/helpers /mnt/code/tasks /mnt/code/multitrain /mnt/code/flows \
+    && mkdir -p /workflow/inputs /workflow/outputs /mnt/data
+
+COPY data /mnt/code/data

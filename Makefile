@@ -1,6 +1,7 @@
 # Two commands on a fresh clone:
 #   make run    set up .venv and run the main job on the embedded defaults; prints where the results are
 #   make test   set up .venv (with the dev extra) and run the linters and the whole test suite (two workers)
+#   make image-check  build the task image (podman or docker) and run flows' tasks in it as Flyte pods do
 # Everything installs into .venv; nothing outside the project folder is touched.
 
 VENV := .venv
@@ -8,7 +9,7 @@ PY := $(VENV)/bin/python
 UV := $(VENV)/bin/uv
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 
-.PHONY: setup run test lint fuzz bench
+.PHONY: setup run test lint fuzz bench image-check
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -38,3 +39,6 @@ fuzz: setup  # 60 s of coverage-guided fuzzing of the script-side I/O helpers (n
 
 bench: setup  # the local runner against pyflyte run, side by side (about ten minutes; not part of CI)
 	$(PY) benchmarks/run.py
+
+image-check: setup  # build the task image and run tasks in it as pods; prints build time, size, start/import times
+	$(PY) benchmarks/image_check.py

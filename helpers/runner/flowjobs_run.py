@@ -25,6 +25,7 @@ from rich.markup import escape
 
 from helpers import errors, execution, job_runtime, parent_run, records, script_process, tracking_store
 from helpers.records import ExecutionStatus, TaskStatus
+from helpers.container.in_image import InImage, InImageError
 from helpers.runner.budget import CpuBudget
 from helpers.runner.cache import ResultStore
 from helpers.runner.progress import Display
@@ -52,6 +53,12 @@ OPTIONS = [
         help="Run every task again: neither the cache nor the failed run before this one is used.",
     ),
     click.Option(
+        ["--in-image", "in_image"],
+        multiple=True,
+        help="Run each job task in a container of its environment's image, as a pod: IMAGE for the default "
+        "image, NAME=IMAGE for a named environment (podman or docker; see docs/deployment.md).",
+    ),
+    click.Option(
         ["--experiment", "experiment"],
         help="Record the execution as an MLflow parent run in this experiment (default: the workflow's "
         "experiment_name input, if it has one; else no MLflow run).",
@@ -74,7 +81,12 @@ def main(file: str, workflow: str, args: list[str], console: Console | None = No
         return 0
     inputs, options = parsed
     experiment = parent_run.experiment_for(inputs, options.pop("experiment"))
-    return Run(loaded, console, **options).execute(inputs, experiment)
+    try:
+        run = Run(loaded, console, **options)
+    except InImageError as err:
+        console.print(f"[red]error:[/red] {escape(str(err))}", highlight=False)
+        return 2
+    return run.execute(inputs, experiment)
 
 
 class Run:
@@ -87,6 +99,7 @@ class Run:
         max_parallel: int | None = None,
         cpus: float | None = None,
         fresh: bool = False,
+        in_image: tuple[str, ...] = (),
     ):
         self.loaded = loaded
         self.console = console
@@ -106,6 +119,7 @@ class Run:
         )
         self.recorder: records.Recorder | None = None
         self.scheduler: Scheduler | None = None
+        self.containers = InImage(in_image, folder) if in_image else None
 
     def _end_runs_left_running(self, failed: records.ExecutionRecord) -> None:
         """The resumed execution's MLflow runs that nothing could end (a lost server, a killed runner): FAILED."""
@@ -177,7 +191,8 @@ class Run:
             load_lazy_modules()
 
         def execute(**kwargs: typing.Any) -> typing.Any:
-            nodes = NodeRunner(flyte_context_Var.get(), self.recorder, self.stores)
+            in_container = self.containers.execute if self.containers else None
+            nodes = NodeRunner(flyte_context_Var.get(), self.recorder, self.stores, in_container)
             self.scheduler = Scheduler(pool, nodes, self.recorder)
             outputs = self.scheduler.run(workflow, kwargs)
             ordered = tuple(outputs[name] for name in workflow.python_interface.outputs)

@@ -65,10 +65,17 @@ class Stores:
 class NodeRunner:
     """Runs task nodes and other entities in worker threads; files what happened in the execution record."""
 
-    def __init__(self, stack: list[FlyteContext], recorder: records.Recorder, stores: Stores):
+    def __init__(
+        self,
+        stack: list[FlyteContext],
+        recorder: records.Recorder,
+        stores: Stores,
+        in_container: typing.Callable[[str, JobTask, LiteralMap], LiteralMap] | None = None,
+    ):
         self.stack = list(stack)
         self.recorder = recorder
         self.stores = stores
+        self.in_container = in_container  # --in-image: job tasks run in their image (helpers/container/in_image.py)
 
     def _enter(self, key: str, entity_name: str) -> FlyteContext:
         flyte_context_Var.set(list(self.stack))
@@ -82,13 +89,17 @@ class NodeRunner:
         key_of_inputs = cache.cache_key(task, inputs)
         outputs, status = self._reuse(task, key_of_inputs)
         if outputs is None:
-            if not isinstance(task, JobTask):  # a job task's attempts report themselves
+            contained = self.in_container is not None and isinstance(task, JobTask)
+            if contained or not isinstance(task, JobTask):  # a job task's attempts on this host report themselves
                 self.recorder.task(key, status=TaskStatus.RUNNING, start=records.now())
             state = ctx.execution_state.with_params(mode=task.local_execution_mode())
             child = ctx.with_execution_state(state).with_output_metadata_tracker(OutputMetadataTracker())
             try:
-                with FlyteContextManager.with_context(child):
-                    outputs = task.sandbox_execute(ctx, inputs)
+                if contained:
+                    outputs = self.in_container(key, task, inputs)
+                else:
+                    with FlyteContextManager.with_context(child):
+                        outputs = task.sandbox_execute(ctx, inputs)
             except BaseException as err:
                 status = TaskStatus.FAILED if isinstance(err, Exception) else TaskStatus.INTERRUPTED
                 self.recorder.task(key, status=status, end=records.now(), error=records.first_line(err))

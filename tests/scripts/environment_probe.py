@@ -1,0 +1,28 @@
+"""Say which environment ran this step: FLOWJOBS_PROBE_ENVIRONMENT and the file only the second image has.
+
+Writes `seen` = "<greeting> > <environment>:<file or ->"; refuses the greeting "refuse" (a bad input).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from helpers.flows import ScriptInputError, get_param_from_args, handle_outputs, run_main
+
+EXTRA_FILE = Path("/etc/flowjobs-probe")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--greeting")
+    greeting = get_param_from_args(parser, "greeting")
+    if greeting == "refuse":
+        raise ScriptInputError("input 'greeting': 'refuse' is refused")
+    extra = EXTRA_FILE.read_text().strip() if EXTRA_FILE.exists() else "-"
+    handle_outputs({"seen": f"{greeting} > {os.environ.get('FLOWJOBS_PROBE_ENVIRONMENT', 'host')}:{extra}"})
+
+
+if __name__ == "__main__":
+    run_main(main)
