@@ -7,6 +7,8 @@ flowjobs run            a workflow run locally with independent nodes in paralle
 flowjobs graph          a workflow's DAG as HTML, SVG or Mermaid; --readme redraws the README's pictures
 flowjobs compare        the latest executions' branches and metrics; an HTML report logged to the parent run
 flowjobs status         the recent local executions, or one execution's tasks (status, attempts, logs, …)
+flowjobs port-domino    Domino flow files ported by one import substitution, and what each still needs
+flowjobs artifacts      an execution's Domino flow artifacts, grouped by kind and name
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from helpers import graph, snapshots, tiers
+from helpers.domino import cli as domino_cli
 from helpers.flows import ScriptInputError, rfc3339
 from helpers.model_specs import DEFAULTS
 from helpers.settings import hardware_tiers_file, snapshots_file
@@ -171,6 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     showing.add_argument("execution", nargs="?", help="an execution id (or the start of one, or `latest`)")
     showing.add_argument("--last", type=int, default=10, help="how many executions to list (default: 10)")
     showing.set_defaults(handler=show_status)
+    domino_cli.register(commands)  # port-domino, artifacts
     return parser
 
 
