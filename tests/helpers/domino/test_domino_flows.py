@@ -110,7 +110,9 @@ def test_flowjobs_artifacts_lists_the_latest_execution_s_artifacts(iris_run, mon
 
 
 def test_pyflyte_runs_the_same_flow(tmp_path: Path) -> None:
-    done = pyflyte("iris_workflow", "--species", "Iris-virginica", env={"FLOWJOBS_STATE_DIR": str(tmp_path)})
+    # flytekit's own local cache (~/.flyte) may hold an earlier session's "Load iris", whose files are gone: run it anew
+    env = {"FLOWJOBS_STATE_DIR": str(tmp_path), "FLYTE_LOCAL_CACHE_OVERWRITE": "true"}
+    done = pyflyte("iris_workflow", "--species", "Iris-virginica", env=env)
     assert done.returncode == 0, done.stderr
     assert "lines=" in done.stdout and (tmp_path / "datasets" / "iris-tables" / "iris.csv").is_file()
 

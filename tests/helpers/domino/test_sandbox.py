@@ -15,7 +15,7 @@ PROBE = """
 import os, pathlib
 print(open('/workflow/inputs/x').read())
 print(sorted(os.listdir('/mnt/data/iris')))
-print(os.getcwd(), pathlib.Path('/mnt/code/README.md').is_file(), pathlib.Path(__file__ if False else '/tmp').is_dir())
+print(os.getcwd(), pathlib.Path('/mnt/code/README.md').is_file(), pathlib.Path('/tmp').is_dir())
 try:
     open('/mnt/code/written-by-a-task', 'w')
 except OSError as err:
