@@ -22,7 +22,7 @@ from helpers.domino.layout import ArtifactFileSpec
 
 DATA, MODEL, REPORT = "DATA", "MODEL", "REPORT"
 KINDS = (DATA, MODEL, REPORT)
-EXPORT_SCRIPT = "python helpers/domino/export_artifacts.py"
+EXPORT_COMMAND = "python -m helpers.domino.export_artifacts"  # found wherever helpers is, any project root
 
 
 @dataclass(frozen=True)
@@ -127,7 +127,7 @@ def run_launch_export_artifacts_task(
     text = json.dumps(plan, sort_keys=True)
     inputs.append(Input("plan", str, text))
     key = hashlib.sha256(text.encode()).hexdigest()[:8]  # one task per export plan, the same in every process
-    return run_job_task(f"export_artifacts_{key}", EXPORT_SCRIPT, _default_tier(), inputs=inputs)
+    return run_job_task(f"export_artifacts_{key}", EXPORT_COMMAND, _default_tier(), inputs=inputs)
 
 
 def _default_tier() -> str:

@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run as a script: the project's helpers
-
-from helpers import contract  # noqa: E402
-from helpers.domino.layout import load_project  # noqa: E402
-from helpers.flows import ScriptInputError, file_name, run_main  # noqa: E402
+from helpers import contract
+from helpers.domino.layout import load_project
+from helpers.flows import ScriptInputError, file_name, run_main
 
 
 def export(inputs: Path, plan: list[dict], datasets_root: Path) -> list[Path]:
