@@ -15,7 +15,10 @@ errors = Console(stderr=True)
 def port_domino(args: argparse.Namespace) -> int:
     from helpers.domino import port  # flytekit loads only when a flow is ported
 
-    return port.main(args.paths, args.check, echo=lambda line: console.print(line, highlight=False, soft_wrap=True))
+    def echo(line: str) -> None:
+        console.print(line, markup=False, highlight=False, soft_wrap=True)  # a need's [tasks] is text, not markup
+
+    return port.main(args.paths, args.check, echo=echo)
 
 
 def show_artifacts(args: argparse.Namespace) -> int:

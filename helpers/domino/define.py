@@ -97,7 +97,10 @@ def snapshot_for(task: str, wanted: typing.Any) -> tuple[snapshots.DatasetSnapsh
     """A Domino DatasetSnapshot as our snapshot (its latest version when none is given) and its /mnt/data name."""
     name = wanted.Name or wanted.Id
     catalog = snapshots.load_catalog()
-    if not name or name not in catalog:
+    if not name:
+        _need("dataset", "", task, f"a dataset snapshot names no dataset (Name or Id) in {snapshots_file()}")
+        return None
+    if name not in catalog:
         _need(
             "dataset",
             str(name),

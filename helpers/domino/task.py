@@ -204,6 +204,8 @@ class DominoJobTask:
         cache_ignore_input_vars: tuple[str, ...] = (),
         **domino_only: typing.Any,
     ):
+        if domino_only:  # Domino hands them to flytekit's task, which refuses them too: a typo is not dropped
+            raise JobDefinitionError(f"task '{name}': unknown argument {', '.join(map(repr, sorted(domino_only)))}")
         config = domino_job_config
         check_unsupported(name, config.ComputeClusterProperties, config.NetAppVolumeSnapshots)
         self.name, self.config, self.use_latest = name, config, use_latest

@@ -177,3 +177,18 @@ def test_a_command_s_file_runs_with_its_interpreter_or_names_the_missing_runtime
             runtime.argv_for("T", command)
         assert str(raised.value).startswith(argv_or_error)
         assert len(str(raised.value).splitlines()) == 1
+
+
+def test_a_domino_job_task_refuses_arguments_it_does_not_have() -> None:
+    with pytest.raises(JobDefinitionError, match=r"^task 'Odd': unknown argument 'environment_name'$"):
+        DominoJobTask("Odd", DominoJobConfig(Command=ADD), environment_name="Domino Standard Environment")
+
+
+def test_a_snapshot_without_a_name_or_id_is_named_as_such() -> None:
+    with pytest.raises(JobDefinitionError, match=r"'Nameless': a dataset snapshot names no dataset"):
+
+        @workflow
+        def nameless() -> None:
+            run_domino_job_task(flyte_task_name="Nameless", command=ADD, dataset_snapshots=[DatasetSnapshot(Version=1)])
+
+        nameless.compile()
