@@ -148,3 +148,19 @@ def test_without_a_namespace_tool_a_domino_task_fails_at_once_with_one_line(how:
         "need a mount namespace of the task's own, and bubblewrap (bwrap) is not installed; install bubblewrap"
     )
     assert wanted in said(done), said(done)[-2000:]
+
+
+def test_a_timed_out_domino_task_is_killed_with_all_it_started_in_its_namespace() -> None:
+    marker = f"domino-sleeper-{os.getpid()}"
+    done = pyflyte("sleepy_workflow", "--marker", marker)
+    assert done.returncode != 0
+    assert "task 'tests.support.domino.flows.Sleepy': timed out after 3s; its processes were killed" in said(done)
+    left = [p for p in Path("/proc").iterdir() if p.name.isdigit() and marker.encode() in _cmdline(p)]
+    assert left == [], "no process of the task outlives it"
+
+
+def _cmdline(process: Path) -> bytes:
+    try:
+        return (process / "cmdline").read_bytes()
+    except OSError:
+        return b""

@@ -131,3 +131,14 @@ def side_by_side(meeting: str) -> str:
 def sas_workflow() -> None:
     """A SAS program: this machine has no SAS runtime, so the task fails with one line naming it."""
     run_domino_job_task(flyte_task_name="SAS report", command="tests/support/domino/scripts/report.sas")
+
+
+@workflow
+def sleepy_workflow(marker: str) -> None:
+    """A task that outlives its timeout: it is killed with everything it started inside its namespace."""
+    run_domino_job_task(
+        flyte_task_name="Sleepy",
+        command=f"python {SCRIPTS}/sleep_with_child.py",
+        inputs=[Input(name="marker", type=str, value=marker)],
+        timeout=3,
+    )
