@@ -5,9 +5,12 @@ flowjobs snapshots      the dataset snapshots, their files and pinned hashes
 flowjobs run            a workflow run locally with independent nodes in parallel, cached and resumable
 flowjobs graph          a workflow's DAG as HTML, SVG or Mermaid; --readme redraws the README's pictures
 flowjobs status         the recent local executions, or one execution's tasks (status, attempts, logs, …)
+flowjobs port-domino    Domino flow files ported by one import substitution, and what each still needs
+flowjobs artifacts      an execution's Domino flow artifacts, grouped by kind and name
 
 An application adds its own subcommands through the entry point group `flowjobs.commands`: a function given the
-subparsers (the multi-train application's `champion` and `compare`: multitrain/cli.py).
+subparsers (the multi-train application's `champion` and `compare`: multitrain/cli.py; Domino's `port-domino` and
+`artifacts`: helpers/domino/cli.py).
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ import sys
 import typing
 from pathlib import Path
 
-from helpers import contract
+from helpers import contract, input_manifest
 from helpers.errors import ScriptError, ScriptInputError, ScriptOutputError, ScriptUsageError
 from helpers.value_types import Kind, ValueType
 
@@ -166,6 +166,8 @@ def get_param_from_args(
     if not os.path.lexists(path):
         raise ScriptInputError(f"{_task_label()}: input {action.dest!r} is missing (expected {path})")
     vtype, convert = _action_value_type(action)
+    if input_manifest.is_path_input(action.dest) and vtype.kind in (Kind.STR, Kind.FILE):
+        return convert(str(path))  # the job task declared a file or folder: a `type=str` flag gets its path
     if vtype.kind == Kind.FILE or (vtype.kind == Kind.LIST and vtype.item.kind == Kind.FILE):
         vtype = _with_path_kind(vtype, path)
     try:

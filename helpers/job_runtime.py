@@ -23,6 +23,7 @@ from pathlib import Path
 from flytekit.exceptions.user import FlyteRecoverableException
 
 from helpers import contract, decks, execution, snapshots, tiers, tracking, tracking_store
+from helpers.domino import runtime as domino_runtime
 from helpers.errors import first_line
 from helpers.job_spec import Attempt, AttemptHook, JobSpec
 from helpers.script_command import to_argv
@@ -131,17 +132,24 @@ def _run_script(seen: Attempt, values: dict) -> dict[str, typing.Any]:
     if spec.tracking:
         # a fresh store's schema, once, before any script
         tracking_store.prepare_store(env[tracking_store.ENV_TRACKING_URI])
+    argv, cwd = to_argv(spec.command), folder
+    if spec.domino is not None:  # a task made through helpers.domino: Domino's folders and variables
+        argv, cwd, env = domino_runtime.prepare(seen, env, inputs, outputs)
     log.info("%s on %s, attempt %d/%d, logs in %s", spec.name, tier.name, attempt, seen.attempts, folder / "logs")
     seen.run = run_script(
-        to_argv(spec.command),
-        cwd=folder,
+        argv,
+        cwd=cwd,
         env=env,
         log_dir=folder / "logs",
         timeout=spec.timeout_seconds,
         echo=seen.echo,
     )
+    if spec.domino is not None:
+        domino_runtime.collect(seen, outputs)
     _check_exit(spec, seen.run, refused=refused.is_file())
     results = read_outputs(spec, outputs)
+    if spec.domino is not None:
+        domino_runtime.publish(seen, results)
     seen.deck = decks.publish(spec.name, reports, folder, local=execution.is_local_execution())
     return results
 

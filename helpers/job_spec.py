@@ -15,6 +15,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from helpers import tiers
+from helpers.domino.layout import DominoLayout
 from helpers.script_process import ScriptRun
 
 
@@ -36,6 +37,7 @@ class JobSpec(BaseModel):
     tracking_secret: str | None = None
     tracking: bool = False
     resolved_tier: tiers.Tier | None = None  # the tier's sizes when the task was defined (None: look `tier` up)
+    domino: DominoLayout | None = None  # a task made through helpers.domino: Domino's folders and variables
 
     def hardware_tier(self) -> tiers.Tier:
         """The tier the task was defined with; a spec without it (written before it was carried) looks it up."""

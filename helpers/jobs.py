@@ -26,6 +26,7 @@ from flytekit.core.python_auto_container import PythonAutoContainerTask
 from flytekit.core.tracker import TrackedInstance
 
 from helpers import contract, environments, tiers
+from helpers.domino.layout import DominoLayout, host_command
 from helpers.hashing import code_hash
 from helpers.job_spec import JobSpec
 from helpers.script_command import script_path
@@ -178,9 +179,10 @@ def _task_for(spec: JobSpec) -> JobTask:
     return _TASKS[spec.name]
 
 
-def _check_command(task: str, command: str) -> str:
+def _check_command(task: str, command: str, host: str | None = None) -> str:
+    """`command` if the script it names (as this machine has it: `host`) exists."""
     try:
-        script = script_path(command)
+        script = script_path(host or command)
     except ValueError as err:
         raise JobDefinitionError(f"task '{task}': {err}") from None
     if script is not None and not script.is_file():
@@ -196,7 +198,7 @@ def _cache_version(user_version: str, command: str, image: str | None = None) ->
 
 def _caller_module() -> str:
     frame = inspect.currentframe()
-    while frame is not None and frame.f_globals.get("__name__") == __name__:
+    while frame is not None and frame.f_globals.get("__name__", "").startswith((__name__, "helpers.domino")):
         frame = frame.f_back
     return frame.f_globals.get("__name__", "") if frame is not None else ""
 
@@ -278,6 +280,7 @@ def run_job_task(
     timeout: dt.timedelta | int | float | None = None,
     environment_name: str | None = None,
     tracking: bool = False,
+    domino: DominoLayout | None = None,
     **domino_only: typing.Any,
 ) -> typing.Any:
     """Define a job task for `command` on a hardware tier and call it with `inputs` inside a workflow.
@@ -285,6 +288,7 @@ def run_job_task(
     Returns the output's promise for one output, or the outputs by name (`result["model"]`) for several.
     `tracking=True` marks a script that logs to MLflow: its store is made ready before it starts (so parallel
     branches on a fresh store do not race to create it) and runs it leaves RUNNING when killed are ended FAILED.
+    `domino` is set by helpers.domino: the script then runs in Domino's folders (helpers/domino/runtime.py).
     """
     inputs, output_specs, dataset_snapshots = inputs or [], output_specs or [], dataset_snapshots or []
     name = f"{_caller_module()}.{flyte_task_name}".lstrip(".")
@@ -294,21 +298,23 @@ def run_job_task(
     output_tokens = _tokens(name, "output", output_specs)
     snapshot_values = _snapshot_inputs(name, dataset_snapshots, input_tokens)
     timeout_seconds = _timeout_seconds(name, retries, timeout)
+    checked = host_command(command) if domino else command  # a Domino command's /mnt/code paths as they are here
     spec = JobSpec(
         name=name,
-        command=_check_command(name, command),
+        command=_check_command(name, command, checked),
         tier=hardware_tier_name,
         inputs=input_tokens,
         outputs=output_tokens,
         snapshot_inputs=tuple(snapshot_values),
         cache=cache,
-        cache_version=_cache_version(cache_version, command, image) if cache else "",
+        cache_version=_cache_version(cache_version, checked, image) if cache else "",
         retries=retries,
         timeout_seconds=timeout_seconds,
         environment_name=environment_name,
         tracking_secret=tracking_secret,
         tracking=tracking,
         resolved_tier=tier,
+        domino=domino,
     )
     task = _task_for(spec)
     return task(**{item.name: item.value for item in inputs}, **snapshot_values)

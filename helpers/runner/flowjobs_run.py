@@ -24,8 +24,8 @@ from rich.console import Console
 from rich.markup import escape
 
 from helpers import errors, execution, job_runtime, parent_run, records, script_process, tracking_store
-from helpers.records import ExecutionStatus, TaskStatus
 from helpers.container.in_image import InImage, InImageError
+from helpers.records import ExecutionStatus, TaskStatus
 from helpers.runner.budget import CpuBudget
 from helpers.runner.cache import ResultStore
 from helpers.runner.progress import Display

@@ -80,9 +80,15 @@ def literal_map(values: dict, types: dict) -> literals_pb2.LiteralMap:
 
 
 def run_as_pod(
-    spec: task_pb2.TaskSpec, inputs: literals_pb2.LiteralMap, workdir: Path, image: ImageLayout, env: dict | None = None
+    spec: task_pb2.TaskSpec,
+    inputs: literals_pb2.LiteralMap,
+    workdir: Path,
+    image: ImageLayout,
+    env: dict | None = None,
+    wrapper: list[str] | None = None,
 ) -> PodResult:
-    """Run the task's container args in the image layout, as Flyte's pod would, and decode what it wrote."""
+    """Run the task's container args in the image layout, as Flyte's pod would, and decode what it wrote.
+    `wrapper` is put before the args (e.g. a mount namespace with the image's folders at their paths)."""
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / "inputs.pb").write_bytes(inputs.SerializeToString())
     replacements = {
@@ -98,7 +104,7 @@ def run_as_pod(
     container_env = {item.key: item.value for item in spec.template.container.env}
     pod_env = {**container_env, **image.env, "FLOWJOBS_WORK_DIR": str(workdir / "jobs"), **(env or {})}
     pod_env.pop("FLOWJOBS_EXECUTION_ID", None)
-    result = run([tool(args[0]), *args[1:]], cwd=image.root, env=pod_env)
+    result = run([*(wrapper or []), tool(args[0]), *args[1:]], cwd=image.root, env=pod_env)
     outputs = error = None
     if (workdir / "out" / "outputs.pb").exists():
         outputs = literals_pb2.LiteralMap()

@@ -1,0 +1,1 @@
+proc print data=sashelp.class; run;
