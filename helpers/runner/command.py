@@ -19,7 +19,6 @@ import typing
 
 import click
 from flytekit.core.context_manager import flyte_context_Var
-from flytekit.core.workflow import WorkflowBase
 from rich.console import Console
 from rich.markup import escape
 
@@ -27,7 +26,9 @@ from helpers import execution, job_runtime, script_process, tracking_store
 from helpers.runner import parent_run, records
 from helpers.runner.budget import CpuBudget
 from helpers.runner.cache import ResultStore
+from helpers.runner.entities import as_workflow
 from helpers.runner.loading import LoadedWorkflow, SetupError, load_workflow, parse_arguments
+from helpers.runner.logs import flytekit_logs_to_stderr
 from helpers.runner.progress import Display
 from helpers.runner.records import ExecutionStatus, TaskStatus
 from helpers.runner.scheduler import NodeFailed, Scheduler
@@ -61,6 +62,7 @@ OPTIONS = [
 
 
 def main(file: str, workflow: str, args: list[str], console: Console | None = None) -> int:
+    flytekit_logs_to_stderr()
     if console is None:
         console = Console(stderr=True, soft_wrap=True)
         if not console.is_terminal:  # a CI log or a pipe: wide enough for the summary table
@@ -156,7 +158,7 @@ class Run:
                 self._stop()
                 status, code, error = ExecutionStatus.INTERRUPTED, 130, "interrupted"
             except NodeFailed as err:
-                status, code, error, failures = ExecutionStatus.FAILED, 1, str(err), err.failures
+                status, code, error, failures = ExecutionStatus.FAILED, 1, err.summary, err.failures
         self._finish(display, status, error)
         if run_id:
             try:
@@ -171,8 +173,9 @@ class Run:
             click.echo(output)
         return code
 
-    def _call(self, workflow: WorkflowBase, inputs: dict[str, typing.Any], pool: futures.Executor) -> typing.Any:
-        """`workflow(**inputs)` as `pyflyte run` calls it, with the scheduler walking the nodes."""
+    def _call(self, entity: typing.Any, inputs: dict[str, typing.Any], pool: futures.Executor) -> typing.Any:
+        """`entity(**inputs)` as `pyflyte run` calls it, with the scheduler walking the nodes."""
+        entity, workflow = as_workflow(entity)
 
         if runs_python_in_process(workflow):
             load_lazy_modules()
@@ -186,7 +189,7 @@ class Run:
 
         workflow.execute = execute
         try:
-            return workflow(**inputs)
+            return entity(**inputs)
         finally:
             del workflow.execute
 

@@ -21,11 +21,12 @@ from flytekit.core.base_task import PythonTask
 from flytekit.core.condition import BranchNode
 from flytekit.core.node import Node
 from flytekit.core.promise import Promise
-from flytekit.core.workflow import GLOBAL_START_NODE, WorkflowBase, WorkflowFailurePolicy, get_promise, get_promise_map
+from flytekit.core.workflow import GLOBAL_START_NODE, WorkflowBase, WorkflowFailurePolicy
 from flytekit.models.literals import BindingData
 
 from helpers.jobs import JobTask
-from helpers.runner import branches, records
+from helpers.runner import branches, failure, records
+from helpers.runner.bindings import get_promise, get_promise_map
 from helpers.runner.records import TaskStatus
 from helpers.runner.tasks import NodeRunner
 
@@ -59,7 +60,8 @@ class NodeFailed(Exception):
 
     def __init__(self, failures: list[tuple[Step, BaseException]]):
         self.failures = failures
-        super().__init__("; ".join(f"node {step.key}: {records.first_line(err)}" for step, err in failures))
+        self.summary = "; ".join(f"node {step.key}: {records.first_line(err)}" for step, err in failures)
+        super().__init__(str(failures[0][1]))  # what flytekit hands an on_failure handler: the task's error
 
 
 def _binding_nodes(binding: BindingData) -> set[Node]:
@@ -96,6 +98,7 @@ class Scheduler:
         self.running: dict[futures.Future, Step] = {}
         self.failures: list[tuple[Step, BaseException]] = []
         self.keep_going = False
+        self.handled: set[Step] = set()  # subworkflows whose on_failure handler ran
 
     def run(self, workflow: WorkflowBase, inputs: dict[str, Promise]) -> dict[str, Promise]:
         """Run every node; the workflow's outputs by name. Raises NodeFailed when a node failed."""
@@ -161,15 +164,28 @@ class Scheduler:
             else:
                 self.running[self.pool.submit(self.nodes.run_entity, step.key, entity, promises)] = step
         except Exception as err:  # a binding that does not resolve, a conditional's fail case
-            self.failures.append((step, err))
+            self._fail(step, err)
 
     def _settle(self, step: Step, future: futures.Future) -> None:
         try:
             outputs = future.result()
         except Exception as err:
-            self.failures.append((step, err))
+            self._fail(step, err)
         else:
             self._complete(step, outputs)
+
+    def _fail(self, step: Step, error: BaseException) -> None:
+        """File the failure; call the on_failure handlers of the subworkflows it sits in, innermost first, once."""
+        self.failures.append((step, error))
+        parent = step.parent
+        while parent is not None:
+            if isinstance(parent.entity, WorkflowBase) and parent not in self.handled:
+                self.handled.add(parent)
+                try:
+                    failure.handle(parent.entity, parent.inner.outputs[GLOBAL_START_NODE], error)
+                except Exception as handler_error:  # the handler's own failure is the subworkflow's error
+                    self.failures.append((parent, handler_error))
+            parent = parent.parent
 
     def _complete(self, step: Step, outputs: dict[str, Promise]) -> None:
         step.scope.outputs[step.node] = outputs

@@ -20,12 +20,13 @@ from flytekit import FlyteContextManager
 from flytekit.core.base_task import PythonTask
 from flytekit.core.condition import BranchNode
 from flytekit.core.context_manager import FlyteContext, OutputMetadataTracker, flyte_context_Var
+from flytekit.core.gate import Gate
 from flytekit.core.promise import Promise, VoidPromise, translate_inputs_to_literals
 from flytekit.core.workflow import WorkflowBase
 from flytekit.models.literals import LiteralMap
 
 from helpers.jobs import JobTask
-from helpers.runner import branches, cache, records
+from helpers.runner import branches, cache, gates, records
 from helpers.runner.records import TaskStatus
 
 
@@ -113,7 +114,9 @@ class NodeRunner:
     def run_entity(self, key: str, entity: typing.Any, promises: dict[str, Promise]) -> dict[str, Promise]:
         """Fallback for nodes the scheduler does not open up (launch plans, ...): called as flytekit's imperative
         workflows call a node, so flytekit runs it, as one node."""
-        self._enter(key, entity.name)
+        ctx = self._enter(key, entity.name)
+        if isinstance(entity, Gate):
+            return gates.open_gate(ctx, entity, promises)
         results = entity(**promises)
         names = list(entity.python_interface.outputs)
         if results is None or isinstance(results, VoidPromise):
