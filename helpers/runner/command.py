@@ -33,6 +33,7 @@ from helpers.runner.progress import Display
 from helpers.runner.records import ExecutionStatus, TaskStatus
 from helpers.runner.scheduler import NodeFailed, Scheduler
 from helpers.runner.tasks import NodeRunner, Stores, load_lazy_modules, runs_python_in_process
+from helpers.runner.workers import WorkerPool
 
 RUNNER = "flowjobs run"
 KILL_GRACE_SECONDS = 5.0
@@ -109,6 +110,7 @@ class Run:
         )
         self.recorder: records.Recorder | None = None
         self.scheduler: Scheduler | None = None
+        self.workers: WorkerPool | None = None
 
     def _end_runs_left_running(self, failed: records.ExecutionRecord) -> None:
         """The resumed execution's MLflow runs that nothing could end (a lost server, a killed runner): FAILED."""
@@ -150,6 +152,7 @@ class Run:
             self._end_runs_left_running(self.resumes)
         display = Display(self.console, self.recorder)
         failures: list = []
+        self.workers = self._start_workers()
         with self._environment(), display.live(), futures.ThreadPoolExecutor(self.max_parallel) as pool:
             try:
                 output = self._call(self.loaded.workflow, inputs, pool)
@@ -159,6 +162,9 @@ class Run:
                 status, code, error = ExecutionStatus.INTERRUPTED, 130, "interrupted"
             except NodeFailed as err:
                 status, code, error, failures = ExecutionStatus.FAILED, 1, err.summary, err.failures
+            finally:
+                if self.workers is not None:
+                    self.workers.close()
         self._finish(display, status, error)
         if run_id:
             try:
@@ -181,7 +187,7 @@ class Run:
             load_lazy_modules()
 
         def execute(**kwargs: typing.Any) -> typing.Any:
-            nodes = NodeRunner(flyte_context_Var.get(), self.recorder, self.stores)
+            nodes = NodeRunner(flyte_context_Var.get(), self.recorder, self.stores, self.workers)
             self.scheduler = Scheduler(pool, nodes, self.recorder)
             outputs = self.scheduler.run(workflow, kwargs)
             ordered = tuple(outputs[name] for name in workflow.python_interface.outputs)
@@ -192,6 +198,14 @@ class Run:
             return entity(**inputs)
         finally:
             del workflow.execute
+
+    def _start_workers(self) -> WorkerPool | None:
+        """Worker processes for plain Python tasks, if the workflow has any: as many warmed up as the budget runs."""
+        loaded = self.loaded
+        if loaded.root is None or not runs_python_in_process(as_workflow(loaded.workflow)[1]):
+            return None
+        warm = max(1, min(int(self.budget.total), self.max_parallel or int(self.budget.total)))
+        return WorkerPool(str(loaded.root), loaded.module, self.budget, start=warm)
 
     @contextlib.contextmanager
     def _environment(self) -> typing.Iterator[None]:
@@ -218,6 +232,8 @@ class Run:
         try:
             self.console.print("[magenta]interrupted:[/magenta] stopping every running script")
             self.budget.stop()
+            if self.workers is not None:
+                self.workers.stop()
             script_process.kill_all(signal.SIGTERM)
             if self.scheduler is not None:
                 for future in self.scheduler.running:

@@ -42,6 +42,8 @@ class LoadedWorkflow:
     workflow: Runnable  # what `pyflyte run` would call: a workflow, a launch plan or a single task
     file: Path
     name: str
+    module: str = ""  # the file as a module, imported from `root` (worker processes import it the same way)
+    root: Path | None = None
 
     @property
     def label(self) -> str:
@@ -71,7 +73,7 @@ def load_workflow(file: str, name: str) -> LoadedWorkflow:
             getattr(entity, "workflow", entity).compile()
     except Exception as err:
         raise SetupError(f"{file}: workflow '{name}' does not compile: {first_line(err)}") from None
-    return LoadedWorkflow(entity, path, name)
+    return LoadedWorkflow(entity, path, name, module, Path(project_root))
 
 
 def first_line(error: BaseException) -> str:

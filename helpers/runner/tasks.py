@@ -12,11 +12,14 @@ the failed run this one resumes; after running they are stored for both.
 
 from __future__ import annotations
 
+import functools
+import logging
 import sys
 import typing
 from dataclasses import dataclass
 
 from flytekit import FlyteContextManager
+from flytekit.core.array_node_map_task import ArrayNodeMapTask
 from flytekit.core.base_task import PythonTask
 from flytekit.core.condition import BranchNode
 from flytekit.core.context_manager import FlyteContext, OutputMetadataTracker, flyte_context_Var
@@ -26,7 +29,7 @@ from flytekit.core.workflow import WorkflowBase
 from flytekit.models.literals import LiteralMap
 
 from helpers.jobs import JobTask
-from helpers.runner import branches, cache, gates, records
+from helpers.runner import branches, cache, gates, map_items, records, workers
 from helpers.runner.records import TaskStatus
 
 
@@ -54,6 +57,28 @@ def load_lazy_modules() -> None:
             vars(module)  # any attribute access runs the module
 
 
+log = logging.getLogger("flowjobs")
+
+
+def retried(task: PythonTask, attempt: typing.Callable[[], LiteralMap]) -> LiteralMap:
+    """The attempt, made again on an exception up to the task's `retries` times, as a job task's script is."""
+    attempts = task.metadata.retries + 1
+    for number in range(1, attempts + 1):
+        try:
+            return attempt()
+        except Exception as err:
+            if number == attempts:
+                raise
+            log.warning(
+                "task '%s' failed: %s; retrying (attempt %d of %d)",
+                task.name,
+                records.first_line(err),
+                number + 1,
+                attempts,
+            )
+    raise AssertionError("unreachable")
+
+
 @dataclass
 class Stores:
     cache: cache.ResultStore  # tasks with cache=True, shared by every run
@@ -65,10 +90,17 @@ class Stores:
 class NodeRunner:
     """Runs task nodes and other entities in worker threads; files what happened in the execution record."""
 
-    def __init__(self, stack: list[FlyteContext], recorder: records.Recorder, stores: Stores):
+    def __init__(
+        self,
+        stack: list[FlyteContext],
+        recorder: records.Recorder,
+        stores: Stores,
+        pool: workers.WorkerPool | None = None,
+    ):
         self.stack = list(stack)
         self.recorder = recorder
         self.stores = stores
+        self.pool = pool  # plain Python tasks and map items run in its worker processes
 
     def _enter(self, key: str, entity_name: str) -> FlyteContext:
         flyte_context_Var.set(list(self.stack))
@@ -82,13 +114,11 @@ class NodeRunner:
         key_of_inputs = cache.cache_key(task, inputs)
         outputs, status = self._reuse(task, key_of_inputs)
         if outputs is None:
-            if not isinstance(task, JobTask):  # a job task's attempts report themselves
-                self.recorder.task(key, status=TaskStatus.RUNNING, start=records.now())
             state = ctx.execution_state.with_params(mode=task.local_execution_mode())
             child = ctx.with_execution_state(state).with_output_metadata_tracker(OutputMetadataTracker())
             try:
                 with FlyteContextManager.with_context(child):
-                    outputs = task.sandbox_execute(ctx, inputs)
+                    outputs = self._execute(ctx, key, task, inputs)
             except BaseException as err:
                 status = TaskStatus.FAILED if isinstance(err, Exception) else TaskStatus.INTERRUPTED
                 self.recorder.task(key, status=status, end=records.now(), error=records.first_line(err))
@@ -100,6 +130,24 @@ class NodeRunner:
         entry = self.recorder.record.tasks[key]
         self.recorder.task(key, status=status, start=entry.start or finished, end=finished, cache_key=key_of_inputs)
         return {name: Promise(name, outputs.literals[name]) for name in task.interface.outputs}
+
+    def _execute(self, ctx: FlyteContext, key: str, task: PythonTask, inputs: LiteralMap) -> LiteralMap:
+        """In a worker process when one can load the task (a map task: each item in one); else in this thread."""
+
+        def started() -> None:  # once the task holds its CPUs: waiting for them is not running
+            if not isinstance(task, JobTask):  # a job task's attempts report themselves
+                self.recorder.task(key, status=TaskStatus.RUNNING, start=records.now())
+
+        items = map_items.item_inputs(task, inputs) if isinstance(task, ArrayNodeMapTask) else None
+        if self.pool is not None and items is not None and workers.location(task.python_function_task):
+            started()
+            attempt = functools.partial(retried, task.python_function_task)
+            return map_items.run(self.pool, self.recorder, key, task, items, attempt)
+        where = workers.location(task) if self.pool is not None else None
+        if where is not None:
+            return retried(task, lambda: self.pool.run(task, where, inputs, started))
+        started()
+        return task.sandbox_execute(ctx, inputs)
 
     def _reuse(self, task: PythonTask, key: str) -> tuple[LiteralMap | None, TaskStatus | None]:
         stores = self.stores

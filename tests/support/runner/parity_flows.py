@@ -7,21 +7,17 @@ repeated        the same task called four times with equal inputs (and a cached 
 guarded         a failing node with an on_failure handler (a subworkflow with its own handler inside)
 plan_fixed      a launch plan with a fixed and a default input
 square          a single task, run as the entity
-siblings        four plain tasks burning CPU side by side, then a join
-mapped          a map task over N items burning CPU
-crashing        a task whose worker process dies, beside one that succeeds
-budgeted        four tasks each requesting 2 CPUs
+warned          a task logging a warning through flytekit's logger
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-import time
 import typing
 from dataclasses import dataclass
 
-from flytekit import LaunchPlan, approve, map_task, sleep, task, wait_for_input, workflow
+from flytekit import LaunchPlan, approve, sleep, task, wait_for_input, workflow
 from flytekit.loggers import logger as flytekit_logger
 from flytekit.types.error import FlyteError
 
@@ -138,41 +134,6 @@ def plan_base(a: int, b: int, c: int = 5) -> int:
 
 
 plan_fixed = LaunchPlan.get_or_create(plan_base, name="plan_fixed", default_inputs={"b": 20}, fixed_inputs={"a": 100})
-
-
-def burn(seconds: float) -> None:
-    end = time.process_time() + seconds
-    while time.process_time() < end:
-        pass
-
-
-BURN_SECONDS = float(os.environ.get("FLOWJOBS_PARITY_BURN", "1"))
-
-
-@task
-def busy(x: int) -> int:
-    burn(BURN_SECONDS)
-    return x
-
-
-@task
-def join(xs: typing.List[int]) -> int:
-    return sum(xs)
-
-
-@workflow
-def siblings() -> int:
-    return join(xs=[busy(x=index) for index in range(4)])
-
-
-@task
-def count(n: int) -> typing.List[int]:
-    return list(range(n))
-
-
-@workflow
-def mapped(n: int = 4) -> int:
-    return join(xs=map_task(busy)(x=count(n=n)))
 
 
 @task
