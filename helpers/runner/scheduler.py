@@ -25,7 +25,7 @@ from flytekit.core.workflow import GLOBAL_START_NODE, WorkflowBase, WorkflowFail
 from flytekit.models.literals import BindingData
 
 from helpers.jobs import JobTask
-from helpers.runner import branches, failure, records
+from helpers.runner import branches, dynamic, failure, records
 from helpers.runner.bindings import get_promise, get_promise_map
 from helpers.runner.records import TaskStatus
 from helpers.runner.tasks import NodeRunner
@@ -47,6 +47,7 @@ class Step:
     key: str
     parent: Step | None = None
     inner: Scope | None = None  # a subworkflow's own scope
+    inner_workflow: WorkflowBase | None = None  # the workflow an @dynamic node compiled into
     open_children: int = 0
     needs: set[Node] = field(default_factory=set)
 
@@ -159,6 +160,13 @@ class Scheduler:
                 child = Step(chosen, step.scope, f"{step.key}/{chosen.id}", step, needs=upstream(chosen))
                 self._announce(child)
                 self.waiting.append(child)
+            elif dynamic.is_dynamic(entity) and (compiled := dynamic.compile_dynamic(entity, promises)) is not None:
+                self.recorder.task(step.key, status=TaskStatus.RUNNING, start=records.now())
+                step.inner_workflow, step.inner = compiled, Scope({GLOBAL_START_NODE: {}})
+                children = self._add(compiled, step.inner, prefix=f"{step.key}/", parent=step)
+                step.open_children = len(children)
+                if not children:
+                    self._complete(step, self._subworkflow_outputs(step))
             elif isinstance(entity, PythonTask):
                 self.running[self.pool.submit(self.nodes.run_task, step.key, entity, promises)] = step
             else:
@@ -179,6 +187,10 @@ class Scheduler:
         self.failures.append((step, error))
         parent = step.parent
         while parent is not None:
+            if parent.inner_workflow is not None:
+                self.recorder.task(
+                    parent.key, status=TaskStatus.FAILED, end=records.now(), error=records.first_line(error)
+                )
             if isinstance(parent.entity, WorkflowBase) and parent not in self.handled:
                 self.handled.add(parent)
                 try:
@@ -189,6 +201,8 @@ class Scheduler:
 
     def _complete(self, step: Step, outputs: dict[str, Promise]) -> None:
         step.scope.outputs[step.node] = outputs
+        if step.inner_workflow is not None:
+            self.recorder.task(step.key, status=TaskStatus.DONE, end=records.now())
         parent = step.parent
         if parent is None:
             return
@@ -201,7 +215,7 @@ class Scheduler:
 
     @staticmethod
     def _subworkflow_outputs(step: Step) -> dict[str, Promise]:
-        bindings = step.entity.output_bindings
+        bindings = (step.inner_workflow or step.entity).output_bindings
         return {b.var: Promise(b.var, get_promise(b.binding, step.inner.outputs).val) for b in bindings}
 
     def _skip_waiting(self) -> None:

@@ -107,3 +107,11 @@ def test_ctrl_c_leaves_no_worker_process(tmp_path: Path) -> None:
     while (alive := started & descendants(1)) and time.monotonic() < deadline:
         time.sleep(0.5)
     assert not alive, f"left running: {alive}"
+
+
+def test_the_nodes_a_dynamic_creates_run_at_the_same_time() -> None:
+    outcome = run_flow("dynamic_siblings", "--cpus", "4", file=WORKERS)
+    assert outcome.code == 0 and outcome.stdout == "6\n", outcome.log
+    children = [key for key in outcome.record.tasks if key.startswith("n0/")]
+    assert len(children) == 4 and outcome.status("fan_out") == "done"
+    assert peak(spans(outcome.record, "busy")) >= 2

@@ -8,6 +8,7 @@ crashing    a task whose worker process dies, beside one that succeeds
 flaky       a task failing twice, then succeeding (retries=2)
 too_slow    a task sleeping past its timeout
 lingering   two tasks that write their process id, then wait (for Ctrl-C)
+dynamic_siblings  an @dynamic fanning out to N tasks burning CPU ─► join
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import time
 import typing
 from pathlib import Path
 
-from flytekit import Resources, WorkflowFailurePolicy, map_task, task, workflow
+from flytekit import Resources, WorkflowFailurePolicy, dynamic, map_task, task, workflow
 
 BRANCHES = int(os.environ.get("FLOWJOBS_BENCH_BRANCHES", "4"))
 SECONDS = float(os.environ.get("FLOWJOBS_BENCH_SECONDS", "1"))
@@ -127,3 +128,13 @@ def linger(pid_dir: str, x: int) -> int:
 @workflow
 def lingering(pid_dir: str) -> typing.Tuple[int, int]:
     return linger(pid_dir=pid_dir, x=1), linger(pid_dir=pid_dir, x=2)
+
+
+@dynamic
+def fan_out(n: int) -> typing.List[int]:
+    return [busy(x=index) for index in range(n)]
+
+
+@workflow
+def dynamic_siblings(n: int = BRANCHES) -> int:
+    return join(xs=fan_out(n=n))
