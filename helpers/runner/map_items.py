@@ -2,17 +2,19 @@
 
 Item i of a map task receives the i-th element of every mapped input (and the whole value of a bound input),
 exactly as flytekit's local map execution slices them; the node's output is the list of the items' outputs, in
-order. A map over a `functools.partial` or with bound Python values, or over a task a worker cannot load,
-runs as one node through flytekit instead.
+order. As in flytekit, the node fails when fewer items succeed than `min_successes` / `min_success_ratio` ask
+(all, by default); a failed item the ratio allows is None in the list. A map over a `functools.partial` or
+with bound Python values, or over a task a worker cannot load, runs as one node through flytekit instead.
 """
 
 from __future__ import annotations
 
 import concurrent.futures as futures
+import math
 import typing
 
 from flytekit.core.array_node_map_task import ArrayNodeMapTask
-from flytekit.models.literals import Literal, LiteralCollection, LiteralMap
+from flytekit.models.literals import Literal, LiteralCollection, LiteralMap, Scalar, Void
 
 from helpers.runner import records, workers
 from helpers.runner.records import TaskStatus
@@ -68,8 +70,29 @@ def run(
         return outputs
 
     with futures.ThreadPoolExecutor(max(1, len(items)), thread_name_prefix=f"map-{key}") as fan_out:
-        results = list(fan_out.map(one, range(len(items)), items))
+        running = [fan_out.submit(one, index, inputs) for index, inputs in enumerate(items)]
+        futures.wait(running)
+    failed = [future.exception() for future in running if future.exception() is not None]
+    if failed and len(items) - len(failed) < needed(task, len(items)):
+        raise failed[0]
+    nothing = Literal(scalar=Scalar(none_type=Void()))  # a failed item the success ratio allows, as flytekit has it
     names = list(inner.python_interface.outputs)
     return LiteralMap(
-        {name: Literal(collection=LiteralCollection([r.literals[name] for r in results])) for name in names}
+        {
+            name: Literal(
+                collection=LiteralCollection(
+                    [nothing if f.exception() is not None else f.result().literals[name] for f in running]
+                )
+            )
+            for name in names
+        }
     )
+
+
+def needed(task: ArrayNodeMapTask, size: int) -> int:
+    """How many items must succeed: `min_successes`, else `min_success_ratio` of them, else all (as flytekit)."""
+    if task._min_successes:
+        return task._min_successes
+    if task._min_success_ratio:
+        return math.ceil(size * task._min_success_ratio)
+    return size

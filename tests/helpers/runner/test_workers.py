@@ -115,3 +115,10 @@ def test_the_nodes_a_dynamic_creates_run_at_the_same_time() -> None:
     children = [key for key in outcome.record.tasks if key.startswith("n0/")]
     assert len(children) == 4 and outcome.status("fan_out") == "done"
     assert peak(spans(outcome.record, "busy")) >= 2
+
+
+def test_a_map_task_tolerates_the_failed_items_its_success_ratio_allows() -> None:
+    outcome = run_flow("tolerant", file=WORKERS)
+    assert outcome.code == 0 and outcome.stdout == "[1, 3]\n", outcome.log
+    statuses = {e.name: e.status for e in outcome.record.tasks.values() if e.name.startswith("odd_only[")}
+    assert statuses == {"odd_only[0]": "failed", "odd_only[1]": "done", "odd_only[2]": "failed", "odd_only[3]": "done"}

@@ -9,6 +9,7 @@ flaky       a task failing twice, then succeeding (retries=2)
 too_slow    a task sleeping past its timeout
 lingering   two tasks that write their process id, then wait (for Ctrl-C)
 dynamic_siblings  an @dynamic fanning out to N tasks burning CPU ─► join
+tolerant    a map task whose even items fail, with min_success_ratio=0.5
 """
 
 from __future__ import annotations
@@ -138,3 +139,20 @@ def fan_out(n: int) -> typing.List[int]:
 @workflow
 def dynamic_siblings(n: int = BRANCHES) -> int:
     return join(xs=fan_out(n=n))
+
+
+@task
+def odd_only(x: int) -> int:
+    if x % 2 == 0:
+        raise ValueError(f"{x} is even")
+    return x
+
+
+@task
+def present(xs: typing.List[int | None]) -> typing.List[int]:
+    return [x for x in xs if x is not None]
+
+
+@workflow
+def tolerant(n: int = 4) -> typing.List[int]:
+    return present(xs=map_task(odd_only, min_success_ratio=0.5)(x=count(n=n)))
