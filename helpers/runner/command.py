@@ -152,9 +152,9 @@ class Run:
             self._end_runs_left_running(self.resumes)
         display = Display(self.console, self.recorder)
         failures: list = []
-        self.workers = self._start_workers()
         with self._environment(), display.live(), futures.ThreadPoolExecutor(self.max_parallel) as pool:
             try:
+                self.workers = self._start_workers()
                 output = self._call(self.loaded.workflow, inputs, pool)
                 status, code, error = ExecutionStatus.SUCCEEDED, 0, None
             except KeyboardInterrupt:

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import typing
 
+from flytekit import FlyteContextManager
 from flytekit.core.base_task import PythonTask
 from flytekit.core.launch_plan import LaunchPlan
+from flytekit.core.promise import Promise, translate_inputs_to_literals
 from flytekit.core.workflow import ImperativeWorkflow, WorkflowBase
 
 
@@ -26,3 +28,13 @@ def as_workflow(entity: WorkflowBase | LaunchPlan | PythonTask) -> tuple[typing.
             wrapper.add_workflow_output(name, node.outputs[name], python_type=kind)
         return wrapper, wrapper
     return entity, entity
+
+
+def launch_plan_inputs(plan: LaunchPlan) -> dict[str, Promise]:
+    """A launch plan's fixed and default inputs as literals, as its workflow receives them."""
+    saved = plan.saved_inputs
+    workflow = plan.workflow
+    ctx = FlyteContextManager.current_context()
+    types = {name: workflow.python_interface.inputs[name] for name in saved}
+    literals = translate_inputs_to_literals(ctx, saved, workflow.interface.inputs, types)
+    return {name: Promise(name, literal) for name, literal in literals.items()}

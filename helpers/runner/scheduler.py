@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from flytekit.core.base_task import PythonTask
 from flytekit.core.condition import BranchNode
+from flytekit.core.launch_plan import LaunchPlan
 from flytekit.core.node import Node
 from flytekit.core.promise import Promise
 from flytekit.core.workflow import GLOBAL_START_NODE, WorkflowBase, WorkflowFailurePolicy
@@ -27,6 +28,7 @@ from flytekit.models.literals import BindingData
 from helpers.jobs import JobTask
 from helpers.runner import branches, dynamic, failure, records
 from helpers.runner.bindings import get_promise, get_promise_map
+from helpers.runner.entities import launch_plan_inputs
 from helpers.runner.records import TaskStatus
 from helpers.runner.tasks import NodeRunner
 
@@ -148,9 +150,12 @@ class Scheduler:
         entity = step.entity
         try:
             promises = get_promise_map(step.node.bindings, step.scope.outputs)
-            if isinstance(entity, WorkflowBase):
+            if isinstance(entity, LaunchPlan):  # its workflow, with the plan's fixed and default inputs
+                step.inner_workflow = entity.workflow
+                promises = {**launch_plan_inputs(entity), **promises}
+            if isinstance(entity, WorkflowBase | LaunchPlan):
                 step.inner = Scope({GLOBAL_START_NODE: promises})
-                children = self._add(entity, step.inner, prefix=f"{step.key}/", parent=step)
+                children = self._add(step.inner_workflow or entity, step.inner, prefix=f"{step.key}/", parent=step)
                 step.open_children = len(children)
                 if not children:
                     self._complete(step, self._subworkflow_outputs(step))
@@ -187,21 +192,22 @@ class Scheduler:
         self.failures.append((step, error))
         parent = step.parent
         while parent is not None:
-            if parent.inner_workflow is not None:
+            if parent.inner_workflow is not None and isinstance(parent.entity, PythonTask):
                 self.recorder.task(
                     parent.key, status=TaskStatus.FAILED, end=records.now(), error=records.first_line(error)
                 )
-            if isinstance(parent.entity, WorkflowBase) and parent not in self.handled:
+            opened = parent.inner_workflow or parent.entity
+            if isinstance(opened, WorkflowBase) and parent.inner is not None and parent not in self.handled:
                 self.handled.add(parent)
                 try:
-                    failure.handle(parent.entity, parent.inner.outputs[GLOBAL_START_NODE], error)
+                    failure.handle(opened, parent.inner.outputs[GLOBAL_START_NODE], error)
                 except Exception as handler_error:  # the handler's own failure is the subworkflow's error
                     self.failures.append((parent, handler_error))
             parent = parent.parent
 
     def _complete(self, step: Step, outputs: dict[str, Promise]) -> None:
         step.scope.outputs[step.node] = outputs
-        if step.inner_workflow is not None:
+        if step.inner_workflow is not None and isinstance(step.entity, PythonTask):
             self.recorder.task(step.key, status=TaskStatus.DONE, end=records.now())
         parent = step.parent
         if parent is None:

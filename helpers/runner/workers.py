@@ -58,8 +58,11 @@ def _worker_started(root: str, module: str) -> None:
     flytekit_logs_to_stderr()
 
 
-def _execute(resolver: str, loader_args: list[str], inputs: bytes) -> tuple[bool, typing.Any]:
-    """In a worker: load the task as a pod does, run it as `pyflyte run` runs it; (True, outputs) or (False, error)."""
+def _execute(resolver: str, loader_args: list[str], inputs: bytes, env: dict[str, str]) -> tuple[bool, typing.Any]:
+    """In a worker: load the task as a pod does, run it as `pyflyte run` runs it; (True, outputs) or (False, error).
+    The environment is the runner's as the task starts (the forkserver's is older: the execution id came later)."""
+    os.environ.clear()
+    os.environ.update(env)
     from flytekit import FlyteContextManager
     from flytekit.core.context_manager import OutputMetadataTracker
     from flytekit.tools.module_loader import load_object_from_module
@@ -175,7 +178,8 @@ class WorkerPool:
         with self.budget.hold(share):
             slot = self._borrow()
             started()
-            future = slot.executor.submit(_execute, *where, inputs.to_flyte_idl().SerializeToString())
+            literals = inputs.to_flyte_idl().SerializeToString()
+            future = slot.executor.submit(_execute, *where, literals, dict(os.environ))
             try:
                 ok, answer = future.result(timeout=timeout)
             except futures.TimeoutError:

@@ -58,6 +58,12 @@ def test_a_launch_plan_keeps_its_fixed_input_and_its_defaults() -> None:
     assert refused.code == 2 and "No such option '--a'" in refused.log
 
 
+def test_a_launch_plan_called_in_a_workflow_is_opened_up_with_its_saved_inputs() -> None:
+    outcome = run_flow("planned", "--x", "1", file=PARITY)
+    assert outcome.code == 0 and outcome.stdout == "121\n", outcome.log  # a=100 fixed, b=20 by default, c=1
+    assert sorted(outcome.record.tasks) == ["n0/n0", "n0/n1"]
+
+
 def test_a_single_task_runs_as_the_entity() -> None:
     outcome = run_flow("pair", "--n", "7", file=PARITY)
     assert outcome.code == 0 and outcome.stdout == "Pair(left=7, right=-7)\n"

@@ -6,6 +6,7 @@ flagged         a required bool input (False must be accepted)
 repeated        the same task called four times with equal inputs (and a cached one)
 guarded         a failing node with an on_failure handler (a subworkflow with its own handler inside)
 plan_fixed      a launch plan with a fixed and a default input
+planned         a workflow calling that launch plan as a node
 square          a single task, run as the entity
 warned          a task logging a warning through flytekit's logger
 """
@@ -145,3 +146,8 @@ def warn(x: int) -> int:
 @workflow
 def warned(x: int = 4) -> int:
     return warn(x=x)
+
+
+@workflow
+def planned(x: int = 1) -> int:
+    return plan_fixed(c=x)
