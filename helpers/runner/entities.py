@@ -26,6 +26,7 @@ def as_workflow(entity: WorkflowBase | LaunchPlan | PythonTask) -> tuple[typing.
         node = wrapper.add_entity(entity, **inputs)
         for name, kind in entity.python_interface.outputs.items():
             wrapper.add_workflow_output(name, node.outputs[name], python_type=kind)
+        wrapper._python_interface = entity.python_interface  # the task's NamedTuple name and defaults, as printed
         return wrapper, wrapper
     return entity, entity
 

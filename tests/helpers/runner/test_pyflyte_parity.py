@@ -68,6 +68,7 @@ def test_a_single_task_runs_as_the_entity() -> None:
     outcome = run_flow("pair", "--n", "7", file=PARITY)
     assert outcome.code == 0 and outcome.stdout == "Pair(left=7, right=-7)\n"
     assert [entry.status for entry in outcome.record.tasks.values()] == ["done"]
+    assert run_flow("named", file=PARITY).stdout == "Named(total=3)\n"
 
 
 def test_a_required_bool_can_be_false(tmp_path: Path) -> None:

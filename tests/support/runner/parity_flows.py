@@ -7,7 +7,7 @@ repeated        the same task called four times with equal inputs (and a cached 
 guarded         a failing node with an on_failure handler (a subworkflow with its own handler inside)
 plan_fixed      a launch plan with a fixed and a default input
 planned         a workflow calling that launch plan as a node
-square          a single task, run as the entity
+square, named   single tasks, run as the entity (one returning a NamedTuple)
 warned          a task logging a warning through flytekit's logger
 """
 
@@ -39,6 +39,15 @@ def numbers(n: int) -> typing.List[int]:
 @task
 def table(n: int) -> typing.Dict[str, int]:
     return {"a": n, "b": 10 * n}
+
+
+class Named(typing.NamedTuple):
+    total: int
+
+
+@task
+def named(n: int = 2) -> Named:
+    return Named(total=n + 1)
 
 
 @task
