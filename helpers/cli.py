@@ -98,6 +98,9 @@ def draw_graph(args: argparse.Namespace) -> int:
 
 
 def run_flow(args: argparse.Namespace) -> int:
+    from helpers.runner import forkserver
+
+    forkserver.start_early(args.file)  # worker processes import flytekit while this process does
     from helpers.runner import command  # flytekit loads only when something runs
 
     return command.main(args.file, args.workflow, args.arguments)

@@ -11,6 +11,7 @@ as its inputs are ready, within the machine's CPU budget.
     failure.py     a subworkflow's on_failure handler, called as flytekit calls it
     tasks.py       one task node in a worker thread: its own Flyte context, the cache, resume, retries
     workers.py     plain Python tasks in worker processes (forkserver), literals crossing serialized
+    forkserver.py  the workers' forkserver started as the command begins, importing flytekit alongside
     map_items.py   a map task's items side by side in workers, each recorded as its own node
     logs.py        flytekit's log messages on stderr
     budget.py      CPUs held by running tasks, per tier
