@@ -18,12 +18,13 @@ import sys
 import typing
 
 import click
+from flytekit.core.array_node_map_task import ArrayNodeMapTask
 from flytekit.core.context_manager import flyte_context_Var
 from rich.console import Console
 from rich.markup import escape
 
 from helpers import execution, job_runtime, script_process, tracking_store
-from helpers.runner import parent_run, records
+from helpers.runner import dynamic, parent_run, records
 from helpers.runner.budget import CpuBudget
 from helpers.runner.cache import ResultStore
 from helpers.runner.entities import as_workflow
@@ -32,7 +33,7 @@ from helpers.runner.logs import flytekit_logs_to_stderr
 from helpers.runner.progress import Display
 from helpers.runner.records import ExecutionStatus, TaskStatus
 from helpers.runner.scheduler import NodeFailed, Scheduler
-from helpers.runner.tasks import NodeRunner, Stores, load_lazy_modules, runs_python_in_process
+from helpers.runner.tasks import NodeRunner, Stores, load_lazy_modules, python_tasks, runs_python_in_process
 from helpers.runner.workers import WorkerPool
 
 RUNNER = "flowjobs run"
@@ -202,10 +203,14 @@ class Run:
     def _start_workers(self) -> WorkerPool | None:
         """Worker processes for plain Python tasks, if the workflow has any: as many warmed up as the budget runs."""
         loaded = self.loaded
-        if loaded.root is None or not runs_python_in_process(as_workflow(loaded.workflow)[1]):
+        found = python_tasks(as_workflow(loaded.workflow)[1])
+        if loaded.root is None or not found:
             return None
-        warm = max(1, min(int(self.budget.total), self.max_parallel or int(self.budget.total)))
-        return WorkerPool(str(loaded.root), loaded.module, self.budget, start=warm)
+        fan_out = any(isinstance(task, ArrayNodeMapTask) or dynamic.is_dynamic(task) for task in found)
+        warm = min(int(self.budget.total), self.max_parallel or int(self.budget.total))
+        return WorkerPool(
+            str(loaded.root), loaded.module, self.budget, start=max(1, warm if fan_out else min(warm, len(found)))
+        )
 
     @contextlib.contextmanager
     def _environment(self) -> typing.Iterator[None]:

@@ -33,8 +33,9 @@ from helpers.runner import branches, cache, gates, map_items, records, workers
 from helpers.runner.records import TaskStatus
 
 
-def runs_python_in_process(workflow: WorkflowBase) -> bool:
-    """Whether any node (at any depth) is a Python task other than a job task: it runs in the worker thread."""
+def python_tasks(workflow: WorkflowBase) -> list[PythonTask]:
+    """The nodes (at any depth) that are Python tasks other than job tasks: they run in worker processes."""
+    found = []
     for node in workflow.nodes:
         entity = node.flyte_entity
         if isinstance(entity, BranchNode):
@@ -42,11 +43,16 @@ def runs_python_in_process(workflow: WorkflowBase) -> bool:
         else:
             entities = [getattr(entity, "workflow", entity)]  # a launch plan: its workflow
         for inner in entities:
-            if isinstance(inner, WorkflowBase) and runs_python_in_process(inner):
-                return True
-            if isinstance(inner, PythonTask) and not isinstance(inner, JobTask):
-                return True
-    return False
+            if isinstance(inner, WorkflowBase):
+                found += python_tasks(inner)
+            elif isinstance(inner, PythonTask) and not isinstance(inner, JobTask):
+                found.append(inner)
+    return found
+
+
+def runs_python_in_process(workflow: WorkflowBase) -> bool:
+    """Whether any node (at any depth) is a Python task other than a job task."""
+    return bool(python_tasks(workflow))
 
 
 def load_lazy_modules() -> None:
