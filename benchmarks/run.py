@@ -2,14 +2,18 @@
 
     .venv/bin/python benchmarks/run.py            # about eleven minutes (`make bench`); on a quiet machine (`uptime`)
     .venv/bin/python benchmarks/run.py --quick    # short cases only, to try it
-    .venv/bin/python benchmarks/run.py --load     # (f) only, about five minutes; needs PostgreSQL on 127.0.0.1
+    .venv/bin/python benchmarks/run.py --load     # the load case only (5 minutes); needs PostgreSQL on 127.0.0.1
+    .venv/bin/python benchmarks/run.py --plain    # (f), (g), (h) only: plain Python @task nodes
 
     (a) 4 equal CPU-bound branches: flowjobs vs pyflyte wall time, and flowjobs vs the ideal
     (b) model_training_pipeline (flows/multitrain_flow.py): the same three figures
     (c) per-task overhead: N no-op script tasks through flowjobs (--max-parallel 1) vs the N scripts run by hand
     (d) a warm-cache re-run / the cold run
     (e) how (a) and (c) grow with 1, 4 and 16 branches, and the sample flow with 1k, 100k and 1M rows
-    (f) load: 16 concurrent `flowjobs run` executions of the tracked test flow against one SQLite store and against
+    (f) 4 plain @task nodes × 3 s CPU, then a join: flowjobs vs pyflyte wall time (the tasks in worker processes)
+    (g) per-node cost of 16 no-op plain @task nodes (from 1 and 16 nodes), flowjobs minus pyflyte
+    (h) a map task over 8 items × 1 s CPU: flowjobs vs pyflyte wall time
+    (load) 16 concurrent `flowjobs run` executions of the tracked test flow against one SQLite store and against
         an `mlflow server` on PostgreSQL: throughput and p95 per-task overhead, and nothing lost (the load test's
         measurement, tests/support/load.py)
 
@@ -40,14 +44,16 @@ from rich.console import Console  # noqa: E402 (the project root must be importa
 from rich.table import Table  # noqa: E402
 
 from helpers import tiers, tracking_store  # noqa: E402
-from helpers.runner import records  # noqa: E402
+from helpers import records  # noqa: E402
 
 BIN = Path(sys.executable).parent
 CORES = len(os.sched_getaffinity(0))
 BENCH_FLOWS = "benchmarks/flows.py"
 SAMPLE = ("flows/sample_flow.py", "model_training")
 MULTITRAIN = ("flows/multitrain_flow.py", "model_training_pipeline")
-TARGETS = {"a_pyflyte": 0.60, "a_ideal": 1.15, "c": 0.15, "d": 0.05}
+TARGETS = {"a_pyflyte": 0.60, "a_ideal": 1.15, "c": 0.15, "d": 0.05, "f": 0.60, "g": 0.10, "h": 0.60}
+PLAIN_FLOWS = "tests/support/runner/worker_flows.py"
+NOOPS = 16
 LOAD_EXECUTIONS = 16
 console = Console(width=None if sys.stdout.isatty() else 140)
 
@@ -65,7 +71,7 @@ def tracking_uri() -> str:
 @dataclass
 class Ran:
     wall: float
-    record: records.ExecutionRecord
+    record: records.ExecutionRecord | None  # None: a `pyflyte run` of plain Python tasks writes no record
 
     @property
     def execution(self) -> float:
@@ -89,8 +95,8 @@ def run(tool: str, flow: str, workflow: str, *args: str, env: dict | None = None
     wall = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(f"{tool} run {flow} {workflow} failed:\n{done.stderr[-3000:]}")
-    newest = max((state / "runs").glob(f"*/{records.RECORD_FILE}"), key=lambda path: path.stat().st_mtime)
-    return Ran(wall, records.load(newest))
+    written = sorted((state / "runs").glob(f"*/{records.RECORD_FILE}"), key=lambda path: path.stat().st_mtime)
+    return Ran(wall, records.load(written[-1]) if written else None)
 
 
 @functools.cache
@@ -240,18 +246,53 @@ def concurrent_load(count: int) -> None:
             raise SystemExit(f"{kind}: MLflow lacks {len(problems)} things the executions did, e.g. {problems[:3]}")
 
 
+def plain_tasks(quick: bool) -> None:
+    """(f), (g), (h): plain Python @task nodes and map items, which run in worker processes under flowjobs."""
+    burn = 1.0 if quick else 3.0
+    item = 0.5 if quick else 1.0
+    rows = []
+    for case, workflow, count, seconds, target in (
+        ("(f)", "siblings", 4, burn, TARGETS["f"]),
+        ("(h)", "mapped", 8, item, TARGETS["h"]),
+    ):
+        env = branches_env(count, seconds)
+        pyflyte, flowjobs = (
+            run("pyflyte", PLAIN_FLOWS, workflow, env=env),
+            run("flowjobs", PLAIN_FLOWS, workflow, env=env),
+        )
+        label = f"{case} {workflow}: {count} × {seconds:g}s CPU"
+        rows.append(
+            [label, f"{flowjobs.wall:.1f}s", f"{pyflyte.wall:.1f}s", ratio(flowjobs.wall / pyflyte.wall, target)]
+        )
+    table("(f), (h) plain @task nodes and map items", ["case", "flowjobs wall", "pyflyte wall", "wall ÷ pyflyte"], rows)
+    walls = {
+        (tool, count): run(tool, PLAIN_FLOWS, "noops", env=branches_env(count, 0)).wall
+        for tool in ("pyflyte", "flowjobs")
+        for count in (1, NOOPS)
+    }
+    per_node = {tool: (walls[tool, NOOPS] - walls[tool, 1]) / (NOOPS - 1) for tool in ("pyflyte", "flowjobs")}
+    overhead = per_node["flowjobs"] - per_node["pyflyte"]
+    row = [str(NOOPS), f"{per_node['pyflyte']:.3f}s", f"{per_node['flowjobs']:.3f}s", ratio(overhead, TARGETS["g"], 3)]
+    table("(g) per-node cost of no-op @task nodes", ["N nodes", "pyflyte", "flowjobs", "flowjobs − pyflyte"], [row])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="short cases only (1 s branches, no 100k/1M rows)")
-    parser.add_argument("--load", action="store_true", help="only (f): 16 concurrent executions on SQLite, PostgreSQL")
+    parser.add_argument("--load", action="store_true", help="only the load case: 16 executions on SQLite, PostgreSQL")
+    parser.add_argument("--plain", action="store_true", help="only (f), (g), (h): plain Python @task nodes")
     args = parser.parse_args()
     seconds = 1.0 if args.quick else 5.0
     console.print(f"{time.strftime('%Y-%m-%d %H:%M')} · {CORES} CPUs · load average before: {os.getloadavg()}")
+    if args.plain:
+        plain_tasks(args.quick)
+        return
     if args.load:
         concurrent_load(LOAD_EXECUTIONS)
         console.print(f"load average after: {os.getloadavg()}")
         return
     tracking_store.prepare_store(tracking_uri())
+    plain_tasks(args.quick)
 
     rows = [
         [

@@ -80,6 +80,9 @@ def draw_graph(args: argparse.Namespace) -> int:
 
 
 def run_flow(args: argparse.Namespace) -> int:
+    from helpers.runner import forkserver
+
+    forkserver.start_early(args.file)  # worker processes import flytekit while this process does
     from helpers.runner import flowjobs_run  # flytekit loads only when something runs
 
     return flowjobs_run.main(args.file, args.workflow, args.arguments)

@@ -13,6 +13,7 @@ It is written under a temporary name and renamed into place: an interrupted writ
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import inspect
 import os
@@ -148,9 +149,14 @@ class ResultStore:
         target = self.folder / key
         if target.exists():
             retired = self.folder / f"{PARTIAL_PREFIX}retired-{key}-{uuid.uuid4().hex[:8]}"
-            target.rename(retired)
+            with contextlib.suppress(FileNotFoundError):  # another node of the same key retired it first
+                target.rename(retired)
             shutil.rmtree(retired, ignore_errors=True)
-        partial.rename(target)
+        try:
+            partial.rename(target)
+        except OSError as err:  # a node with the same key and inputs published its equal entry just now: keep it
+            if err.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+                raise
 
     def take(self, key: str, source: ResultStore) -> LiteralMap | None:
         """Move the entry `key` from another store into this one (resuming a failed run); its outputs or None."""

@@ -18,19 +18,23 @@ import sys
 import typing
 
 import click
+from flytekit.core.array_node_map_task import ArrayNodeMapTask
 from flytekit.core.context_manager import flyte_context_Var
-from flytekit.core.workflow import WorkflowBase
 from rich.console import Console
 from rich.markup import escape
 
 from helpers import errors, execution, job_runtime, parent_run, records, script_process, tracking_store
 from helpers.container.in_image import InImage, InImageError
 from helpers.records import ExecutionStatus, TaskStatus
+from helpers.runner import dynamic
 from helpers.runner.budget import CpuBudget
 from helpers.runner.cache import ResultStore
+from helpers.runner.entities import as_workflow
+from helpers.runner.logs import flytekit_logs_to_stderr
 from helpers.runner.progress import Display
 from helpers.runner.scheduler import NodeFailed, Scheduler
-from helpers.runner.task_node import NodeRunner, Stores, load_lazy_modules, runs_python_in_process
+from helpers.runner.task_node import NodeRunner, Stores, load_lazy_modules, python_tasks, runs_python_in_process
+from helpers.runner.workers import WorkerPool
 from helpers.runner.workflow_inputs import LoadedWorkflow, SetupError, load_workflow, parse_arguments
 
 RUNNER = "flowjobs run"
@@ -67,6 +71,7 @@ OPTIONS = [
 
 
 def main(file: str, workflow: str, args: list[str], console: Console | None = None) -> int:
+    flytekit_logs_to_stderr()
     if console is None:
         console = Console(stderr=True, soft_wrap=True)
         if not console.is_terminal:  # a CI log or a pipe: wide enough for the summary table
@@ -120,6 +125,7 @@ class Run:
         self.recorder: records.Recorder | None = None
         self.scheduler: Scheduler | None = None
         self.containers = InImage(in_image, folder) if in_image else None
+        self.workers: WorkerPool | None = None
 
     def _end_runs_left_running(self, failed: records.ExecutionRecord) -> None:
         """The resumed execution's MLflow runs that nothing could end (a lost server, a killed runner): FAILED."""
@@ -163,13 +169,17 @@ class Run:
         failures: list = []
         with self._environment(), display.live(), futures.ThreadPoolExecutor(self.max_parallel) as pool:
             try:
+                self.workers = self._start_workers()
                 output = self._call(self.loaded.workflow, inputs, pool)
                 status, code, error = ExecutionStatus.SUCCEEDED, 0, None
             except KeyboardInterrupt:
                 self._stop()
                 status, code, error = ExecutionStatus.INTERRUPTED, 130, "interrupted"
             except NodeFailed as err:
-                status, code, error, failures = ExecutionStatus.FAILED, 1, str(err), err.failures
+                status, code, error, failures = ExecutionStatus.FAILED, 1, err.summary, err.failures
+            finally:
+                if self.workers is not None:
+                    self.workers.close()
         self._finish(display, status, error)
         if run_id:
             try:
@@ -184,15 +194,16 @@ class Run:
             click.echo(output)
         return code
 
-    def _call(self, workflow: WorkflowBase, inputs: dict[str, typing.Any], pool: futures.Executor) -> typing.Any:
-        """`workflow(**inputs)` as `pyflyte run` calls it, with the scheduler walking the nodes."""
+    def _call(self, entity: typing.Any, inputs: dict[str, typing.Any], pool: futures.Executor) -> typing.Any:
+        """`entity(**inputs)` as `pyflyte run` calls it, with the scheduler walking the nodes."""
+        entity, workflow = as_workflow(entity)
 
         if runs_python_in_process(workflow):
             load_lazy_modules()
 
         def execute(**kwargs: typing.Any) -> typing.Any:
             in_container = self.containers.execute if self.containers else None
-            nodes = NodeRunner(flyte_context_Var.get(), self.recorder, self.stores, in_container)
+            nodes = NodeRunner(flyte_context_Var.get(), self.recorder, self.stores, self.workers, in_container)
             self.scheduler = Scheduler(pool, nodes, self.recorder)
             outputs = self.scheduler.run(workflow, kwargs)
             ordered = tuple(outputs[name] for name in workflow.python_interface.outputs)
@@ -200,9 +211,21 @@ class Run:
 
         workflow.execute = execute
         try:
-            return workflow(**inputs)
+            return entity(**inputs)
         finally:
             del workflow.execute
+
+    def _start_workers(self) -> WorkerPool | None:
+        """Worker processes for plain Python tasks, if the workflow has any: as many warmed up as the budget runs."""
+        loaded = self.loaded
+        found = python_tasks(as_workflow(loaded.workflow)[1])
+        if loaded.root is None or not found:
+            return None
+        fan_out = any(isinstance(task, ArrayNodeMapTask) or dynamic.is_dynamic(task) for task in found)
+        warm = min(int(self.budget.total), self.max_parallel or int(self.budget.total))
+        return WorkerPool(
+            str(loaded.root), loaded.module, self.budget, start=max(1, warm if fan_out else min(warm, len(found)))
+        )
 
     @contextlib.contextmanager
     def _environment(self) -> typing.Iterator[None]:
@@ -229,6 +252,8 @@ class Run:
         try:
             self.console.print("[magenta]interrupted:[/magenta] stopping every running script")
             self.budget.stop()
+            if self.workers is not None:
+                self.workers.stop()
             script_process.kill_all(signal.SIGTERM)
             if self.scheduler is not None:
                 for future in self.scheduler.running:

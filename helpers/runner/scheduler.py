@@ -19,15 +19,18 @@ from dataclasses import dataclass, field
 
 from flytekit.core.base_task import PythonTask
 from flytekit.core.condition import BranchNode
+from flytekit.core.launch_plan import LaunchPlan
 from flytekit.core.node import Node
 from flytekit.core.promise import Promise
-from flytekit.core.workflow import GLOBAL_START_NODE, WorkflowBase, WorkflowFailurePolicy, get_promise, get_promise_map
+from flytekit.core.workflow import GLOBAL_START_NODE, WorkflowBase, WorkflowFailurePolicy
 from flytekit.models.literals import BindingData
 
 from helpers import records
 from helpers.jobs import JobTask
 from helpers.records import TaskStatus
-from helpers.runner import branches
+from helpers.runner import branches, dynamic, failure
+from helpers.runner.bindings import get_promise, get_promise_map
+from helpers.runner.entities import launch_plan_inputs
 from helpers.runner.task_node import NodeRunner
 
 
@@ -47,6 +50,7 @@ class Step:
     key: str
     parent: Step | None = None
     inner: Scope | None = None  # a subworkflow's own scope
+    inner_workflow: WorkflowBase | None = None  # the workflow an @dynamic node compiled into
     open_children: int = 0
     needs: set[Node] = field(default_factory=set)
 
@@ -60,7 +64,8 @@ class NodeFailed(Exception):
 
     def __init__(self, failures: list[tuple[Step, BaseException]]):
         self.failures = failures
-        super().__init__("; ".join(f"node {step.key}: {records.first_line(err)}" for step, err in failures))
+        self.summary = "; ".join(f"node {step.key}: {records.first_line(err)}" for step, err in failures)
+        super().__init__(str(failures[0][1]))  # what flytekit hands an on_failure handler: the task's error
 
 
 def _binding_nodes(binding: BindingData) -> set[Node]:
@@ -97,6 +102,7 @@ class Scheduler:
         self.running: dict[futures.Future, Step] = {}
         self.failures: list[tuple[Step, BaseException]] = []
         self.keep_going = False
+        self.handled: set[Step] = set()  # subworkflows whose on_failure handler ran
 
     def run(self, workflow: WorkflowBase, inputs: dict[str, Promise]) -> dict[str, Promise]:
         """Run every node; the workflow's outputs by name. Raises NodeFailed when a node failed."""
@@ -145,9 +151,12 @@ class Scheduler:
         entity = step.entity
         try:
             promises = get_promise_map(step.node.bindings, step.scope.outputs)
-            if isinstance(entity, WorkflowBase):
+            if isinstance(entity, LaunchPlan):  # its workflow, with the plan's fixed and default inputs
+                step.inner_workflow = entity.workflow
+                promises = {**launch_plan_inputs(entity), **promises}
+            if isinstance(entity, WorkflowBase | LaunchPlan):
                 step.inner = Scope({GLOBAL_START_NODE: promises})
-                children = self._add(entity, step.inner, prefix=f"{step.key}/", parent=step)
+                children = self._add(step.inner_workflow or entity, step.inner, prefix=f"{step.key}/", parent=step)
                 step.open_children = len(children)
                 if not children:
                     self._complete(step, self._subworkflow_outputs(step))
@@ -157,23 +166,50 @@ class Scheduler:
                 child = Step(chosen, step.scope, f"{step.key}/{chosen.id}", step, needs=upstream(chosen))
                 self._announce(child)
                 self.waiting.append(child)
+            elif dynamic.is_dynamic(entity) and (compiled := dynamic.compile_dynamic(entity, promises)) is not None:
+                self.recorder.task(step.key, status=TaskStatus.RUNNING, start=records.now())
+                step.inner_workflow, step.inner = compiled, Scope({GLOBAL_START_NODE: {}})
+                children = self._add(compiled, step.inner, prefix=f"{step.key}/", parent=step)
+                step.open_children = len(children)
+                if not children:
+                    self._complete(step, self._subworkflow_outputs(step))
             elif isinstance(entity, PythonTask):
                 self.running[self.pool.submit(self.nodes.run_task, step.key, entity, promises)] = step
             else:
                 self.running[self.pool.submit(self.nodes.run_entity, step.key, entity, promises)] = step
         except Exception as err:  # a binding that does not resolve, a conditional's fail case
-            self.failures.append((step, err))
+            self._fail(step, err)
 
     def _settle(self, step: Step, future: futures.Future) -> None:
         try:
             outputs = future.result()
         except Exception as err:
-            self.failures.append((step, err))
+            self._fail(step, err)
         else:
             self._complete(step, outputs)
 
+    def _fail(self, step: Step, error: BaseException) -> None:
+        """File the failure; call the on_failure handlers of the subworkflows it sits in, innermost first, once."""
+        self.failures.append((step, error))
+        parent = step.parent
+        while parent is not None:
+            if parent.inner_workflow is not None and isinstance(parent.entity, PythonTask):
+                self.recorder.task(
+                    parent.key, status=TaskStatus.FAILED, end=records.now(), error=records.first_line(error)
+                )
+            opened = parent.inner_workflow or parent.entity
+            if isinstance(opened, WorkflowBase) and parent.inner is not None and parent not in self.handled:
+                self.handled.add(parent)
+                try:
+                    failure.handle(opened, parent.inner.outputs[GLOBAL_START_NODE], error)
+                except Exception as handler_error:  # the handler's own failure is the subworkflow's error
+                    self.failures.append((parent, handler_error))
+            parent = parent.parent
+
     def _complete(self, step: Step, outputs: dict[str, Promise]) -> None:
         step.scope.outputs[step.node] = outputs
+        if step.inner_workflow is not None and isinstance(step.entity, PythonTask):
+            self.recorder.task(step.key, status=TaskStatus.DONE, end=records.now())
         parent = step.parent
         if parent is None:
             return
@@ -186,7 +222,7 @@ class Scheduler:
 
     @staticmethod
     def _subworkflow_outputs(step: Step) -> dict[str, Promise]:
-        bindings = step.entity.output_bindings
+        bindings = (step.inner_workflow or step.entity).output_bindings
         return {b.var: Promise(b.var, get_promise(b.binding, step.inner.outputs).val) for b in bindings}
 
     def _skip_waiting(self) -> None:

@@ -12,14 +12,18 @@ the failed run this one resumes; after running they are stored for both.
 
 from __future__ import annotations
 
+import functools
+import logging
 import sys
 import typing
 from dataclasses import dataclass
 
 from flytekit import FlyteContextManager
+from flytekit.core.array_node_map_task import ArrayNodeMapTask
 from flytekit.core.base_task import PythonTask
 from flytekit.core.condition import BranchNode
 from flytekit.core.context_manager import FlyteContext, OutputMetadataTracker, flyte_context_Var
+from flytekit.core.gate import Gate
 from flytekit.core.promise import Promise, VoidPromise, translate_inputs_to_literals
 from flytekit.core.workflow import WorkflowBase
 from flytekit.models.literals import LiteralMap
@@ -27,11 +31,12 @@ from flytekit.models.literals import LiteralMap
 from helpers import records
 from helpers.jobs import JobTask
 from helpers.records import TaskStatus
-from helpers.runner import branches, cache
+from helpers.runner import branches, cache, gates, map_items, workers
 
 
-def runs_python_in_process(workflow: WorkflowBase) -> bool:
-    """Whether any node (at any depth) is a Python task other than a job task: it runs in the worker thread."""
+def python_tasks(workflow: WorkflowBase) -> list[PythonTask]:
+    """The nodes (at any depth) that are Python tasks other than job tasks: they run in worker processes."""
+    found = []
     for node in workflow.nodes:
         entity = node.flyte_entity
         if isinstance(entity, BranchNode):
@@ -39,11 +44,16 @@ def runs_python_in_process(workflow: WorkflowBase) -> bool:
         else:
             entities = [getattr(entity, "workflow", entity)]  # a launch plan: its workflow
         for inner in entities:
-            if isinstance(inner, WorkflowBase) and runs_python_in_process(inner):
-                return True
-            if isinstance(inner, PythonTask) and not isinstance(inner, JobTask):
-                return True
-    return False
+            if isinstance(inner, WorkflowBase):
+                found += python_tasks(inner)
+            elif isinstance(inner, PythonTask) and not isinstance(inner, JobTask):
+                found.append(inner)
+    return found
+
+
+def runs_python_in_process(workflow: WorkflowBase) -> bool:
+    """Whether any node (at any depth) is a Python task other than a job task."""
+    return bool(python_tasks(workflow))
 
 
 def load_lazy_modules() -> None:
@@ -52,6 +62,28 @@ def load_lazy_modules() -> None:
     for module in list(sys.modules.values()):
         if type(module).__name__ == "_LazyModule":
             vars(module)  # any attribute access runs the module
+
+
+log = logging.getLogger("flowjobs")
+
+
+def retried(task: PythonTask, attempt: typing.Callable[[], LiteralMap]) -> LiteralMap:
+    """The attempt, made again on an exception up to the task's `retries` times, as a job task's script is."""
+    attempts = task.metadata.retries + 1
+    for number in range(1, attempts + 1):
+        try:
+            return attempt()
+        except Exception as err:
+            if number == attempts:
+                raise
+            log.warning(
+                "task '%s' failed: %s; retrying (attempt %d of %d)",
+                task.name,
+                records.first_line(err),
+                number + 1,
+                attempts,
+            )
+    raise AssertionError("unreachable")
 
 
 @dataclass
@@ -70,11 +102,13 @@ class NodeRunner:
         stack: list[FlyteContext],
         recorder: records.Recorder,
         stores: Stores,
+        pool: workers.WorkerPool | None = None,
         in_container: typing.Callable[[str, JobTask, LiteralMap], LiteralMap] | None = None,
     ):
         self.stack = list(stack)
         self.recorder = recorder
         self.stores = stores
+        self.pool = pool  # plain Python tasks and map items run in its worker processes
         self.in_container = in_container  # --in-image: job tasks run in their image (helpers/container/in_image.py)
 
     def _enter(self, key: str, entity_name: str) -> FlyteContext:
@@ -89,17 +123,11 @@ class NodeRunner:
         key_of_inputs = cache.cache_key(task, inputs)
         outputs, status = self._reuse(task, key_of_inputs)
         if outputs is None:
-            contained = self.in_container is not None and isinstance(task, JobTask)
-            if contained or not isinstance(task, JobTask):  # a job task's attempts on this host report themselves
-                self.recorder.task(key, status=TaskStatus.RUNNING, start=records.now())
             state = ctx.execution_state.with_params(mode=task.local_execution_mode())
             child = ctx.with_execution_state(state).with_output_metadata_tracker(OutputMetadataTracker())
             try:
-                if contained:
-                    outputs = self.in_container(key, task, inputs)
-                else:
-                    with FlyteContextManager.with_context(child):
-                        outputs = task.sandbox_execute(ctx, inputs)
+                with FlyteContextManager.with_context(child):
+                    outputs = self._execute(ctx, key, task, inputs)
             except BaseException as err:
                 status = TaskStatus.FAILED if isinstance(err, Exception) else TaskStatus.INTERRUPTED
                 self.recorder.task(key, status=status, end=records.now(), error=records.first_line(err))
@@ -111,6 +139,30 @@ class NodeRunner:
         entry = self.recorder.record.tasks[key]
         self.recorder.task(key, status=status, start=entry.start or finished, end=finished, cache_key=key_of_inputs)
         return {name: Promise(name, outputs.literals[name]) for name in task.interface.outputs}
+
+    def _execute(self, ctx: FlyteContext, key: str, task: PythonTask, inputs: LiteralMap) -> LiteralMap:
+        """In a worker process when one can load the task (a map task: each item in one); else in this thread."""
+
+        contained = self.in_container is not None and isinstance(task, JobTask)
+
+        def started() -> None:  # once the task holds its CPUs: waiting for them is not running
+            if contained or not isinstance(task, JobTask):  # a job task's attempts on this host report themselves
+                self.recorder.task(key, status=TaskStatus.RUNNING, start=records.now())
+
+        if contained:
+            started()
+            return self.in_container(key, task, inputs)
+
+        items = map_items.item_inputs(task, inputs) if isinstance(task, ArrayNodeMapTask) else None
+        if self.pool is not None and items is not None and workers.location(task.python_function_task):
+            started()
+            attempt = functools.partial(retried, task.python_function_task)
+            return map_items.run(self.pool, self.recorder, key, task, items, attempt)
+        where = workers.location(task) if self.pool is not None else None
+        if where is not None:
+            return retried(task, lambda: self.pool.run(task, where, inputs, started))
+        started()
+        return task.sandbox_execute(ctx, inputs)
 
     def _reuse(self, task: PythonTask, key: str) -> tuple[LiteralMap | None, TaskStatus | None]:
         stores = self.stores
@@ -125,7 +177,9 @@ class NodeRunner:
     def run_entity(self, key: str, entity: typing.Any, promises: dict[str, Promise]) -> dict[str, Promise]:
         """Fallback for nodes the scheduler does not open up (launch plans, ...): called as flytekit's imperative
         workflows call a node, so flytekit runs it, as one node."""
-        self._enter(key, entity.name)
+        ctx = self._enter(key, entity.name)
+        if isinstance(entity, Gate):
+            return gates.open_gate(ctx, entity, promises)
         results = entity(**promises)
         names = list(entity.python_interface.outputs)
         if results is None or isinstance(results, VoidPromise):

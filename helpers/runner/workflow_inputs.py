@@ -22,6 +22,8 @@ from flytekit.clis.sdk_in_container.run import (
     load_naive_entity,
     to_click_option,
 )
+from flytekit.core.base_task import PythonTask
+from flytekit.core.launch_plan import LaunchPlan
 from flytekit.core.type_engine import TypeEngine
 from flytekit.core.workflow import WorkflowBase
 from flytekit.exceptions.user import FlyteEntityNotFoundException
@@ -34,15 +36,22 @@ class SetupError(Exception):
     """Bad command-line input found before anything runs (exit code 2)."""
 
 
+Runnable = WorkflowBase | LaunchPlan | PythonTask
+
+
 @dataclass
 class LoadedWorkflow:
-    workflow: WorkflowBase
+    workflow: Runnable  # what `pyflyte run` would call: a workflow, a launch plan or a single task
     file: Path
     name: str
+    module: str = ""  # the file as a module, imported from `root` (worker processes import it the same way)
+    root: Path | None = None
 
     @property
     def label(self) -> str:
-        return f"workflow '{self.name}' ({self.file.name})"
+        kind = "launch plan" if isinstance(self.workflow, LaunchPlan) else "workflow"
+        kind = "task" if isinstance(self.workflow, PythonTask) else kind
+        return f"{kind} '{self.name}' ({self.file.name})"
 
 
 def load_workflow(file: str, name: str) -> LoadedWorkflow:
@@ -58,21 +67,31 @@ def load_workflow(file: str, name: str) -> LoadedWorkflow:
         raise SetupError(f"{file} has no workflow '{name}'; its workflows: {', '.join(workflows) or 'none'}") from None
     except Exception as err:  # an import or definition error in the user's module, e.g. an unknown tier
         raise SetupError(f"{file}: {type(err).__name__}: {first_line(err)}") from None
-    if not isinstance(entity, WorkflowBase):
-        raise SetupError(f"{file}: '{name}' is a {type(entity).__name__}, not a workflow")
+    if not isinstance(entity, (WorkflowBase, LaunchPlan, PythonTask)):
+        raise SetupError(f"{file}: '{name}' is a {type(entity).__name__}, not a workflow, launch plan or task")
     try:
-        entity.compile()
+        if isinstance(entity, (WorkflowBase, LaunchPlan)):
+            getattr(entity, "workflow", entity).compile()
     except Exception as err:
         raise SetupError(f"{file}: workflow '{name}' does not compile: {first_line(err)}") from None
-    return LoadedWorkflow(entity, path, name)
+    return LoadedWorkflow(entity, path, name, module, Path(project_root))
 
 
-def _input_options(workflow: WorkflowBase) -> list[click.Option]:
+def inputs_with_defaults(entity: Runnable) -> dict[str, tuple[typing.Any, typing.Any]]:
+    """Each input the command line takes, with its type and default: a launch plan's fixed inputs are not among
+    them and its default inputs are the defaults, as `pyflyte run` has them."""
+    if not isinstance(entity, LaunchPlan):
+        return entity.python_interface.inputs_with_defaults
+    declared, saved = entity.python_interface.inputs_with_defaults, entity.saved_inputs
+    return {name: (declared[name][0], saved.get(name, declared[name][1])) for name in entity.parameters.parameters}
+
+
+def _input_options(workflow: Runnable) -> list[click.Option]:
     """Each workflow input as the click option `pyflyte run` gives it."""
     ctx = click.Context(click.Command("flowjobs"), obj=types.SimpleNamespace(is_remote=False))
     flyte_ctx = FlyteContextManager.current_context()
     options = []
-    for name, (python_type, default) in workflow.python_interface.inputs_with_defaults.items():
+    for name, (python_type, default) in inputs_with_defaults(workflow).items():
         required = type(None) not in typing.get_args(python_type) and default is None
         literal_var = workflow.interface.inputs[name]
         options.append(to_click_option(ctx, flyte_ctx, name, literal_var, python_type, default, required))
@@ -103,7 +122,7 @@ def parse_arguments(
     runner = {option.name: given.pop(option.name) for option in runner_options}
     given.pop("inputs_file", None)
     for option in inputs:  # click 8.3 takes flytekit's explicit `default=None` as a value, so check it here
-        if option.required and given.get(option.name) is None:
+        if option.required and given.get(option.name) is None and not option.is_flag:  # a flag's False is None
             raise SetupError(f"{loaded.label}: Missing option '--{option.name}'")
     values = _with_defaults(loaded.workflow, given)
     _check_types(loaded, values)
@@ -143,10 +162,10 @@ def _check_types(loaded: LoadedWorkflow, values: dict[str, typing.Any]) -> None:
             raise SetupError(f"{loaded.label}: input '{name}': {first_line(err)}") from None
 
 
-def _with_defaults(workflow: WorkflowBase, given: dict[str, typing.Any]) -> dict[str, typing.Any]:
+def _with_defaults(workflow: Runnable, given: dict[str, typing.Any]) -> dict[str, typing.Any]:
     """The values `pyflyte run` hands the workflow: what was given, else the default; an absent flag is False."""
     values = {}
-    for name, (python_type, default) in workflow.python_interface.inputs_with_defaults.items():
+    for name, (python_type, default) in inputs_with_defaults(workflow).items():
         value = given.get(name)
         if value is None:
             value = default

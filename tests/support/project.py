@@ -39,10 +39,10 @@ def fresh_copy(target: Path) -> Path:
 
 
 def run(
-    argv: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: float = 600
+    argv: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: float = 600, stdin: str | None = None
 ) -> subprocess.CompletedProcess:
     merged = {**os.environ, **(env or {})}
     merged["PATH"] = os.pathsep.join([str(BIN), merged.get("PATH", "")])
     if "COLUMNS" not in (env or {}):  # rich draws pyflyte's errors in a box: wide, so no path is cut in two
         merged["COLUMNS"] = "400"
-    return subprocess.run(argv, cwd=cwd, env=merged, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(argv, cwd=cwd, env=merged, capture_output=True, text=True, timeout=timeout, input=stdin)

@@ -1,0 +1,158 @@
+"""Plain Python tasks for the worker-process tests (and the benchmark's cases f, g, h).
+
+siblings    N tasks burning CPU side by side ─► join
+noops       N tasks doing nothing ─► join
+mapped      a map task over N items burning CPU ─► join
+budgeted    four tasks requesting 2 CPUs each
+crashing    a task whose worker process dies, beside one that succeeds
+flaky       a task failing twice, then succeeding (retries=2)
+too_slow    a task sleeping past its timeout
+lingering   two tasks that write their process id, then wait (for Ctrl-C)
+dynamic_siblings  an @dynamic fanning out to N tasks burning CPU ─► join
+tolerant    a map task whose even items fail, with min_success_ratio=0.5
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+import typing
+from pathlib import Path
+
+from flytekit import Resources, WorkflowFailurePolicy, dynamic, map_task, task, workflow
+
+BRANCHES = int(os.environ.get("FLOWJOBS_BENCH_BRANCHES", "4"))
+SECONDS = float(os.environ.get("FLOWJOBS_BENCH_SECONDS", "1"))
+
+
+def burn(seconds: float) -> None:
+    """Keep one CPU busy for `seconds` of CPU time."""
+    end = time.process_time() + seconds
+    while time.process_time() < end:
+        pass
+
+
+@task
+def busy(x: int) -> int:
+    burn(SECONDS)
+    return x
+
+
+@task
+def noop(x: int) -> int:
+    return x
+
+
+@task
+def join(xs: typing.List[int]) -> int:
+    return sum(xs)
+
+
+@task
+def count(n: int) -> typing.List[int]:
+    return list(range(n))
+
+
+@workflow
+def siblings() -> int:
+    return join(xs=[busy(x=index) for index in range(BRANCHES)])
+
+
+@workflow
+def noops() -> int:
+    return join(xs=[noop(x=index) for index in range(BRANCHES)])
+
+
+@workflow
+def mapped(n: int = BRANCHES) -> int:
+    return join(xs=map_task(busy)(x=count(n=n)))
+
+
+@task(requests=Resources(cpu="2"))
+def wide(x: int) -> int:
+    burn(SECONDS)
+    return x
+
+
+@workflow
+def budgeted() -> int:
+    return join(xs=[wide(x=index) for index in range(4)])
+
+
+@task
+def die(x: int) -> int:
+    if x > 0:
+        os._exit(3)
+    return x
+
+
+@workflow(failure_policy=WorkflowFailurePolicy.FAIL_AFTER_EXECUTABLE_NODES_COMPLETE)
+def crashing() -> typing.Tuple[int, int]:
+    return die(x=1), busy(x=2)
+
+
+@task(retries=2)
+def flaky(marks: str) -> int:
+    folder = Path(marks)
+    folder.mkdir(parents=True, exist_ok=True)
+    attempt = len(list(folder.iterdir())) + 1
+    (folder / str(attempt)).write_text(str(os.getpid()))
+    if attempt < 3:
+        raise RuntimeError(f"attempt {attempt} fails")
+    return attempt
+
+
+@workflow
+def flaky_flow(marks: str) -> int:
+    return flaky(marks=marks)
+
+
+@task(timeout=dt.timedelta(seconds=1))
+def slow(x: int) -> int:
+    time.sleep(120)
+    return x
+
+
+@workflow
+def too_slow() -> int:
+    return slow(x=1)
+
+
+@task
+def linger(pid_dir: str, x: int) -> int:
+    Path(pid_dir, str(os.getpid())).write_text(str(x))
+    time.sleep(600)
+    return x
+
+
+@workflow
+def lingering(pid_dir: str) -> typing.Tuple[int, int]:
+    return linger(pid_dir=pid_dir, x=1), linger(pid_dir=pid_dir, x=2)
+
+
+@dynamic
+def fan_out(n: int) -> typing.List[int]:
+    return [busy(x=index) for index in range(n)]
+
+
+@workflow
+def dynamic_siblings(n: int = BRANCHES) -> int:
+    return join(xs=fan_out(n=n))
+
+
+@task
+def odd_only(x: int) -> int:
+    if x % 2 == 0:
+        raise ValueError(f"{x} is even")
+    return x
+
+
+@task
+def present(xs: typing.List[int | None]) -> typing.List[int]:
+    return [x for x in xs if x is not None]
+
+
+@workflow
+def tolerant(n: int = 4) -> typing.List[int]:
+    return present(xs=map_task(odd_only, min_success_ratio=0.5)(x=count(n=n)))
