@@ -43,8 +43,7 @@ sys.path.insert(0, str(ROOT))
 from rich.console import Console  # noqa: E402 (the project root must be importable first)
 from rich.table import Table  # noqa: E402
 
-from helpers import tiers, tracking_store  # noqa: E402
-from helpers import records  # noqa: E402
+from helpers import records, tiers, tracking_store  # noqa: E402
 
 BIN = Path(sys.executable).parent
 CORES = len(os.sched_getaffinity(0))

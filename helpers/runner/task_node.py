@@ -137,7 +137,8 @@ class NodeRunner:
             status = TaskStatus.DONE
         finished = records.now()
         entry = self.recorder.record.tasks[key]
-        self.recorder.task(key, status=status, start=entry.start or finished, end=finished, cache_key=key_of_inputs)
+        end = entry.end if status == TaskStatus.DONE and entry.end else finished
+        self.recorder.task(key, status=status, start=entry.start or finished, end=end, cache_key=key_of_inputs)
         return {name: Promise(name, outputs.literals[name]) for name in task.interface.outputs}
 
     def _execute(self, ctx: FlyteContext, key: str, task: PythonTask, inputs: LiteralMap) -> LiteralMap:
@@ -160,7 +161,11 @@ class NodeRunner:
             return map_items.run(self.pool, self.recorder, key, task, items, attempt)
         where = workers.location(task) if self.pool is not None else None
         if where is not None:
-            return retried(task, lambda: self.pool.run(task, where, inputs, started))
+
+            def ended() -> None:  # before its CPUs are released (the node's record is finished after caching)
+                self.recorder.task(key, end=records.now())
+
+            return retried(task, lambda: self.pool.run(task, where, inputs, started, ended))
         started()
         return task.sandbox_execute(ctx, inputs)
 
