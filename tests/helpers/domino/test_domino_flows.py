@@ -164,3 +164,18 @@ def _cmdline(process: Path) -> bytes:
         return (process / "cmdline").read_bytes()
     except OSError:
         return b""
+
+
+def test_an_artifact_on_the_workflow_s_return_type_is_recorded_and_logged(tmp_path: Path) -> None:
+    done = pyflyte("model_workflow", "--a", "5", env={"FLOWJOBS_STATE_DIR": str(tmp_path)})
+    assert done.returncode == 0, said(done)
+    (execution,) = [folder.name for folder in (tmp_path / "artifacts").iterdir()]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("FLOWJOBS_STATE_DIR", str(tmp_path))
+        (recorded,) = artifact_store.list_files(execution)
+        runs = tracking.runs_anywhere(tracking.tag_is(tracking.TAG_EXECUTION, execution))
+    found = (recorded.kind, recorded.artifact, recorded.file, recorded.task)
+    assert found == ("MODEL", "Sum Model", "model.txt", "workflow")
+    assert recorded.path.read_text() == "sum=5"
+    logged = tracking.client().list_artifacts(runs[0].info.run_id, "artifacts/MODEL/Sum Model")
+    assert [item.path for item in logged] == ["artifacts/MODEL/Sum Model/model.txt"]

@@ -12,6 +12,7 @@ from flytekit.types.file import FlyteFile
 
 from helpers.domino.artifact import (
     DATA,
+    MODEL,
     REPORT,
     Artifact,
     ExportArtifactToDatasetsSpec,
@@ -23,6 +24,7 @@ from helpers.domino.task import DatasetSnapshot, DominoJobConfig, DominoJobTask,
 SCRIPTS = "/mnt/code/tests/support/domino/scripts"
 TableArtifact = Artifact("Iris Tables", DATA)
 ReportArtifact = Artifact(name="Iris Report", type=REPORT)
+ModelArtifact = Artifact("Sum Model", MODEL)
 
 
 @workflow
@@ -141,4 +143,16 @@ def sleepy_workflow(marker: str) -> None:
         command=f"python {SCRIPTS}/sleep_with_child.py",
         inputs=[Input(name="marker", type=str, value=marker)],
         timeout=3,
+    )
+
+
+@workflow
+def model_workflow(a: int) -> ModelArtifact.File(name="model.txt"):
+    """An artifact named on the workflow's return type only: recorded when the run reads the output back."""
+    return run_domino_job_task(
+        flyte_task_name="Write model",
+        command="python -c \"import pathlib; p = pathlib.Path('/workflow'); "
+        "(p / 'outputs/model').write_text('sum=' + (p / 'inputs/a').read_text())\"",
+        inputs=[Input(name="a", type=int, value=a)],
+        output_specs=[Output(name="model", type=FlyteFile[TypeVar("txt")])],
     )
