@@ -98,11 +98,14 @@ def print_wide(table: Table) -> None:
 def show_status(args: argparse.Namespace) -> int:
     from helpers import status
 
-    print_wide(
-        status.executions_table(args.last)
-        if args.execution is None
-        else status.tasks_table(status.find(args.execution))
-    )
+    if args.execution is None:
+        print_wide(status.executions_table(args.last))
+        return 0
+    record = status.find(args.execution)
+    print_wide(status.tasks_table(record))
+    artifacts = status.artifacts_table(record)  # Domino artifacts, if the execution recorded any
+    if artifacts is not None:
+        console.print(artifacts)
     return 0
 
 

@@ -6,7 +6,7 @@ Every local execution, `flowjobs run` and stock `pyflyte run` alike, writes a re
                                          start, duration, tasks done / failed / all, MLflow parent run
     flowjobs status EXECUTION            its tasks: status, attempts, tier, start, end, duration, exit code,
                                          log folder, report (deck) page; EXECUTION is an id, the start of one,
-                                         or `latest`
+                                         or `latest`; below, the Domino artifacts it recorded, if any
 
 The task table is also what the MLflow UI shows of an execution that tracks (`flowjobs/tasks.html` on its
 parent run, helpers/parent_run.py), so both show the same columns.
@@ -150,4 +150,31 @@ def tasks_page(record: ExecutionRecord) -> str:
     title = f"Execution {record.execution_id}: {record.status.value}"
     started = f"{workflow_of(record)}, {record.runner}, started {_time(record.start)}, {_seconds(record.duration)}"
     body = f"{reports.heading(title)}<p>{html.escape(started)}</p>{reports.table(task_rows(record))}"
+    artifacts = artifact_rows(record)  # Domino artifacts, if the execution recorded any
+    body += reports.table(artifacts, caption="Artifacts") if artifacts else ""
     return reports.page(title, body)
+
+
+def artifact_rows(record: ExecutionRecord) -> list[dict[str, str]]:
+    """The Domino artifacts the execution recorded (helpers/domino/artifact_store.py): one row per artifact."""
+    from helpers.domino import artifact_store
+
+    grouped: dict[tuple[str, str], list[str]] = {}
+    for item in artifact_store.list_files(record.execution_id):
+        names = grouped.setdefault((item.kind, item.artifact), [])
+        if item.file not in names:
+            names.append(item.file)
+    return [{"kind": kind, "artifact": name, "files": ", ".join(files)} for (kind, name), files in grouped.items()]
+
+
+def artifacts_table(record: ExecutionRecord) -> Table | None:
+    """The artifact section below the task table, at most 80 columns wide; None when there are no artifacts."""
+    rows = artifact_rows(record)
+    if not rows:
+        return None
+    shown = Table(title="Artifacts", title_justify="left")
+    for column, width in (("kind", 6), ("artifact", 28), ("files", 36)):  # + 10 of borders and padding: 80
+        shown.add_column(column, max_width=width, overflow="fold")
+    for row in rows:
+        shown.add_row(*row.values())
+    return shown

@@ -15,8 +15,11 @@ from __future__ import annotations
 import hashlib
 import json
 import typing
-from dataclasses import dataclass, field
-from pathlib import PurePosixPath
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from flytekit.core.context_manager import ExecutionState
+from flytekit.core.type_engine import AsyncTypeTransformer, TypeEngine
 
 from helpers.domino.layout import ArtifactFileSpec
 
@@ -25,12 +28,37 @@ KINDS = (DATA, MODEL, REPORT)
 EXPORT_COMMAND = "python -m helpers.domino.export_artifacts"  # found wherever helpers is, any project root
 
 
-@dataclass(frozen=True)
-class ArtifactMark:
-    """What `Artifact.File` puts on its FlyteFile type, so a job task knows the output is an artifact file."""
+class ArtifactMark(AsyncTypeTransformer):
+    """What `Artifact.File` puts on its FlyteFile type. A job task's output with it is recorded when the task
+    succeeds (helpers/domino/runtime.py); for Flyte, which takes a TypeTransformer in `Annotated` as the type's
+    transformer, it is a FlyteFile, and a workflow's output with it is recorded when a local run reads it back."""
 
-    spec: ArtifactFileSpec
-    artifact: Artifact = field(compare=False)
+    def __init__(self, spec: ArtifactFileSpec, artifact: Artifact, inner: type):
+        super().__init__(name=f"artifact file {spec.artifact}/{spec.file}", t=inner)
+        self.spec, self.artifact, self.inner = spec, artifact, inner
+
+    def get_literal_type(self, t: typing.Any = None) -> typing.Any:
+        return TypeEngine.to_literal_type(self.inner)
+
+    def guess_python_type(self, literal_type: typing.Any) -> type:
+        return self.inner
+
+    def assert_type(self, t: typing.Any, v: typing.Any) -> None:
+        TypeEngine.get_transformer(self.inner).assert_type(self.inner, v)
+
+    async def async_to_literal(self, ctx, python_val, python_type, expected):  # noqa: ANN001, ANN201 (flytekit's)
+        return await TypeEngine.async_to_literal(ctx, python_val, self.inner, expected)
+
+    async def async_to_python_value(self, ctx, lv, expected_python_type):  # noqa: ANN001, ANN201 (flytekit's)
+        value = await TypeEngine.async_to_python_value(ctx, lv, self.inner)
+        path = Path(getattr(value, "path", ""))
+        state = ctx.execution_state
+        in_pod_task = state is not None and state.mode == ExecutionState.Mode.TASK_EXECUTION
+        if path.is_file() and not in_pod_task:  # a workflow's output, as a local run reads it back
+            from helpers.domino import artifact_store
+
+            artifact_store.record("workflow", self.spec.file, self.spec, path)
+        return value
 
 
 class Artifact:
@@ -55,7 +83,7 @@ class Artifact:
         extension = type or PurePosixPath(name).suffix.lstrip(".")
         file_type = FlyteFile[typing.TypeVar(extension)] if extension else FlyteFile
         spec = ArtifactFileSpec(artifact=self.name, kind=self.kind, file=name)
-        return typing.Annotated[file_type, ArtifactMark(spec, self)]
+        return typing.Annotated[file_type, ArtifactMark(spec, self, file_type)]
 
     def produced(self, promise: object, file_name: str) -> None:
         """A task of the workflow being defined (or run) outputs a file of this artifact."""

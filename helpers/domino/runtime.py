@@ -7,7 +7,8 @@ for a task made through helpers.domino it then asks this module to
     the project is /mnt/code (read-only) and each snapshot /mnt/data/<name>; in a pod the image has these
     folders (one task per pod), so inputs are copied in and outputs back;
   - collect: in a pod, the outputs from /workflow/outputs (and PathConfig's fixed paths);
-  - publish: the outputs that are artifact files, to the execution's artifacts (helpers/domino/artifact_store.py).
+  - publish: the outputs that are artifact files, to the execution's artifacts (helpers/domino/artifact_store.py);
+    `publish_reused` does it for a node whose outputs `flowjobs run` took from its cache or a resumed run.
 """
 
 from __future__ import annotations
@@ -175,3 +176,16 @@ def publish(attempt: Attempt, results: dict[str, typing.Any]) -> None:
 
     for name, artifact in layout.artifacts.items():
         artifact_store.record(attempt.spec.name, name, artifact, Path(results[name].path))
+
+
+def publish_reused(spec: typing.Any, outputs: typing.Any) -> None:
+    """A node `flowjobs run` did not run (its cache or the resumed run had its outputs, a JobSpec's outputs as a
+    LiteralMap): its artifact files, recorded for this execution too, so every execution holds all its artifacts."""
+    layout = spec.domino
+    if layout is None or not layout.artifacts:
+        return
+    from helpers.domino import artifact_store
+
+    for name, artifact in layout.artifacts.items():
+        uri = outputs.literals[name].scalar.blob.uri
+        artifact_store.record(spec.name, name, artifact, Path(uri.removeprefix("file://")))

@@ -29,6 +29,7 @@ from flytekit.core.workflow import WorkflowBase
 from flytekit.models.literals import LiteralMap
 
 from helpers import records
+from helpers.domino import runtime as domino_runtime
 from helpers.jobs import JobTask
 from helpers.records import TaskStatus
 from helpers.runner import branches, cache, gates, map_items, workers
@@ -122,6 +123,8 @@ class NodeRunner:
         inputs = LiteralMap(literals=literals)
         key_of_inputs = cache.cache_key(task, inputs)
         outputs, status = self._reuse(task, key_of_inputs)
+        if outputs is not None and isinstance(task, JobTask):
+            self._publish_reused(key, task, outputs)
         if outputs is None:
             state = ctx.execution_state.with_params(mode=task.local_execution_mode())
             child = ctx.with_execution_state(state).with_output_metadata_tracker(OutputMetadataTracker())
@@ -178,6 +181,14 @@ class NodeRunner:
         if stores.resume_from is not None:
             return stores.results.take(key, stores.resume_from), TaskStatus.RESUMED
         return None, None
+
+    def _publish_reused(self, key: str, task: JobTask, outputs: LiteralMap) -> None:
+        """A reused Domino node's artifact files, recorded for this execution too (or the node fails, saying why)."""
+        try:
+            domino_runtime.publish_reused(task.spec, outputs)
+        except Exception as err:
+            self.recorder.task(key, status=TaskStatus.FAILED, end=records.now(), error=records.first_line(err))
+            raise
 
     def run_entity(self, key: str, entity: typing.Any, promises: dict[str, Promise]) -> dict[str, Promise]:
         """Fallback for nodes the scheduler does not open up (launch plans, ...): called as flytekit's imperative

@@ -58,6 +58,7 @@ def test_status_of_an_execution_shows_each_task(two_executions, tmp_path: Path) 
     stock, _ = two_executions
     code, out, _ = status(stock.execution_id[:-2], cwd=tmp_path)
     assert code == 0 and f"Execution {stock.execution_id}" in out
+    assert "Artifacts" not in out, "an execution that recorded no Domino artifacts shows no artifact section"
     entry = stock.tasks["tests.support.runner.flows.flaky"]
     logs = str(Path(entry.stderr_log).parent)
     assert re.search(rf"│ flaky\s+│ done\s+│ 3\s+│ Small\s+│ [\d:]+\s+│ [\d:]+\s+│ [\d.]+s\s+│ 0\s+│ {logs}", out)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import tracking
+from helpers import status, tracking
 from helpers.domino import artifact_store
 from helpers.runner.records import state_dir
 from tests.support.project import BIN, PROJECT_ROOT, run, tool
@@ -109,6 +109,53 @@ def test_flowjobs_artifacts_lists_the_latest_execution_s_artifacts(iris_run, mon
     assert "Iris Tables" in done.stdout and "artifacts/REPORT/Iris Report" in done.stdout
 
 
+def test_flowjobs_status_shows_the_execution_s_artifacts_below_its_tasks_in_80_columns(iris_run) -> None:
+    outcome, files, *_ = iris_run
+    env = {"FLOWJOBS_STATE_DIR": str(files[0].path.parents[4]), "COLUMNS": "80"}
+    done = run([tool("flowjobs"), "status", outcome.record.execution_id], cwd=PROJECT_ROOT, env=env)
+    assert done.returncode == 0, done.stderr
+    tasks, section = done.stdout.split("\nArtifacts")
+    assert "Load iris" in tasks and "Iris Tables" not in tasks
+    lines = section.rstrip().splitlines()
+    assert max(len(line) for line in lines) <= 80, section
+    rows = [[cell.strip() for cell in line.split("│")[1:-1]] for line in lines if line.startswith("│")]
+    assert rows == [["DATA", "Iris Tables", "iris.csv"], ["REPORT", "Iris Report", "report.html"]]
+
+
+def test_the_execution_s_task_page_in_mlflow_lists_its_artifacts(iris_run, monkeypatch) -> None:
+    outcome, files, *_ = iris_run
+    monkeypatch.setenv("FLOWJOBS_STATE_DIR", str(files[0].path.parents[4]))
+    page = status.tasks_page(outcome.record)
+    assert "<caption>Artifacts</caption>" in page
+    assert "<td>REPORT</td><td>Iris Report</td><td>report.html</td>" in page
+
+
+def test_a_re_run_records_the_artifacts_of_cached_and_resumed_nodes_for_itself(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("FLOWJOBS_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("FLOWJOBS_WORK_DIR", str(tmp_path / "jobs"))
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
+    gate = tmp_path / "gate.txt"
+    gate.write_text("stop")
+    first = run_flow("gated_artifacts", "--label", "a", "--gate", str(gate), file=str(FLOWS))
+    assert first.code != 0 and first.status("Check gate") == "failed", first.log
+    gate.write_text("pass")
+    second = run_flow("gated_artifacts", "--label", "a", "--gate", str(gate), file=str(FLOWS))
+    assert second.code == 0, second.log
+    assert (second.status("Cached weights"), second.status("Write notes")) == ("cached", "resumed")
+    for outcome in (first, second):
+        files = artifact_store.list_files(outcome.record.execution_id)
+        found = {(f.kind, f.artifact, f.file, f.path.read_text()) for f in files}
+        assert found == {
+            ("DATA", "Gate Notes", "notes.txt", "notes of a"),
+            ("MODEL", "Gate Weights", "weights.txt", "w=a"),
+        }
+        (parent,) = tracking.runs_anywhere(tracking.tag_is(tracking.TAG_EXECUTION, outcome.record.execution_id))
+        logged = [
+            item.path for item in tracking.client().list_artifacts(parent.info.run_id, "artifacts/DATA/Gate Notes")
+        ]
+        assert logged == ["artifacts/DATA/Gate Notes/notes.txt"]
+
+
 def test_pyflyte_runs_the_same_flow(tmp_path: Path) -> None:
     # flytekit's own local cache (~/.flyte) may hold an earlier session's "Load iris", whose files are gone: run it anew
     env = {"FLOWJOBS_STATE_DIR": str(tmp_path), "FLYTE_LOCAL_CACHE_OVERWRITE": "true"}
@@ -164,3 +211,18 @@ def _cmdline(process: Path) -> bytes:
         return (process / "cmdline").read_bytes()
     except OSError:
         return b""
+
+
+def test_an_artifact_on_the_workflow_s_return_type_is_recorded_and_logged(tmp_path: Path) -> None:
+    done = pyflyte("model_workflow", "--a", "5", env={"FLOWJOBS_STATE_DIR": str(tmp_path)})
+    assert done.returncode == 0, said(done)
+    (execution,) = [folder.name for folder in (tmp_path / "artifacts").iterdir()]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("FLOWJOBS_STATE_DIR", str(tmp_path))
+        (recorded,) = artifact_store.list_files(execution)
+        runs = tracking.runs_anywhere(tracking.tag_is(tracking.TAG_EXECUTION, execution))
+    found = (recorded.kind, recorded.artifact, recorded.file, recorded.task)
+    assert found == ("MODEL", "Sum Model", "model.txt", "workflow")
+    assert recorded.path.read_text() == "sum=5"
+    logged = tracking.client().list_artifacts(runs[0].info.run_id, "artifacts/MODEL/Sum Model")
+    assert [item.path for item in logged] == ["artifacts/MODEL/Sum Model/model.txt"]

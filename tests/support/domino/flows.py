@@ -1,8 +1,8 @@
 """Domino-style flows written for the tests, in Domino's own API: only their imports name helpers.domino.
 
 They use each API of Domino's plugin: DominoJobTask with a job config, run_domino_job_task with Domino's keywords,
-dataset snapshots at /mnt/data, artifacts and their export, a PathConfig output, .sh and .sas commands, and two
-tasks side by side that each see only their own /workflow folder.
+dataset snapshots at /mnt/data, artifacts and their export, a PathConfig output, .sh and .sas commands, two
+tasks side by side that each see only their own /workflow folder, and artifacts of cached and resumed tasks.
 """
 
 from typing import NamedTuple, TypeVar
@@ -12,6 +12,7 @@ from flytekit.types.file import FlyteFile
 
 from helpers.domino.artifact import (
     DATA,
+    MODEL,
     REPORT,
     Artifact,
     ExportArtifactToDatasetsSpec,
@@ -23,6 +24,9 @@ from helpers.domino.task import DatasetSnapshot, DominoJobConfig, DominoJobTask,
 SCRIPTS = "/mnt/code/tests/support/domino/scripts"
 TableArtifact = Artifact("Iris Tables", DATA)
 ReportArtifact = Artifact(name="Iris Report", type=REPORT)
+ModelArtifact = Artifact("Sum Model", MODEL)
+NotesArtifact = Artifact("Gate Notes", DATA)
+WeightsArtifact = Artifact("Gate Weights", MODEL)
 
 
 @workflow
@@ -142,3 +146,49 @@ def sleepy_workflow(marker: str) -> None:
         inputs=[Input(name="marker", type=str, value=marker)],
         timeout=3,
     )
+
+
+@workflow
+def model_workflow(a: int) -> ModelArtifact.File(name="model.txt"):
+    """An artifact named on the workflow's return type only: recorded when the run reads the output back."""
+    return run_domino_job_task(
+        flyte_task_name="Write model",
+        command="python -c \"import pathlib; p = pathlib.Path('/workflow'); "
+        "(p / 'outputs/model').write_text('sum=' + (p / 'inputs/a').read_text())\"",
+        inputs=[Input(name="a", type=int, value=a)],
+        output_specs=[Output(name="model", type=FlyteFile[TypeVar("txt")])],
+    )
+
+
+@workflow
+def gated_artifacts(label: str, gate: FlyteFile[TypeVar("txt")]) -> str:
+    """Two artifact files (one from a cached task), then a gate that fails unless its file says "pass": a re-run
+    takes the first from the cache and resumes the second, and records both artifacts for itself too."""
+    weights = run_domino_job_task(
+        flyte_task_name="Cached weights",
+        command="python -c \"import pathlib; p = pathlib.Path('/workflow'); "
+        "(p / 'outputs/weights').write_text('w=' + (p / 'inputs/label').read_text())\"",
+        inputs=[Input(name="label", type=str, value=label)],
+        output_specs=[Output(name="weights", type=WeightsArtifact.File(name="weights.txt"))],
+        cache=True,
+        cache_version="1",
+    )
+    notes = run_domino_job_task(
+        flyte_task_name="Write notes",
+        command="python -c \"import pathlib; p = pathlib.Path('/workflow'); "
+        "(p / 'outputs/notes').write_text('notes of ' + (p / 'inputs/label').read_text())\"",
+        inputs=[Input(name="label", type=str, value=label)],
+        output_specs=[Output(name="notes", type=NotesArtifact.File(name="notes.txt"))],
+    )
+    return run_domino_job_task(
+        flyte_task_name="Check gate",
+        command="python -c \"import pathlib, sys; p = pathlib.Path('/workflow'); "
+        "opened = (p / 'inputs/gate').read_text().strip() == 'pass'; "
+        "(p / 'outputs/verdict').write_text((p / 'inputs/notes').read_text()); sys.exit(0 if opened else 1)\"",
+        inputs=[
+            Input(name="gate", type=FlyteFile[TypeVar("txt")], value=gate),
+            Input(name="notes", type=FlyteFile, value=notes["notes"]),
+            Input(name="weights", type=FlyteFile, value=weights["weights"]),
+        ],
+        output_specs=[Output(name="verdict", type=str)],
+    )["verdict"]
