@@ -23,7 +23,7 @@ from pathlib import Path
 from flytekit.exceptions.user import FlyteRecoverableException
 
 from helpers import contract, decks, execution, snapshots, tiers, tracking, tracking_store
-from helpers.domino import runtime as domino_runtime
+from helpers.domino_view import runtime as domino_runtime
 from helpers.errors import first_line
 from helpers.job_spec import Attempt, AttemptHook, JobSpec
 from helpers.script_command import to_argv

@@ -15,7 +15,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from helpers import tiers
-from helpers.domino.layout import DominoLayout
+from helpers.domino_view.layout import DominoLayout
 from helpers.script_process import ScriptRun
 
 

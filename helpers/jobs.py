@@ -26,7 +26,7 @@ from flytekit.core.python_auto_container import PythonAutoContainerTask
 from flytekit.core.tracker import TrackedInstance
 
 from helpers import contract, environments, tiers
-from helpers.domino.layout import DominoLayout, host_command
+from helpers.domino_view.layout import DominoLayout, host_command
 from helpers.hashing import code_hash
 from helpers.job_spec import JobSpec
 from helpers.script_command import script_path
@@ -288,7 +288,7 @@ def run_job_task(
     Returns the output's promise for one output, or the outputs by name (`result["model"]`) for several.
     `tracking=True` marks a script that logs to MLflow: its store is made ready before it starts (so parallel
     branches on a fresh store do not race to create it) and runs it leaves RUNNING when killed are ended FAILED.
-    `domino` is set by helpers.domino: the script then runs in Domino's folders (helpers/domino/runtime.py).
+    `domino` is set by helpers.domino: the script then runs in Domino's folders (helpers/domino_view/runtime.py).
     """
     inputs, output_specs, dataset_snapshots = inputs or [], output_specs or [], dataset_snapshots or []
     name = f"{_caller_module()}.{flyte_task_name}".lstrip(".")

@@ -25,7 +25,6 @@ import contextlib
 import contextvars
 import datetime as dt
 import logging
-import os
 import sys
 import threading
 import typing
@@ -37,9 +36,8 @@ from pydantic import BaseModel, Field
 from helpers import execution, tracking_store
 from helpers.errors import first_line
 from helpers.job_spec import Attempt
-from helpers.settings import PROJECT_ROOT
+from helpers.settings import ENV_STATE_DIR, PROJECT_ROOT, state_dir  # noqa: F401 (records.state_dir)
 
-ENV_STATE_DIR = "FLOWJOBS_STATE_DIR"
 RECORD_FILE = "record.json"
 log = logging.getLogger("flowjobs")
 
@@ -123,11 +121,6 @@ class ExecutionRecord(BaseModel):
     @property
     def duration(self) -> float:
         return ((self.end or now()) - self.start).total_seconds()
-
-
-def state_dir() -> Path:
-    """Where the runner keeps records, the cache and resume data: $FLOWJOBS_STATE_DIR or <project>/.flowjobs."""
-    return Path(os.environ.get(ENV_STATE_DIR) or PROJECT_ROOT / ".flowjobs")
 
 
 def execution_dir(execution_id: str) -> Path:

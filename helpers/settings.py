@@ -18,6 +18,7 @@ ENV_MAX_DATA_MB = "FLOWJOBS_MAX_DATA_MB"
 DEFAULT_MAX_DATA_MB = 256
 
 
+ENV_STATE_DIR = "FLOWJOBS_STATE_DIR"
 ENV_ENVIRONMENTS = "FLOWJOBS_ENVIRONMENTS"
 ENV_LAUNCH_PLANS = "FLOWJOBS_LAUNCH_PLANS"
 
@@ -46,6 +47,18 @@ def environments_file() -> Path:
 def launch_plans_file() -> Path:
     """flows/launch_plans.yaml, or the file FLOWJOBS_LAUNCH_PLANS names."""
     return config_file(ENV_LAUNCH_PLANS, PROJECT_ROOT / "flows" / "launch_plans.yaml")
+
+
+def state_dir() -> Path:
+    """Where local executions keep records, the cache, resume data and artifacts: $FLOWJOBS_STATE_DIR or
+    <project>/.flowjobs."""
+    return Path(os.environ.get(ENV_STATE_DIR) or PROJECT_ROOT / ".flowjobs")
+
+
+def domino_project_file() -> Path:
+    """helpers/domino/project.yaml (a Domino project's defaults, volumes, datasets), or the file
+    FLOWJOBS_DOMINO_PROJECT names."""
+    return config_file("FLOWJOBS_DOMINO_PROJECT", Path(__file__).parent / "domino" / "project.yaml")
 
 
 def max_data_bytes() -> int:

@@ -156,8 +156,8 @@ def tasks_page(record: ExecutionRecord) -> str:
 
 
 def artifact_rows(record: ExecutionRecord) -> list[dict[str, str]]:
-    """The Domino artifacts the execution recorded (helpers/domino/artifact_store.py): one row per artifact."""
-    from helpers.domino import artifact_store
+    """The Domino artifacts the execution recorded (helpers/domino_view/artifact_store.py): one row per artifact."""
+    from helpers.domino_view import artifact_store
 
     grouped: dict[tuple[str, str], list[str]] = {}
     for item in artifact_store.list_files(record.execution_id):

@@ -6,5 +6,5 @@ helpers.domino.task       DominoJobTask, DominoJobConfig, GitRef, DatasetSnapsho
 helpers.domino.artifact   Artifact, DATA, MODEL, REPORT, ExportArtifactToDatasetsSpec, run_launch_export_artifacts_task
 
 Every task made here is a `helpers.jobs.JobTask` whose spec carries a Domino layout: its script sees Domino's folders
-(/workflow/inputs, /workflow/outputs, /mnt/code, /mnt/data) and DOMINO_* variables (helpers/domino/runtime.py).
+(/workflow/inputs, /workflow/outputs, /mnt/code, /mnt/data) and DOMINO_* variables (helpers/domino_view/runtime.py).
 """

@@ -6,7 +6,7 @@
 
 An output typed `Artifact(...).File(name=...)` is a FlyteFile to Flyte; when its task succeeds the file is
 recorded under the execution's artifacts, grouped by artifact, and logged to the execution's MLflow parent run
-under `artifacts/<KIND>/<name>/` (helpers/domino/artifact_store.py; `flowjobs artifacts` lists them).
+under `artifacts/<KIND>/<name>/` (helpers/domino_view/artifact_store.py; `flowjobs artifacts` lists them).
 The export copies an artifact's files of the execution to a dataset folder (helpers/domino/project.yaml).
 """
 
@@ -21,7 +21,7 @@ from pathlib import Path, PurePosixPath
 from flytekit.core.context_manager import ExecutionState
 from flytekit.core.type_engine import AsyncTypeTransformer, TypeEngine
 
-from helpers.domino.layout import ArtifactFileSpec
+from helpers.domino_view.layout import ArtifactFileSpec
 
 DATA, MODEL, REPORT = "DATA", "MODEL", "REPORT"
 KINDS = (DATA, MODEL, REPORT)
@@ -30,7 +30,7 @@ EXPORT_COMMAND = "python -m helpers.domino.export_artifacts"  # found wherever h
 
 class ArtifactMark(AsyncTypeTransformer):
     """What `Artifact.File` puts on its FlyteFile type. A job task's output with it is recorded when the task
-    succeeds (helpers/domino/runtime.py); for Flyte, which takes a TypeTransformer in `Annotated` as the type's
+    succeeds (helpers/domino_view/runtime.py); for Flyte, which takes a TypeTransformer in `Annotated` as the type's
     transformer, it is a FlyteFile, and a workflow's output with it is recorded when a local run reads it back."""
 
     def __init__(self, spec: ArtifactFileSpec, artifact: Artifact, inner: type):
@@ -55,7 +55,7 @@ class ArtifactMark(AsyncTypeTransformer):
         state = ctx.execution_state
         in_pod_task = state is not None and state.mode == ExecutionState.Mode.TASK_EXECUTION
         if path.is_file() and not in_pod_task:  # a workflow's output, as a local run reads it back
-            from helpers.domino import artifact_store
+            from helpers.domino_view import artifact_store
 
             artifact_store.record("workflow", self.spec.file, self.spec, path)
         return value
@@ -159,6 +159,6 @@ def run_launch_export_artifacts_task(
 
 
 def _default_tier() -> str:
-    from helpers.domino.layout import load_project
+    from helpers.domino_view.layout import load_project
 
     return load_project().defaults.hardware_tier

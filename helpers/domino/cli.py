@@ -22,7 +22,7 @@ def port_domino(args: argparse.Namespace) -> int:
 
 
 def show_artifacts(args: argparse.Namespace) -> int:
-    from helpers.domino import artifact_store
+    from helpers.domino_view import artifact_store
 
     executions = artifact_store.executions_with_artifacts()
     wanted = args.execution or "latest"

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from helpers import execution
-from helpers.domino.layout import ArtifactFileSpec, load_project
+from helpers.domino_view.layout import ArtifactFileSpec, load_project
+from helpers.settings import state_dir
 
 INDEX = "index"
 MLFLOW_FOLDER = "artifacts"
@@ -34,8 +35,6 @@ class ArtifactFile:
 
 
 def artifacts_root() -> Path:
-    from helpers.records import state_dir  # the runner's state folder: one place for what an execution left
-
     return state_dir() / "artifacts"
 
 

@@ -7,16 +7,14 @@ Kept free of flytekit and of helpers.jobs, so the job spec can hold a `DominoLay
 from __future__ import annotations
 
 import functools
-import os
 from pathlib import Path, PurePosixPath
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from helpers import config
 from helpers.config import ConfigError
-from helpers.settings import PROJECT_ROOT
+from helpers.settings import PROJECT_ROOT, domino_project_file, state_dir
 
-ENV_PROJECT_FILE = "FLOWJOBS_DOMINO_PROJECT"
 WORKFLOW = PurePosixPath("/workflow")
 INPUTS = WORKFLOW / "inputs"
 OUTPUTS = WORKFLOW / "outputs"
@@ -83,15 +81,13 @@ class DominoProject(BaseModel):
     def datasets_root(self) -> Path:
         """Where exported artifacts go: the folder set here (relative to the project), else <state dir>/datasets."""
         if self.datasets_folder is None:
-            from helpers.records import state_dir  # where an execution's local state is kept
-
             return state_dir() / "datasets"
         folder = Path(self.datasets_folder)
         return folder if folder.is_absolute() else PROJECT_ROOT / folder
 
 
 def project_file() -> Path:
-    return Path(os.environ.get(ENV_PROJECT_FILE) or Path(__file__).with_name("project.yaml"))
+    return domino_project_file()
 
 
 @functools.cache

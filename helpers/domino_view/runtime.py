@@ -3,11 +3,11 @@
 The job task (helpers/job_runtime.py) writes inputs and reads outputs in the attempt's folders as for any task;
 for a task made through helpers.domino it then asks this module to
   - prepare: the argv, working folder and environment of the script. Locally the script gets a mount namespace
-    of its own (helpers/domino/sandbox.py) where the attempt's folders ARE /workflow/inputs and /workflow/outputs,
+    of its own (helpers/domino_view/sandbox.py) where the attempt's folders ARE /workflow/inputs and /workflow/outputs,
     the project is /mnt/code (read-only) and each snapshot /mnt/data/<name>; in a pod the image has these
     folders (one task per pod), so inputs are copied in and outputs back;
   - collect: in a pod, the outputs from /workflow/outputs (and PathConfig's fixed paths);
-  - publish: the outputs that are artifact files, to the execution's artifacts (helpers/domino/artifact_store.py);
+  - publish: the outputs that are artifact files, to the execution's artifacts (helpers/domino_view/artifact_store.py);
     `publish_reused` does it for a node whose outputs `flowjobs run` took from its cache or a resumed run.
 """
 
@@ -22,14 +22,14 @@ import typing
 from pathlib import Path, PurePosixPath
 
 from helpers import contract, execution, input_manifest
-from helpers.domino import sandbox
-from helpers.domino.layout import CODE, DATA, EDV, INPUTS, OUTPUTS, load_project
+from helpers.domino_view import sandbox
+from helpers.domino_view.layout import CODE, DATA, EDV, INPUTS, OUTPUTS, load_project
 from helpers.script_command import PYTHON_NAMES, split
 from helpers.settings import PROJECT_ROOT
 from helpers.value_types import describe, from_token
 
 if typing.TYPE_CHECKING:
-    from helpers.job_runtime import Attempt
+    from helpers.job_spec import Attempt
 
 MANIFEST = "input_types.json"  # beside the attempt's inputs folder: each input's declared kind
 # What Domino runs a command's file with when the command starts with the file: suffix -> (program, runtime)
@@ -172,7 +172,7 @@ def publish(attempt: Attempt, results: dict[str, typing.Any]) -> None:
     layout = attempt.spec.domino
     if not layout.artifacts:
         return
-    from helpers.domino import artifact_store
+    from helpers.domino_view import artifact_store
 
     for name, artifact in layout.artifacts.items():
         artifact_store.record(attempt.spec.name, name, artifact, Path(results[name].path))
@@ -184,7 +184,7 @@ def publish_reused(spec: typing.Any, outputs: typing.Any) -> None:
     layout = spec.domino
     if layout is None or not layout.artifacts:
         return
-    from helpers.domino import artifact_store
+    from helpers.domino_view import artifact_store
 
     for name, artifact in layout.artifacts.items():
         uri = outputs.literals[name].scalar.blob.uri

@@ -29,7 +29,7 @@ from flytekit.core.workflow import WorkflowBase
 from flytekit.models.literals import LiteralMap
 
 from helpers import records
-from helpers.domino import runtime as domino_runtime
+from helpers.domino_view import runtime as domino_runtime
 from helpers.jobs import JobTask
 from helpers.records import TaskStatus
 from helpers.runner import branches, cache, gates, map_items, workers

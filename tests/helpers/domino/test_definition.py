@@ -12,7 +12,6 @@ from flytekit import workflow
 from flytekit.types.file import FlyteFile
 
 from helpers import jobs
-from helpers.domino import runtime
 from helpers.domino.artifact import DATA, MODEL, Artifact, ExportArtifactToNetAppVolumesSpec, artifact_mark
 from helpers.domino.helpers import Input, Output, run_domino_job_task
 from helpers.domino.task import (
@@ -27,6 +26,7 @@ from helpers.domino.task import (
     GitRef,
     PathConfig,
 )
+from helpers.domino_view import runtime
 from helpers.jobs import JobDefinitionError
 
 ADD = "python /mnt/code/tests/support/domino/scripts/add.py"

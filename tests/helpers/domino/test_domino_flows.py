@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from helpers import status, tracking
-from helpers.domino import artifact_store
+from helpers.domino_view import artifact_store
 from helpers.runner.records import state_dir
 from tests.support.project import BIN, PROJECT_ROOT, run, tool
 from tests.support.runner.harness import intervals, run_flow
