@@ -21,6 +21,7 @@ from flytekit.configuration import Image, ImageConfig, SerializationSettings
 from flytekit.models.literals import LiteralMap
 from flytekit.tools.translator import get_serializable
 
+from helpers import execution
 from helpers.container import engine
 from helpers.container.pod import run_pod
 
@@ -91,7 +92,9 @@ class InImage:
         spec = get_serializable(OrderedDict(), self.settings, task)
         container = spec.template.container
         tracking_env, network, store = tracking_access()
+        # every pod of a run shares its execution id, as the pods of one Flyte execution share its name
         env = {item.key: item.value for item in container.env} | tracking_env
+        env[execution.ENV_EXECUTION_ID] = execution.execution_id()
         files = [path for literal in inputs.literals.values() for path in blob_paths(literal) if path.exists()]
         attempts = task.spec.retries + 1
         for attempt in range(1, attempts + 1):

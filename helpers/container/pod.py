@@ -18,8 +18,6 @@ from flyteidl.core import errors_pb2, literals_pb2
 
 from helpers.container import engine
 
-PLACEHOLDERS = ("{{.input}}", "{{.outputPrefix}}", "{{.rawOutputDataPrefix}}", "{{.checkpointOutputPrefix}}")
-
 
 @dataclass
 class PodRun:
@@ -43,6 +41,18 @@ def container_args(args: list[str], folder: Path) -> list[str]:
     for placeholder, value in values.items():
         args = [arg.replace(placeholder, value) for arg in args]
     return args
+
+
+def results(folder: Path) -> tuple[literals_pb2.LiteralMap | None, errors_pb2.ErrorDocument | None]:
+    """What the pod wrote under its output prefix: outputs.pb on success, error.pb on failure."""
+    outputs = error = None
+    if (folder / "out" / "outputs.pb").exists():
+        outputs = literals_pb2.LiteralMap()
+        outputs.ParseFromString((folder / "out" / "outputs.pb").read_bytes())
+    if (folder / "out" / "error.pb").exists():
+        error = errors_pb2.ErrorDocument()
+        error.ParseFromString((folder / "out" / "error.pb").read_bytes())
+    return outputs, error
 
 
 def _timestamp(text: str) -> float:
@@ -83,13 +93,7 @@ def run_pod(
         started, finished = state.stdout.split("|")
     finally:
         engine.run(["rm", "-f", name], check=False)
-    outputs = error = None
-    if (folder / "out" / "outputs.pb").exists():
-        outputs = literals_pb2.LiteralMap()
-        outputs.ParseFromString((folder / "out" / "outputs.pb").read_bytes())
-    if (folder / "out" / "error.pb").exists():
-        error = errors_pb2.ErrorDocument()
-        error.ParseFromString((folder / "out" / "error.pb").read_bytes())
+    outputs, error = results(folder)
     start = _timestamp(started)
     return PodRun(
         outputs, error, result.returncode, result.stdout + result.stderr, start - asked, _timestamp(finished) - start

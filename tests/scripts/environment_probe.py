@@ -1,6 +1,7 @@
-"""Say which environment ran this step: FLOWJOBS_PROBE_ENVIRONMENT and the file only the second image has.
+"""Say which environment ran this step: FLOWJOBS_PROBE_ENVIRONMENT, the file only the second image has, and the
+execution the step belongs to.
 
-Writes `seen` = "<greeting> > <environment>:<file or ->"; refuses the greeting "refuse" (a bad input).
+Writes `seen` = "<greeting> > <environment>:<file or -> @<execution id>"; refuses the greeting "refuse".
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ def main() -> None:
     if greeting == "refuse":
         raise ScriptInputError("input 'greeting': 'refuse' is refused")
     extra = EXTRA_FILE.read_text().strip() if EXTRA_FILE.exists() else "-"
-    handle_outputs({"seen": f"{greeting} > {os.environ.get('FLOWJOBS_PROBE_ENVIRONMENT', 'host')}:{extra}"})
+    environment = os.environ.get("FLOWJOBS_PROBE_ENVIRONMENT", "host")
+    handle_outputs({"seen": f"{greeting} > {environment}:{extra} @{os.environ['FLOWJOBS_EXECUTION_ID']}"})
 
 
 if __name__ == "__main__":

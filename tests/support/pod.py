@@ -15,6 +15,7 @@ from pathlib import Path
 from flyteidl.admin import launch_plan_pb2, task_pb2, workflow_pb2
 from flyteidl.core import errors_pb2, literals_pb2
 
+from helpers.container.pod import container_args, results
 from tests.support.image import ImageLayout
 from tests.support.project import PROJECT_ROOT, run, tool
 
@@ -91,27 +92,12 @@ def run_as_pod(
     `wrapper` is put before the args (e.g. a mount namespace with the image's folders at their paths)."""
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / "inputs.pb").write_bytes(inputs.SerializeToString())
-    replacements = {
-        "{{.input}}": str(workdir / "inputs.pb"),
-        "{{.outputPrefix}}": str(workdir / "out"),
-        "{{.rawOutputDataPrefix}}": str(workdir / "raw"),
-        "{{.checkpointOutputPrefix}}": str(workdir / "checkpoint"),
-        "{{.prevCheckpointPrefix}}": "",
-    }
-    args = list(spec.template.container.args)
-    for placeholder, value in replacements.items():
-        args = [arg.replace(placeholder, value) for arg in args]
+    args = container_args(list(spec.template.container.args), workdir)
     container_env = {item.key: item.value for item in spec.template.container.env}
     pod_env = {**container_env, **image.env, "FLOWJOBS_WORK_DIR": str(workdir / "jobs"), **(env or {})}
     pod_env.pop("FLOWJOBS_EXECUTION_ID", None)
     result = run([*(wrapper or []), tool(args[0]), *args[1:]], cwd=image.root, env=pod_env)
-    outputs = error = None
-    if (workdir / "out" / "outputs.pb").exists():
-        outputs = literals_pb2.LiteralMap()
-        outputs.ParseFromString((workdir / "out" / "outputs.pb").read_bytes())
-    if (workdir / "out" / "error.pb").exists():
-        error = errors_pb2.ErrorDocument()
-        error.ParseFromString((workdir / "out" / "error.pb").read_bytes())
+    outputs, error = results(workdir)
     return PodResult(outputs, error, result.returncode, result.stdout + result.stderr)
 
 

@@ -3,7 +3,7 @@
 Both images are built from the project's image (made by helpers/container/build.py, a cache hit after `make
 image-check`): the first carries the probe script and FLOWJOBS_PROBE_ENVIRONMENT=first, the second is built FROM
 the first with its own variable and a file only it has. The second task must see the second image's variable and
-file and the first task's output.
+file and the first task's output, and both pods belong to the runner's execution.
 """
 
 from __future__ import annotations
@@ -45,7 +45,8 @@ def test_each_task_runs_in_its_environments_image_with_outputs_crossing(images) 
         "across_environments", "--greeting", "hi", "--in-image", first, "--in-image", f"gpu={second}", file=FLOW
     )
     assert outcome.code == 0, outcome.log
-    assert outcome.stdout.strip() == "hi > first:- > second:extra-file"
+    run = f"@{outcome.record.execution_id}"  # both pods are of the runner's execution, as on a cluster
+    assert outcome.stdout.strip() == f"hi > first:- {run} > second:extra-file {run}"
     assert {entry.status for entry in outcome.record.tasks.values()} == {TaskStatus.DONE}
 
 
