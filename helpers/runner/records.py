@@ -36,6 +36,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from helpers import execution, tracking_store
+from helpers.runner import lease
 from helpers.settings import PROJECT_ROOT
 
 if typing.TYPE_CHECKING:
@@ -65,6 +66,7 @@ class ExecutionStatus(StrEnum):
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     INTERRUPTED = "interrupted"
+    KILLED = "killed"  # its runner died (a signal, a crash): the record says `running`, the lease is gone
 
 
 FINISHED_OK = {TaskStatus.DONE, TaskStatus.CACHED, TaskStatus.RESUMED}
@@ -118,6 +120,7 @@ class ExecutionRecord(BaseModel):
     end: dt.datetime | None = None
     inputs: dict[str, str] = Field(default_factory=dict)
     mlflow_run_id: str | None = None
+    resumes: str | None = None  # the ended execution whose results this one resumed
     tracked: bool = False  # a job task with tracking=True ran: its MLflow runs carry this execution id
     error: str | None = None
     tasks: dict[str, TaskRecord] = Field(default_factory=dict)
@@ -137,7 +140,11 @@ def execution_dir(execution_id: str) -> Path:
 
 
 def load(path: Path) -> ExecutionRecord:
-    return ExecutionRecord.model_validate_json(Path(path).read_text(encoding="utf-8"))
+    """A record as written; one still `running` whose runner holds no lease any more reads as `killed`."""
+    record = ExecutionRecord.model_validate_json(Path(path).read_text(encoding="utf-8"))
+    if record.status == ExecutionStatus.RUNNING and not lease.held(Path(path).parent):
+        record.status = ExecutionStatus.KILLED
+    return record
 
 
 def _readable() -> typing.Iterator[ExecutionRecord]:
@@ -156,6 +163,24 @@ def list_records() -> list[ExecutionRecord]:
     return sorted(_readable(), key=lambda record: record.start, reverse=True)
 
 
+def resumable(workflow: str, file: str, runner: str) -> tuple[ExecutionRecord, lease.Lock] | None:
+    """The latest ended execution of this workflow, with the claim to resume it, when it did not succeed.
+
+    Executions whose runner lives are passed over: they are not failed, only running beside this one. An ended
+    execution another live execution already resumes is left to it (None)."""
+    for record in _readable():
+        if (record.workflow, record.file, record.runner) != (workflow, file, runner):
+            continue
+        folder = execution_dir(record.execution_id)
+        if lease.held(folder):
+            continue
+        if record.status == ExecutionStatus.SUCCEEDED:
+            return None
+        claimed = lease.claim(folder)
+        return (record, claimed) if claimed is not None else None
+    return None
+
+
 def latest(workflow: str | None = None, file: str | None = None, runner: str | None = None) -> ExecutionRecord | None:
     """The most recently written record matching what is given."""
     wanted = {"workflow": workflow, "file": file, "runner": runner}
@@ -171,6 +196,7 @@ class Recorder:
     def __init__(self, record: ExecutionRecord):
         self.record = record
         self.path = execution_dir(record.execution_id) / RECORD_FILE
+        self.lease = lease.hold(self.path.parent)  # held until this process ends: the execution is alive
         self.lock = threading.RLock()
         self.unwritable = False
         self.tracking_uri: str | None = None  # the store of the job tasks with tracking=True, once one ran
@@ -244,6 +270,10 @@ class Recorder:
             self.record.status, self.record.end, self.record.error = status, now(), error
             self.save()
 
+    def release(self) -> None:
+        """The execution has ended and its results are put away: another may now resume it."""
+        lease.release(self.lease)
+
     def finish_from_tasks(self) -> None:
         """Close a record nobody finishes explicitly (a `pyflyte run` process at exit) from its tasks' states."""
         if self.record.status != ExecutionStatus.RUNNING:
@@ -280,14 +310,15 @@ def _recorder_for_pyflyte(execution_id: str) -> Recorder:
 def _close_stock_run(recorder: Recorder) -> None:
     """At the exit of a `pyflyte run` process: close the record, and put its tasks on the MLflow parent run."""
     recorder.finish_from_tasks()
-    if recorder.tracking_uri is None:
-        return
-    from helpers.runner import parent_run
+    if recorder.tracking_uri is not None:
+        from helpers.runner import parent_run
 
-    try:
-        parent_run.close_stock_run(recorder)
-    except Exception as err:  # the record is complete locally; the store may have gone away
-        log.warning("the MLflow parent run of execution %s was not updated: %s", recorder.record.execution_id, err)
+        try:
+            parent_run.close_stock_run(recorder)
+        except Exception as err:  # the record is complete locally; the store may have gone away
+            execution_id = recorder.record.execution_id
+            log.warning("the MLflow parent run of execution %s was not updated: %s", execution_id, err)
+    recorder.release()
 
 
 _FLYTE_PREFIX = re.compile(r"^\s*(USER|SYSTEM):\w*: error=")
