@@ -3,7 +3,8 @@
 The script runs in a new session, so a timeout, an interrupt or its own exit takes down everything it started:
 nothing it spawned outlives the attempt. A child that leaves the session (H2O starts its JVM with `os.setsid`)
 is still found by the tag every process of the attempt inherits in its environment (FLOWJOBS_PROCESS_TAG).
-Live attempts are registered, so an interrupted runner can stop them all (`kill_all`).
+Live attempts are registered, so an interrupted runner can stop them all (`kill_all`); a runner that dies
+outright has its scripts stopped by its guard process (helpers/script_guard.py).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
+
+from helpers.script_guard import ENV_RUNNER_TAG, runner_tag
 
 STDERR_TAIL_LINES = 50
 KILL_GRACE_SECONDS = 5.0
@@ -136,7 +139,7 @@ def run_script(
         process = subprocess.Popen(
             argv,
             cwd=cwd,
-            env={**env, ENV_PROCESS_TAG: tag},
+            env={**env, ENV_PROCESS_TAG: tag, ENV_RUNNER_TAG: runner_tag()},
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
