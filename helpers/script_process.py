@@ -96,6 +96,15 @@ def kill_tree_and_wait(pgid: int, tag: str, wait: float = GONE_WAIT_SECONDS) -> 
         time.sleep(0.01)
 
 
+def _wait_unreaped(pid: int, seconds: float) -> None:
+    """Wait until the child has exited, leaving it unreaped; TimeoutExpired after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT | os.WNOHANG) is None:
+        if time.monotonic() > deadline:
+            raise subprocess.TimeoutExpired(str(pid), seconds)
+        time.sleep(0.05)
+
+
 def kill_all(sig: int = signal.SIGKILL) -> None:
     """Signal every running script and all it started (the local runner on Ctrl-C)."""
     with _live_lock:
@@ -183,7 +192,11 @@ def run_script(
             # Wait without reaping: while the leader is a zombie its process group id cannot be reused,
             # so killing the group afterwards reaches only what the script left behind.
             os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOWAIT)
-        except BaseException:
+        except BaseException:  # Ctrl-C of the runner: SIGTERM first, so tracked runs end FAILED, not RUNNING
+            with contextlib.suppress(BaseException):
+                kill_tree(process.pid, tag, signal.SIGTERM)
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    _wait_unreaped(process.pid, KILL_GRACE_SECONDS)
             kill_tree_and_wait(process.pid, tag)
             with reaping:
                 finished.set()

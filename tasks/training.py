@@ -232,9 +232,13 @@ def run_branch(branch: Branch, fit: typing.Callable[[Branch], Fitted]) -> Branch
     """Fit, record and register one branch; its runs end FAILED if anything here fails."""
     started = time.monotonic()
     tracking.connect()
+    alone = not branch.parent_run_id  # run alone, the branch makes the parent run, and so ends it
     branch.parent_run_id = branch.parent_run_id or tracking.parent_run(branch.experiment_name, FLOW_NAME)
-    registry.ensure_model(branch.model_name)
-    with tracking.branch_run(branch.parent_run_id, branch.name, {registry.TAG_ALGORITHM: branch.algorithm}) as run_id:
+    with (
+        tracking.flow_step(branch.parent_run_id, finishes=alone),
+        tracking.branch_run(branch.parent_run_id, branch.name, {registry.TAG_ALGORITHM: branch.algorithm}) as run_id,
+    ):
+        registry.ensure_model(branch.model_name)
         tracking.log_values(run_id, params={"algorithm": branch.algorithm, **branch.params})
         _log_data(branch)
         fitted = fit(branch)
