@@ -33,7 +33,7 @@ import typing
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from helpers import execution, tracking_store
 from helpers.runner import lease
@@ -156,6 +156,20 @@ def _readable() -> typing.Iterator[ExecutionRecord]:
     for _, path in sorted(paths, reverse=True):
         with contextlib.suppress(OSError, ValueError):
             yield load(path)
+
+
+def unreadable() -> list[tuple[Path, str]]:
+    """The records that cannot be read (truncated, not JSON, not a record), each with why, newest first."""
+    found = []
+    for path in sorted((state_dir() / "runs").glob(f"*/{RECORD_FILE}"), reverse=True):
+        try:
+            load(path)
+        except ValidationError as err:
+            problem = err.errors()[0]
+            found.append((path, f"{problem['msg']}" + (f" at {problem['loc']}" if problem["loc"] else "")))
+        except (OSError, ValueError) as err:
+            found.append((path, str(err).splitlines()[0]))
+    return found
 
 
 def list_records() -> list[ExecutionRecord]:
