@@ -30,7 +30,7 @@ import joblib
 import numpy as np
 import pandas as pd
 
-from helpers import registry, reports, tracking, tracking_store
+from helpers import model_specs, registry, reports, tracking, tracking_store
 from helpers.flows import (
     ScriptInputError,
     add_output_dir,
@@ -39,7 +39,13 @@ from helpers.flows import (
     get_param_from_args,
     handle_outputs,
 )
-from helpers.model_specs import ALGORITHMS, FLOW_NAME, BranchResult, add_setting_arguments, check_settings
+from helpers.model_specs import (
+    ALGORITHMS,
+    FLOW_NAME,
+    BranchResult,
+    add_setting_arguments,
+    check_settings,
+)
 from helpers.settings import MODELS_DIR
 from tasks import evaluation
 from tasks.iris_data import FEATURES, TARGET, read_csv, require_species, validate
@@ -122,7 +128,7 @@ def read_branch(parser: argparse.ArgumentParser, algorithm: str, scratch: Path) 
         train=require_species(train, "train", CV_FOLDS, f"{CV_FOLDS}-fold CV"),
         holdout=require_species(validate(read_csv(holdout_path), "holdout"), "holdout", 1, "the held-out metrics"),
         holdout_sha256=hashlib.sha256(Path(holdout_path).read_bytes()).hexdigest(),
-        params={**params, **{param: getattr(settings, name) for param, name in family.settings.items()}},
+        params=bounded_grid({**params, **{param: getattr(settings, name) for param, name in family.settings.items()}}),
         parent_run_id=parent_run_id,
         experiment_name=settings.experiment_name,
         model_name=settings.model_name,
@@ -134,6 +140,15 @@ def read_branch(parser: argparse.ArgumentParser, algorithm: str, scratch: Path) 
         tracking.connect()
         tracking.require_run(parent_run_id)
     return branch
+
+
+def bounded_grid(params: dict[str, typing.Any]) -> dict[str, typing.Any]:
+    """The branch's grid, refused before any training when it has more than MAX_GRID_POINTS points."""
+    try:
+        model_specs.grid_points(params)
+    except ValueError as err:
+        raise ScriptInputError(f"input 'params': {err}") from None
+    return params
 
 
 def branch_name(name: str) -> str:
