@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers import registry, tracking
+from helpers import model_files, registry, tracking
 from helpers.flows import ScriptInputError, add_output_dir, get_param_from_args
 from helpers.model_specs import RunSettings, add_setting_arguments, check_settings
 from tasks import evaluation
@@ -37,6 +37,8 @@ def score(model_uri: str, rows: pd.DataFrame) -> pd.DataFrame:
     """The model's output for the rows: species and proba_<class> columns."""
     import mlflow
 
+    if model_uri.startswith("models:/"):
+        model_files.require_files(*model_uri.removeprefix("models:/").split("/", 1))
     return mlflow.pyfunc.load_model(model_uri).predict(rows[FEATURES])
 
 
