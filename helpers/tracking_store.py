@@ -28,7 +28,7 @@ HTTP_DEFAULTS = {
     "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2",
     "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
 }
-PROBE_TIMEOUT_SECONDS = 4.0
+PROBE_TIMEOUT_SECONDS = 15.0  # a refused connection fails at once; a busy server gets time to answer
 DATABASE_SCHEMES = ("sqlite", "postgresql", "mysql", "mssql")
 
 
