@@ -20,6 +20,7 @@ import hashlib
 import inspect
 import logging
 import shutil
+import threading
 import uuid
 from pathlib import Path
 
@@ -38,6 +39,7 @@ FILES_DIR = "files"
 PARTIAL_PREFIX = ".partial-"
 CHUNK = 1 << 20
 log = logging.getLogger("flowjobs")
+_parsing = threading.Lock()  # code_hash parses code (ast), which Python 3.11 cannot do in two threads at once
 
 
 def task_version(task: PythonTask) -> str:
@@ -49,7 +51,8 @@ def task_version(task: PythonTask) -> str:
         digest.update(task.spec.model_dump_json().encode())
         script = script_path(task.spec.command)
         if script is not None and script.is_file():
-            digest.update(code_hash(task.spec.command, script, task.spec.environment_name or "").encode())
+            with _parsing:
+                digest.update(code_hash(task.spec.command, script, task.spec.environment_name or "").encode())
     elif callable(getattr(task, "task_function", None)):
         with contextlib.suppress(OSError, TypeError):
             digest.update(inspect.getsource(task.task_function).encode())

@@ -115,7 +115,8 @@ class NodeRunner:
             return None, None
         if task.metadata.cache:
             return stores.cache.get(key), TaskStatus.CACHED
-        if stores.resume_from is not None:
+        tracked = isinstance(task, JobTask) and task.spec.tracking  # its runs belong to the execution that made them
+        if stores.resume_from is not None and not tracked:
             return stores.results.take(key, stores.resume_from), TaskStatus.RESUMED
         return None, None
 

@@ -113,3 +113,17 @@ def test_the_resume_key_changes_when_a_module_the_script_imports_changes(
     before = task_version(task)
     (tmp_path / "lib" / "training.py").write_text("C = 10.0\n")
     assert task_version(task) != before
+
+
+def test_a_tracked_task_runs_again_instead_of_being_resumed(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
+    file = str(Path(flows.__file__).with_name("tracked_gate.py"))
+    gate = tmp_path / "gate.txt"
+    gate.write_text("closed\n")
+    failed = run_flow("tracked_gate", "--gate", str(gate), file=file)
+    assert failed.code == 1 and failed.status("tracked_first") == "done"
+    gate.write_text("pass\n")
+    resumed = run_flow("tracked_gate", "--gate", str(gate), file=file)
+    assert resumed.code == 0, resumed.log
+    assert resumed.status("untracked_aside") == "resumed"
+    assert resumed.status("tracked_first") == "done", "its runs would belong to the execution it was resumed from"
