@@ -13,6 +13,7 @@ import pytest
 from helpers import registry, tracking
 from helpers.runner import lifecycle, records
 from tests.support.held_flow import held_execution, run_tracked, task
+from tests.support.held_pyflyte import held_pyflyte
 from tests.support.load import EXPERIMENT, MODEL, client
 
 pytestmark = pytest.mark.slow
@@ -74,3 +75,19 @@ def test_a_killed_runner_leaves_nothing_running_and_the_next_run_resumes_it(tmp_
     versions = store.search_model_versions(f"name = '{MODEL}'")
     assert [version.tags[registry.TAG_EXECUTION] for version in versions] == [again.record.execution_id]
     assert task(again.record, "train").attempts[0].folder != task(killed, "train").attempts[0].folder
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGHUP], ids=lambda sig: sig.name)
+def test_a_killed_stock_pyflyte_run_leaves_nothing_running(tmp_path: Path, sig: int) -> None:
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    with held_pyflyte(tmp_path, uri, *INPUTS[:4]) as (process, train_pid):
+        process.send_signal(sig)
+        process.wait(timeout=GONE_WITHIN_SECONDS)
+        alone = gone(train_pid, GONE_WITHIN_SECONDS)
+    assert alone, f"train (pid {train_pid}) kept running after pyflyte run got {signal.Signals(sig).name}"
+    (path,) = (tmp_path / "state" / "runs").glob(f"*/{records.RECORD_FILE}")
+    assert records.load(path).status == "killed"
+    store = client(uri)
+    experiments = [experiment.experiment_id for experiment in store.search_experiments()]
+    assert "FINISHED" not in {run.info.status for run in store.search_runs(experiments)}
+    assert store.search_model_versions(f"name = '{MODEL}'") == [], "the killed execution registered nothing"

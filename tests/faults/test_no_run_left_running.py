@@ -5,19 +5,15 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.support.held_flow import HELD_WITHIN_SECONDS
-from tests.support.load import client, tracked_env
+from tests.support.held_pyflyte import held_pyflyte
+from tests.support.load import client
 from tests.support.multitrain import prepare_alone, run_task
-from tests.support.project import PROJECT_ROOT, tool
 
 pytestmark = pytest.mark.slow
-FLOW = str(PROJECT_ROOT / "tests" / "support" / "tracked_flow.py")
 
 
 def statuses(uri: str) -> list[str]:
@@ -28,24 +24,9 @@ def statuses(uri: str) -> list[str]:
 
 def test_ctrl_c_of_pyflyte_run_during_a_tracked_task_ends_its_runs(tmp_path: Path) -> None:
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
-    hold = tmp_path / "hold"
-    for made in (hold, tmp_path / "tmp"):
-        made.mkdir()
-    argv = [tool("pyflyte"), "run", FLOW, "tracked", "--hold", str(hold)]
-    with (tmp_path / "pyflyte.err").open("w") as err:
-        process = subprocess.Popen(argv, cwd=PROJECT_ROOT, env=tracked_env(tmp_path, uri), stderr=err)
-    try:
-        deadline = time.monotonic() + HELD_WITHIN_SECONDS
-        while not (hold / "train.pid").exists():
-            assert process.poll() is None and time.monotonic() < deadline, (tmp_path / "pyflyte.err").read_text()
-            time.sleep(0.1)
+    with held_pyflyte(tmp_path, uri) as (process, _):
         process.send_signal(signal.SIGINT)
-        process.wait(timeout=120)
-    finally:
-        (hold / "train.go").touch()
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        process.wait(timeout=300)
     found = statuses(uri)
     assert found and "RUNNING" not in found and "FINISHED" not in found, found
 
