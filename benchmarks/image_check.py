@@ -157,8 +157,8 @@ def multitrain_branch(tag: str, work: Path) -> Measured:
 
     from flows.multitrain_flow import CSV
     from helpers.jobs import JobSpec
-    from helpers.model_specs import BranchResult, load_specs
     from helpers.value_types import from_token
+    from multitrain.model_specs import BranchResult, load_specs
 
     folder = work / "multitrain"
     folder.mkdir(parents=True)

@@ -33,6 +33,7 @@ RUN_STATUS = {
     ExecutionStatus.SUCCEEDED: "FINISHED",
     ExecutionStatus.FAILED: "FAILED",
     ExecutionStatus.INTERRUPTED: "KILLED",
+    ExecutionStatus.KILLED: "KILLED",
 }
 
 

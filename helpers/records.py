@@ -31,9 +31,9 @@ import typing
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
-from helpers import execution, tracking_store
+from helpers import execution, lease, tracking_store
 from helpers.errors import first_line
 from helpers.job_spec import Attempt
 from helpers.settings import ENV_STATE_DIR, PROJECT_ROOT, state_dir  # noqa: F401 (records.state_dir)
@@ -61,6 +61,7 @@ class ExecutionStatus(StrEnum):
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     INTERRUPTED = "interrupted"
+    KILLED = "killed"  # its runner died (a signal, a crash): the record says `running`, the lease is gone
 
 
 FINISHED_OK = {TaskStatus.DONE, TaskStatus.CACHED, TaskStatus.RESUMED}
@@ -114,6 +115,7 @@ class ExecutionRecord(BaseModel):
     end: dt.datetime | None = None
     inputs: dict[str, str] = Field(default_factory=dict)
     mlflow_run_id: str | None = None
+    resumes: str | None = None  # the ended execution whose results this one resumed
     tracked: bool = False  # a job task with tracking=True ran: its MLflow runs carry this execution id
     error: str | None = None
     tasks: dict[str, TaskRecord] = Field(default_factory=dict)
@@ -128,7 +130,11 @@ def execution_dir(execution_id: str) -> Path:
 
 
 def load(path: Path) -> ExecutionRecord:
-    return ExecutionRecord.model_validate_json(Path(path).read_text(encoding="utf-8"))
+    """A record as written; one still `running` whose runner holds no lease any more reads as `killed`."""
+    record = ExecutionRecord.model_validate_json(Path(path).read_text(encoding="utf-8"))
+    if record.status == ExecutionStatus.RUNNING and not lease.held(Path(path).parent):
+        record.status = ExecutionStatus.KILLED
+    return record
 
 
 def _readable() -> typing.Iterator[ExecutionRecord]:
@@ -142,9 +148,41 @@ def _readable() -> typing.Iterator[ExecutionRecord]:
             yield load(path)
 
 
+def unreadable() -> list[tuple[Path, str]]:
+    """The records that cannot be read (truncated, not JSON, not a record), each with why, newest first."""
+    found = []
+    for path in sorted((state_dir() / "runs").glob(f"*/{RECORD_FILE}"), reverse=True):
+        try:
+            load(path)
+        except ValidationError as err:
+            problem = err.errors()[0]
+            found.append((path, f"{problem['msg']}" + (f" at {problem['loc']}" if problem["loc"] else "")))
+        except (OSError, ValueError) as err:
+            found.append((path, str(err).splitlines()[0]))
+    return found
+
+
 def list_records() -> list[ExecutionRecord]:
     """Every readable record, newest (by start) first."""
     return sorted(_readable(), key=lambda record: record.start, reverse=True)
+
+
+def resumable(workflow: str, file: str, runner: str) -> tuple[ExecutionRecord, lease.Lock] | None:
+    """The latest ended execution of this workflow, with the claim to resume it, when it did not succeed.
+
+    Executions whose runner lives are passed over: they are not failed, only running beside this one. An ended
+    execution another live execution already resumes is left to it (None)."""
+    for record in _readable():
+        if (record.workflow, record.file, record.runner) != (workflow, file, runner):
+            continue
+        folder = execution_dir(record.execution_id)
+        if lease.held(folder):
+            continue
+        if record.status == ExecutionStatus.SUCCEEDED:
+            return None
+        claimed = lease.claim(folder)
+        return (record, claimed) if claimed is not None else None
+    return None
 
 
 def latest(workflow: str | None = None, file: str | None = None, runner: str | None = None) -> ExecutionRecord | None:
@@ -162,6 +200,7 @@ class Recorder:
     def __init__(self, record: ExecutionRecord):
         self.record = record
         self.path = execution_dir(record.execution_id) / RECORD_FILE
+        self.lease = lease.hold(self.path.parent)  # held until this process ends: the execution is alive
         self.lock = threading.RLock()
         self.unwritable = False
         self.tracking_uri: str | None = None  # the store of the job tasks with tracking=True, once one ran
@@ -235,6 +274,10 @@ class Recorder:
             self.record.status, self.record.end, self.record.error = status, now(), error
             self.save()
 
+    def release(self) -> None:
+        """The execution has ended and its results are put away: another may now resume it."""
+        lease.release(self.lease)
+
     def finish_from_tasks(self) -> None:
         """Close a record nobody finishes explicitly (a `pyflyte run` process at exit) from its tasks' states."""
         if self.record.status != ExecutionStatus.RUNNING:
@@ -273,12 +316,13 @@ def _close_stock_run(recorder: Recorder, on_exit: StockRunCloser | None) -> None
     """At the exit of a `pyflyte run` process: close the record, and put its tasks on the MLflow parent run (the
     job runtime passes helpers/parent_run.py's closer: the records know nothing of MLflow)."""
     recorder.finish_from_tasks()
-    if recorder.tracking_uri is None or on_exit is None:
-        return
-    try:
-        on_exit(recorder)
-    except Exception as err:  # the record is complete locally; the store may have gone away
-        log.warning("the MLflow parent run of execution %s was not updated: %s", recorder.record.execution_id, err)
+    if recorder.tracking_uri is not None and on_exit is not None:
+        try:
+            on_exit(recorder)
+        except Exception as err:  # the record is complete locally; the store may have gone away
+            execution_id = recorder.record.execution_id
+            log.warning("the MLflow parent run of execution %s was not updated: %s", execution_id, err)
+    recorder.release()
 
 
 @contextlib.contextmanager

@@ -3,7 +3,8 @@
 The script runs in a new session, so a timeout, an interrupt or its own exit takes down everything it started:
 nothing it spawned outlives the attempt. A child that leaves the session (H2O starts its JVM with `os.setsid`)
 is still found by the tag every process of the attempt inherits in its environment (FLOWJOBS_PROCESS_TAG).
-Live attempts are registered, so an interrupted runner can stop them all (`kill_all`).
+Live attempts are registered, so an interrupted runner can stop them all (`kill_all`); a runner that dies
+outright has its scripts stopped by its guard process (helpers/script_guard.py).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
+
+from helpers.script_guard import ENV_RUNNER_TAG, runner_tag
 
 STDERR_TAIL_LINES = 50
 KILL_GRACE_SECONDS = 5.0
@@ -93,6 +96,15 @@ def kill_tree_and_wait(pgid: int, tag: str, wait: float = GONE_WAIT_SECONDS) -> 
         time.sleep(0.01)
 
 
+def _wait_unreaped(pid: int, seconds: float) -> None:
+    """Wait until the child has exited, leaving it unreaped; TimeoutExpired after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT | os.WNOHANG) is None:
+        if time.monotonic() > deadline:
+            raise subprocess.TimeoutExpired(str(pid), seconds)
+        time.sleep(0.05)
+
+
 def kill_all(sig: int = signal.SIGKILL) -> None:
     """Signal every running script and all it started (the local runner on Ctrl-C)."""
     with _live_lock:
@@ -122,7 +134,7 @@ def _start(argv: list[str], cwd: Path, env: dict[str, str], tag: str) -> subproc
     process = subprocess.Popen(
         argv,
         cwd=cwd,
-        env={**env, ENV_PROCESS_TAG: tag},
+        env={**env, ENV_PROCESS_TAG: tag, ENV_RUNNER_TAG: runner_tag()},
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -181,7 +193,11 @@ def _wait(process: subprocess.Popen, tag: str, timeout: float | None) -> _Reaper
         # Wait without reaping: while the leader is a zombie its process group id cannot be reused,
         # so killing the group afterwards reaches only what the script left behind.
         os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOWAIT)
-    except BaseException:
+    except BaseException:  # Ctrl-C of the runner: SIGTERM first, so tracked runs end FAILED, not RUNNING
+        with contextlib.suppress(BaseException):
+            kill_tree(process.pid, tag, signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                _wait_unreaped(process.pid, KILL_GRACE_SECONDS)
         reaper.finish()
         raise
     finally:

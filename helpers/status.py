@@ -66,6 +66,9 @@ def find(execution: str) -> ExecutionRecord:
     if len(matches) == 1:
         return matches[0]
     folder = records.state_dir() / "runs"
+    for path, problem in records.unreadable() if not matches else []:
+        if path.parent.name.startswith(execution):
+            raise StatusError(f"the record of execution {path.parent.name} cannot be read: {path}: {problem}")
     if not matches:
         recent = ", ".join(record.execution_id for record in known[:3]) or "none"
         raise StatusError(f"no execution {execution!r} is recorded in {folder} (recent: {recent})")
@@ -134,7 +137,10 @@ def executions_table(last: int) -> Table:
     if last < 1:
         raise StatusError(f"--last must be 1 or more, got {last}")
     known = records.list_records()[:last]
-    return table(f"Executions recorded in {records.state_dir() / 'runs'} (newest first)", execution_rows(known))
+    shown = table(f"Executions recorded in {records.state_dir() / 'runs'} (newest first)", execution_rows(known))
+    damaged = [f"record {path} cannot be read: {problem}" for path, problem in records.unreadable()]
+    shown.caption, shown.caption_justify = "\n".join(damaged) or None, "left"
+    return shown
 
 
 def tasks_table(record: ExecutionRecord) -> Table:

@@ -230,12 +230,18 @@ def log_values(
 @contextlib.contextmanager
 def end_runs_left_running(attempt: typing.Any) -> typing.Iterator[None]:
     """An attempt hook of the job task (helpers/job_runtime.py): a script killed by a signal (the SIGKILL after a
-    timeout, the OOM killer) cannot end its runs, so after such an attempt they are ended FAILED here."""
+    timeout, the OOM killer, the runner's Ctrl-C) cannot end its runs, so after such an attempt they are ended
+    FAILED here."""
+    interrupted = False
     try:
         yield
+    except BaseException as err:
+        interrupted = not isinstance(err, Exception)
+        raise
     finally:
         ended = attempt.run
-        if attempt.spec.tracking and ended is not None and (ended.returncode < 0 or ended.timed_out):
+        killed = ended is not None and (ended.returncode < 0 or ended.timed_out)
+        if attempt.spec.tracking and (killed or (interrupted and ended is None)):
             try:
                 fail_runs_of(attempt.folder)
             except Exception as err:  # the attempt's own failure is what the task reports

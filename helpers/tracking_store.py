@@ -16,6 +16,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from helpers import store_health
 from helpers.errors import ScriptInputError
 from helpers.settings import PROJECT_ROOT
 from helpers.tracking_credentials import split_credentials
@@ -27,7 +28,7 @@ HTTP_DEFAULTS = {
     "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2",
     "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
 }
-PROBE_TIMEOUT_SECONDS = 4.0
+PROBE_TIMEOUT_SECONDS = 15.0  # a refused connection fails at once; a busy server gets time to answer
 DATABASE_SCHEMES = ("sqlite", "postgresql", "mysql", "mssql")
 
 
@@ -118,11 +119,20 @@ def database_store(uri: str):
     return SqlAlchemyStore(uri, artifact_root(uri))
 
 
+def check_sqlite(database: Path | None, writing: bool = True) -> None:
+    """A SQLite store's file must be a database (and its folder writable, for `writing`): else TrackingError
+    naming the path."""
+    problem = database and store_health.sqlite_problem(database, writing)
+    if problem:
+        raise TrackingError(problem)
+
+
 def prepare_store(uri: str | None = None) -> None:
     """Make the store ready before scripts use it: a database's schema is created once (under a lock)."""
     uri = uri or tracking_uri()
     if not is_database(uri):
         return
+    check_sqlite(sqlite_path(uri))
     with store_lock(uri):
         database = sqlite_path(uri)
         if database is None or not _has_schema(database):
@@ -158,6 +168,7 @@ def require_store() -> str:
     if uri.startswith(("http://", "https://")):
         check_reachable(uri)
     elif database is not None and not _has_schema(database):
+        check_sqlite(database, writing=False)
         raise TrackingError(f"there is no MLflow store at {database}: run a flow first, or set MLFLOW_TRACKING_URI")
     return uri
 

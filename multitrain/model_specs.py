@@ -27,6 +27,7 @@ from helpers.settings import PROJECT_ROOT, config_file
 from multitrain.registry import METRICS
 
 ENV_MODEL_SPECS = "FLOWJOBS_MODEL_SPECS"
+MAX_GRID_POINTS = 100  # a branch's grid search (5-fold CV per point): past this a typo, not a search
 
 
 class ModelSpecError(ConfigError):
@@ -69,6 +70,15 @@ ALGORITHMS: dict[str, Algorithm] = {
 Scalar = bool | int | float | str
 
 
+def grid_points(params: dict[str, typing.Any]) -> int:
+    """How many points a grid of params has (a list is an axis); ValueError past MAX_GRID_POINTS."""
+    points = math.prod(len(value) if isinstance(value, list) else 1 for value in params.values())
+    if points > MAX_GRID_POINTS:
+        axes = " x ".join(str(len(value)) for value in params.values() if isinstance(value, list))
+        raise ValueError(f"the grid has {points} points ({axes}), more than the {MAX_GRID_POINTS} allowed")
+    return points
+
+
 class ModelSpec(BaseModel):
     """One branch: `name` is an identifier (its task is `train_<name>`), `params` extra estimator parameters."""
 
@@ -93,6 +103,12 @@ class ModelSpec(BaseModel):
         for param in params:
             if param in settings:
                 raise ValueError(f"{param!r} is set by the flow's input {settings[param]!r}, not here")
+        return params
+
+    @field_validator("params")
+    @classmethod
+    def _bounded_grid(cls, params: dict) -> dict:
+        grid_points(params)
         return params
 
     @model_validator(mode="after")
@@ -155,7 +171,9 @@ class RunSettings(BaseModel):
         "iris-classifier", min_length=1, max_length=NAME_LENGTH, description="registered model the versions go to"
     )
     ranking_metric: str = Field("auc", description=f"metric that ranks the branches: {', '.join(METRICS)}")
-    c_grid: list[float] = Field([0.01, 0.1, 1.0, 10.0, 100.0], min_length=1, description="C values to grid-search")
+    c_grid: list[float] = Field(
+        [0.01, 0.1, 1.0, 10.0, 100.0], min_length=1, max_length=MAX_GRID_POINTS, description="C values to grid-search"
+    )
     max_iter: int = Field(1000, gt=0, le=1_000_000, description="iterations of the logistic regression solver")
     n_estimators: int = Field(100, gt=0, le=10_000, description="trees of the random forest and of XGBoost")
     max_depth: int = Field(5, gt=0, le=1_000, description="depth of each tree (random forest, XGBoost)")
@@ -214,7 +232,9 @@ def check_settings(**values: typing.Any) -> RunSettings:
         name, *item = first["loc"]
         where = f"input {name!r}" + (f" item {item[0]}" if item else "")
         message = first["msg"].removeprefix("Value error, ")
-        raise SettingsError(f"{where}: {message} (got {first['input']!r})") from None
+        got = repr(first["input"])
+        got = got if len(got) <= 80 else f"{got[:60]}... ({len(first['input'])} items)"
+        raise SettingsError(f"{where}: {message} (got {got})") from None
 
 
 @dataclass

@@ -16,7 +16,7 @@ import pandas as pd
 
 from helpers import tracking
 from helpers.flows import ScriptInputError, add_output_dir, get_param_from_args
-from multitrain import registry
+from multitrain import model_files, registry
 from multitrain.model_specs import RunSettings, add_setting_arguments, check_settings
 from tasks import evaluation
 from tasks.iris_data import FEATURES, TARGET, read_csv, require_species, validate
@@ -40,6 +40,8 @@ def score(model_uri: str, rows: pd.DataFrame) -> pd.DataFrame:
     """The model's output for the rows: species and proba_<class> columns."""
     import mlflow
 
+    if model_uri.startswith("models:/"):
+        model_files.require_files(*model_uri.removeprefix("models:/").split("/", 1))
     return mlflow.pyfunc.load_model(model_uri).predict(rows[FEATURES])
 
 

@@ -75,7 +75,13 @@ def fit(branch: Branch) -> Fitted:
     except TypeError as err:
         raise ScriptInputError(f"branch {branch.name!r}: {err}") from None
     automl.train(x=FEATURES, y=TARGET, training_frame=frame)
-    board = h2o_to_pandas(automl.leaderboard)
+    board = h2o_to_pandas(automl.leaderboard) if automl.leaderboard is not None else None
+    if automl.leader is None or board is None or board.empty:  # nothing to rank: trying again would not help
+        budget = ", ".join(f"{name}={branch.params.get(name)}" for name in ("max_runtime_secs", "max_models"))
+        raise ScriptInputError(
+            f"branch {branch.name!r}: H2O AutoML built no model within its budget ({budget}); "
+            "give it more time (--h2o_max_runtime_secs) or other algorithms"
+        )
     grid = [
         GridPoint(
             {"model_id": row["model_id"], "algo": row["model_id"].split("_")[0]},

@@ -40,7 +40,7 @@ from helpers.flows import (
     handle_outputs,
 )
 from helpers.settings import MODELS_DIR
-from multitrain import registry
+from multitrain import model_specs, registry
 from multitrain.model_specs import ALGORITHMS, FLOW_NAME, BranchResult, add_setting_arguments, check_settings
 from tasks import evaluation
 from tasks.iris_data import FEATURES, TARGET, read_csv, require_species, validate
@@ -123,7 +123,7 @@ def read_branch(parser: argparse.ArgumentParser, algorithm: str, scratch: Path) 
         train=require_species(train, "train", CV_FOLDS, f"{CV_FOLDS}-fold CV"),
         holdout=require_species(validate(read_csv(holdout_path), "holdout"), "holdout", 1, "the held-out metrics"),
         holdout_sha256=hashlib.sha256(Path(holdout_path).read_bytes()).hexdigest(),
-        params={**params, **{param: getattr(settings, name) for param, name in family.settings.items()}},
+        params=bounded_grid({**params, **{param: getattr(settings, name) for param, name in family.settings.items()}}),
         parent_run_id=parent_run_id,
         experiment_name=settings.experiment_name,
         model_name=settings.model_name,
@@ -135,6 +135,15 @@ def read_branch(parser: argparse.ArgumentParser, algorithm: str, scratch: Path) 
         tracking.connect()
         tracking.require_run(parent_run_id)
     return branch
+
+
+def bounded_grid(params: dict[str, typing.Any]) -> dict[str, typing.Any]:
+    """The branch's grid, refused before any training when it has more than MAX_GRID_POINTS points."""
+    try:
+        model_specs.grid_points(params)
+    except ValueError as err:
+        raise ScriptInputError(f"input 'params': {err}") from None
+    return params
 
 
 def branch_name(name: str) -> str:
@@ -233,9 +242,13 @@ def run_branch(branch: Branch, fit: typing.Callable[[Branch], Fitted]) -> Branch
     """Fit, record and register one branch; its runs end FAILED if anything here fails."""
     started = time.monotonic()
     tracking.connect()
+    alone = not branch.parent_run_id  # run alone, the branch makes the parent run, and so ends it
     branch.parent_run_id = branch.parent_run_id or tracking.parent_run(branch.experiment_name, FLOW_NAME)
-    registry.ensure_model(branch.model_name)
-    with tracking.branch_run(branch.parent_run_id, branch.name, {registry.TAG_ALGORITHM: branch.algorithm}) as run_id:
+    with (
+        tracking.flow_step(branch.parent_run_id, finishes=alone),
+        tracking.branch_run(branch.parent_run_id, branch.name, {registry.TAG_ALGORITHM: branch.algorithm}) as run_id,
+    ):
+        registry.ensure_model(branch.model_name)
         tracking.log_values(run_id, params={"algorithm": branch.algorithm, **branch.params})
         _log_data(branch)
         fitted = fit(branch)

@@ -8,6 +8,8 @@ One store layout serves two purposes: the cache (tasks with cache=True, shared b
 failed run leaves for the next run to resume from. An entry is a folder holding `outputs.pb` (the output
 LiteralMap) and copies of its output files, with paths relative to the entry so an entry can be moved whole.
 It is written under a temporary name and renamed into place: an interrupted write leaves no entry at all.
+A checksum written with it is checked on every use (helpers/runner/entry_check.py): a damaged entry is thrown
+away with one warning naming it, and the task runs again.
 """
 
 from __future__ import annotations
@@ -16,32 +18,40 @@ import contextlib
 import errno
 import hashlib
 import inspect
-import os
+import logging
 import shutil
+import threading
 import uuid
 from pathlib import Path
 
 from flyteidl.core import literals_pb2
 from flytekit.core.base_task import PythonTask
 from flytekit.models.literals import LiteralMap
+from google.protobuf.message import DecodeError
 
-from helpers.hashing import content_digest
+from helpers.hashing import code_hash, content_digest
 from helpers.jobs import JobTask
+from helpers.runner import entry_check
 from helpers.script_command import script_path
 
 OUTPUTS_FILE = "outputs.pb"
 FILES_DIR = "files"
 PARTIAL_PREFIX = ".partial-"
+log = logging.getLogger("flowjobs")
+_parsing = threading.Lock()  # code_hash parses code (ast), which Python 3.11 cannot do in two threads at once
 
 
 def task_version(task: PythonTask) -> str:
-    """What changes when the task's definition or code changes."""
+    """What changes when the task's definition or code changes: for a job task, its spec and the code hash a
+    cached task's version carries (the script, the project modules it imports, the libraries), so resuming
+    and the cache see the same code."""
     digest = hashlib.sha256(f"{task.name}\0{task.metadata.cache_version}".encode())
     if isinstance(task, JobTask):
         digest.update(task.spec.model_dump_json().encode())
         script = script_path(task.spec.command)
         if script is not None and script.is_file():
-            digest.update(script.read_bytes())
+            with _parsing:
+                digest.update(code_hash(task.spec.command, script, task.spec.environment_name or "").encode())
     elif callable(getattr(task, "task_function", None)):
         with contextlib.suppress(OSError, TypeError):
             digest.update(inspect.getsource(task.task_function).encode())
@@ -91,18 +101,11 @@ def _blobs(literal: literals_pb2.Literal) -> list[literals_pb2.Blob]:
 
 
 def _place(source: Path, target: Path) -> None:
-    """A hard link where the file system allows it (outputs are never written again), else a copy."""
+    """A copy: a script that later writes to a file it produced or was handed cannot change the entry."""
     target.parent.mkdir(parents=True, exist_ok=True)
     if source.is_dir():
-        shutil.copytree(source, target, copy_function=_link_or_copy)
+        shutil.copytree(source, target)
     else:
-        _link_or_copy(source, target)
-
-
-def _link_or_copy(source: os.PathLike, target: os.PathLike) -> None:
-    try:
-        os.link(source, target)
-    except OSError:
         shutil.copy2(source, target)
 
 
@@ -116,10 +119,18 @@ class ResultStore:
         return (self.folder / key / OUTPUTS_FILE).is_file()
 
     def get(self, key: str) -> LiteralMap | None:
+        """The entry's outputs; None when there is none, or it was damaged (then it is thrown away, with a warning)."""
         entry = self.folder / key
+        if not (entry / OUTPUTS_FILE).is_file():
+            return None
+        damage = entry_check.damage(entry)
         try:
             proto = literals_pb2.LiteralMap.FromString((entry / OUTPUTS_FILE).read_bytes())
-        except OSError:
+        except (OSError, DecodeError) as err:
+            damage = damage or f"its outputs cannot be read: {err}"
+        if damage:
+            log.warning("stored outputs %s are damaged (%s): thrown away, the task runs again", entry, damage)
+            self._discard(key)
             return None
         for literal in proto.literals.values():
             for blob in _blobs(literal):
@@ -141,6 +152,7 @@ class ResultStore:
                     blob.uri = relative
             partial.mkdir(parents=True, exist_ok=True)
             (partial / OUTPUTS_FILE).write_bytes(proto.SerializeToString())
+            entry_check.seal(partial)
             self._publish(partial, key)
         finally:
             shutil.rmtree(partial, ignore_errors=True)
@@ -157,6 +169,12 @@ class ResultStore:
         except OSError as err:  # a node with the same key and inputs published its equal entry just now: keep it
             if err.errno not in (errno.ENOTEMPTY, errno.EEXIST):
                 raise
+
+    def _discard(self, key: str) -> None:
+        retired = self.folder / f"{PARTIAL_PREFIX}damaged-{key}-{uuid.uuid4().hex[:8]}"
+        with contextlib.suppress(OSError):
+            (self.folder / key).rename(retired)
+        shutil.rmtree(retired, ignore_errors=True)
 
     def take(self, key: str, source: ResultStore) -> LiteralMap | None:
         """Move the entry `key` from another store into this one (resuming a failed run); its outputs or None."""

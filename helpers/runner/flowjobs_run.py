@@ -23,10 +23,10 @@ from flytekit.core.context_manager import flyte_context_Var
 from rich.console import Console
 from rich.markup import escape
 
-from helpers import errors, execution, job_runtime, parent_run, records, script_process, tracking_store
+from helpers import errors, execution, job_runtime, lease, parent_run, records, script_process, tracking_store
 from helpers.container.in_image import InImage, InImageError
 from helpers.records import ExecutionStatus, TaskStatus
-from helpers.runner import dynamic
+from helpers.runner import dynamic, lifecycle
 from helpers.runner.budget import CpuBudget
 from helpers.runner.cache import ResultStore
 from helpers.runner.entities import as_workflow
@@ -111,8 +111,8 @@ class Run:
         self.max_parallel = max_parallel
         self.budget = CpuBudget(cpus)
         self.execution_id = execution.new_execution_id()
-        previous = None if fresh else records.latest(loaded.name, str(loaded.file), RUNNER)
-        self.resumes = previous if previous and previous.status != ExecutionStatus.SUCCEEDED else None
+        found = None if fresh else records.resumable(loaded.name, str(loaded.file), RUNNER)
+        self.resumes, self.resume_claim = found or (None, None)
         folder = records.execution_dir(self.execution_id)
         self.stores = Stores(
             cache=ResultStore(records.state_dir() / "cache"),
@@ -158,23 +158,26 @@ class Run:
                 command=sys.argv,
                 inputs={name: str(value) for name, value in inputs.items()},
                 mlflow_run_id=run_id or None,
+                resumes=self.resumes.execution_id if self.resumes else None,
             )
         )
         if run_id:
             self.console.print(f"MLflow parent run {run_id} in experiment '{escape(experiment)}'", highlight=False)
         if self.resumes:
             self.console.print(f"resuming {self.resumes.status} execution {self.resumes.execution_id}")
+            lifecycle.mark_killed(self.resumes)
             self._end_runs_left_running(self.resumes)
+            lifecycle.link_runs(run_id, self.resumes, self.console)
         display = Display(self.console, self.recorder)
         failures: list = []
-        with self._environment(), display.live(), futures.ThreadPoolExecutor(self.max_parallel) as pool:
+        with self._environment() as stopped_by, display.live(), futures.ThreadPoolExecutor(self.max_parallel) as pool:
             try:
                 self.workers = self._start_workers()
                 output = self._call(self.loaded.workflow, inputs, pool)
                 status, code, error = ExecutionStatus.SUCCEEDED, 0, None
             except KeyboardInterrupt:
                 self._stop()
-                status, code, error = ExecutionStatus.INTERRUPTED, 130, "interrupted"
+                status, code, error = lifecycle.stopped_status(stopped_by)
             except NodeFailed as err:
                 status, code, error, failures = ExecutionStatus.FAILED, 1, err.summary, err.failures
             finally:
@@ -187,6 +190,8 @@ class Run:
             except Exception as err:  # the store went away mid-run: say so, the local record is complete
                 message = escape(f"MLflow parent run {run_id} not closed: {err}")
                 self.console.print(f"[yellow]warning:[/yellow] {message}", highlight=False)
+        self.recorder.release()
+        lease.release(self.resume_claim)
         for step, err in failures:
             message = escape(f"node {step.key} ({step.node.metadata.name}): {errors.message(err)}")
             self.console.print(f"[red]failed:[/red] {message}", highlight=False)
@@ -228,14 +233,21 @@ class Run:
         )
 
     @contextlib.contextmanager
-    def _environment(self) -> typing.Iterator[None]:
-        """The execution id for scripts and tasks, the CPU-budget hook, Ctrl-C as KeyboardInterrupt."""
+    def _environment(self) -> typing.Iterator[list[int]]:
+        """The execution id for scripts and tasks, the CPU-budget hook; Ctrl-C, SIGTERM and SIGHUP as
+        KeyboardInterrupt (the signal that came is put in the list yielded)."""
         saved_id = os.environ.get(execution.ENV_EXECUTION_ID)
         os.environ[execution.ENV_EXECUTION_ID] = self.execution_id
         job_runtime.ATTEMPT_HOOKS.insert(0, self.budget.attempt_hook)  # before the recorder: waiting is not running
-        handlers = {sig: signal.signal(sig, signal.default_int_handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+        stopped_by: list[int] = []
+
+        def interrupt(signum: int, frame: typing.Any) -> None:
+            stopped_by.append(signum)
+            signal.default_int_handler(signum, frame)
+
+        handlers = {sig: signal.signal(sig, interrupt) for sig in lifecycle.STOP_SIGNALS}
         try:
-            yield
+            yield stopped_by
         finally:
             for sig, handler in handlers.items():
                 signal.signal(sig, handler)

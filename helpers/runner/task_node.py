@@ -87,6 +87,10 @@ def retried(task: PythonTask, attempt: typing.Callable[[], LiteralMap]) -> Liter
     raise AssertionError("unreachable")
 
 
+class OutputsNotStoredError(OSError):
+    """A task ran, but its outputs could not be stored (a full or read-only state folder)."""
+
+
 @dataclass
 class Stores:
     cache: cache.ResultStore  # tasks with cache=True, shared by every run
@@ -136,7 +140,12 @@ class NodeRunner:
                 self.recorder.task(key, status=status, end=records.now(), error=records.first_line(err))
                 raise
             store = self.stores.cache if task.metadata.cache else self.stores.results
-            store.put(key_of_inputs, outputs)
+            try:
+                store.put(key_of_inputs, outputs)
+            except OSError as err:  # a full disk: the node has no outputs a run could use, so it failed
+                error = OutputsNotStoredError(f"task '{task.name}': outputs not stored in {store.folder}: {err}")
+                self.recorder.task(key, status=TaskStatus.FAILED, end=records.now(), error=str(error))
+                raise error from None
             status = TaskStatus.DONE
         finished = records.now()
         entry = self.recorder.record.tasks[key]
@@ -178,7 +187,8 @@ class NodeRunner:
             return None, None
         if task.metadata.cache:
             return stores.cache.get(key), TaskStatus.CACHED
-        if stores.resume_from is not None:
+        tracked = isinstance(task, JobTask) and task.spec.tracking  # its runs belong to the execution that made them
+        if stores.resume_from is not None and not tracked:
             return stores.results.take(key, stores.resume_from), TaskStatus.RESUMED
         return None, None
 

@@ -31,8 +31,9 @@ def ui(multitrain_run: PipelineRun, tmp_path_factory: pytest.TempPathFactory) ->
     folder = tmp_path_factory.mktemp("mlflow-ui")
     uri = copy_store(multitrain_run, folder)
     port = free_port()
-    argv = [tool("mlflow"), "ui", "--host", "127.0.0.1", "--port", str(port), "--backend-store-uri", uri]
-    with running(argv, port, folder / "ui.log", timeout=180) as server:
+    argv = [tool("mlflow"), "ui", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"]  # one is enough
+    argv += ["--backend-store-uri", uri]
+    with running(argv, port, folder / "ui.log") as server:
         yield server.url, MlflowClient(tracking_uri=uri, registry_uri=uri)
 
 

@@ -32,7 +32,7 @@ def server_run(database: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
     folder = tmp_path_factory.mktemp("postgres")
     port = free_port()
     argv = tracking_server_argv(port, database, folder / "artifacts")
-    with running(argv, port, folder / "server.log", timeout=180) as server:
+    with running(argv, port, folder / "server.log") as server:
         yield run_pipeline(folder, *SMALL_H2O, uri=server.url), server.url
 
 

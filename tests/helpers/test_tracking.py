@@ -21,7 +21,7 @@ from helpers.jobs import Output, run_job_task
 from helpers.settings import PROJECT_ROOT
 from tests.support.multitrain import PipelineRun, stop_group
 from tests.support.project import BIN, tool
-from tests.support.servers import QUIET
+from tests.support.servers import QUIET, READY_WITHIN_SECONDS
 
 FOUR_WAY = textwrap.dedent(
     """
@@ -219,7 +219,7 @@ def test_mlflow_ui_started_beside_the_store_with_no_flags_shows_runs_and_artifac
 ) -> None:
     port = _closed_port()
     server = subprocess.Popen(
-        [tool("mlflow"), "ui", "--port", str(port)],
+        [tool("mlflow"), "ui", "--port", str(port), "--workers", "1"],  # no store flags; one worker answers sooner
         cwd=multitrain_run.store,
         env={
             **{k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")},
@@ -232,12 +232,14 @@ def test_mlflow_ui_started_beside_the_store_with_no_flags_shows_runs_and_artifac
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
+        deadline = time.monotonic() + READY_WITHIN_SECONDS
+        while True:
             try:
                 requests.get(f"{base}/health", timeout=2).raise_for_status()
                 break
             except requests.RequestException:
+                log = (tmp_path / "ui.log").read_text()[-2000:]
+                assert time.monotonic() < deadline, f"mlflow ui never answered {base}/health:\n{log}"
                 time.sleep(1)
         experiments = requests.post(f"{base}/api/2.0/mlflow/experiments/search", json={"max_results": 10}, timeout=30)
         (experiment,) = [e for e in experiments.json()["experiments"] if e["name"] == "model_training_pipeline"]

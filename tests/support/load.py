@@ -82,7 +82,7 @@ def store(kind: str, folder: Path) -> Iterator[str]:
     port = free_port()
     with postgres_database() as database:
         argv = tracking_server_argv(port, database, folder / "artifacts")
-        with running(argv, port, folder / "server.log", timeout=180) as server:
+        with running(argv, port, folder / "server.log") as server:
             yield server.url
 
 

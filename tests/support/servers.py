@@ -32,6 +32,9 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+READY_WITHIN_SECONDS = 600  # a server's first answer, on a machine other work keeps busy
+
+
 @dataclass
 class Server:
     url: str
@@ -57,9 +60,11 @@ def running(
     health: str = "/health",
     env: dict | None = None,
     cwd: Path | None = None,
-    timeout: float = 120,
+    timeout: float = READY_WITHIN_SECONDS,
 ) -> Iterator[Server]:
-    """Start a server in its own process group, wait until it answers, and stop the whole group afterwards."""
+    """Start a server in its own process group, wait until it answers, and stop the whole group afterwards.
+
+    The wait polls until a generous bound: on a loaded machine an `mlflow server` takes minutes to answer."""
     url = f"http://127.0.0.1:{port}"
     merged = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", **QUIET, **(env or {})}
     with log.open("wb") as out:
@@ -67,10 +72,15 @@ def running(
             argv, stdout=out, stderr=subprocess.STDOUT, env=merged, cwd=cwd, start_new_session=True
         )
     try:
-        deadline = time.monotonic() + timeout
+        started = time.monotonic()
         while not _answers(url + health):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"{argv[0]} did not start on {url}:\n{log.read_text()[-3000:]}")
+            waited = time.monotonic() - started
+            if process.poll() is not None or waited > timeout:
+                how = f"exited with {process.returncode}" if process.poll() is not None else "gave up"
+                raise RuntimeError(
+                    f"waited {waited:.0f}s (at most {timeout:g}s) for {Path(argv[0]).name} to answer {url + health}; "
+                    f"{how}:\n{log.read_text()[-3000:]}"
+                )
             time.sleep(0.3)
         yield Server(url, process, log)
     finally:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers import contract
 from tasks.pyfunc_model import h2o_session
 from tasks.train_h2o_automl import heap_mb
 from tests.support.multitrain import java_processes_under, prepare_alone, run_task, stop_group
@@ -81,3 +82,25 @@ def test_a_branch_failing_with_its_jvm_up_stops_the_jvm_and_fails_its_run(tmp_pa
     assert {run.info.run_name: run.info.status for run in runs if run.info.run_name == "h2o_automl"} == {
         "h2o_automl": "FAILED"
     }
+
+
+def test_automl_that_builds_no_model_fails_once_in_one_line_naming_its_budget(tmp_path: Path) -> None:
+    refused = tmp_path / "refused.txt"  # in a flow, the job task reads it and does not retry
+    env = {
+        "MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path / 'mlflow.db'}",
+        "TMPDIR": str(tmp_path),
+        contract.ENV_REFUSED_FILE: str(refused),
+    }
+    flags = ["--train", "p/train.csv", "--holdout", "p/holdout.csv", "--parent-run-id", prepare_alone(tmp_path, env)]
+    nothing = '{"include_algos": ["StackedEnsemble"]}'  # an ensemble of no base models: an empty leaderboard
+    failed = run_task(
+        "train_h2o_automl", *flags, "--h2o-max-runtime-secs", "20", "--params", nothing, cwd=tmp_path, env=env
+    )
+    assert failed.returncode == 1
+    last = failed.stderr.strip().splitlines()[-1]
+    assert last.startswith(
+        "error: train_h2o_automl.py: branch 'h2o_automl': H2O AutoML built no model within its budget "
+        "(max_runtime_secs=20, max_models=5)"
+    ), failed.stderr[-3000:]
+    assert "H2O AutoML built no model within its budget" in refused.read_text(), "refused: never retried"
+    assert not java_processes_under(tmp_path)
