@@ -24,7 +24,8 @@ LIBRARIES = "import flytekit, mlflow, sklearn.linear_model, pandas, xgboost, mat
 
 def loaded_library_sources() -> list[str]:
     """The source files of every module a step's libraries load, in a fresh interpreter that writes no .pyc."""
-    code = f"{LIBRARIES}; import json, sys; print(json.dumps([getattr(m, '__file__', None) for m in sys.modules.values()]))"
+    files = "[getattr(module, '__file__', None) for module in sys.modules.values()]"
+    code = f"{LIBRARIES}; import json, sys; print(json.dumps({files}))"
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     site = Path(sys.prefix)
