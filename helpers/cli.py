@@ -128,11 +128,16 @@ def default_report() -> Path:
 def show_status(args: argparse.Namespace) -> int:
     from helpers import status
 
-    print_wide(
-        status.executions_table(args.last)
-        if args.execution is None
-        else status.tasks_table(status.find(args.execution))
-    )
+    if args.execution is None:
+        print_wide(status.executions_table(args.last))
+        return 0
+    record = status.find(args.execution)
+    print_wide(status.tasks_table(record))
+    from helpers.runner import time_split
+
+    split = time_split.table(record)
+    if split is not None:
+        print_wide(split)
     return 0
 
 

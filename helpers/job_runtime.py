@@ -23,7 +23,7 @@ from pathlib import Path
 
 from flytekit.exceptions.user import FlyteRecoverableException
 
-from helpers import contract, decks, execution, snapshots, tiers, tracking, tracking_store
+from helpers import contract, decks, execution, phases, snapshots, tiers, tracking, tracking_store
 from helpers.commands import to_argv
 from helpers.script_process import ScriptRun, run_script
 from helpers.settings import PROJECT_ROOT
@@ -57,6 +57,7 @@ class Attempt:
     echo: bool = True  # a hook may stop echoing the script's output; its log files are written either way
     run: ScriptRun | None = None  # set once the script has ended
     deck: Path | None = None  # a local run's copy of the task's deck page, once the attempt succeeded with a report
+    cpu_wait: float = 0.0  # seconds the attempt waited for its tier's CPUs before it started (flowjobs run)
 
 
 AttemptHook = typing.Callable[[Attempt], typing.ContextManager[None]]
@@ -145,6 +146,7 @@ def _run_script(seen: Attempt, values: dict) -> dict[str, typing.Any]:
         "PYTHONUNBUFFERED": "1",
         execution.ENV_EXECUTION_ID: execution.execution_id(),
         ENV_ATTEMPT: str(attempt),
+        phases.ENV_MARKS_FILE: str(folder / "logs" / phases.MARKS_FILE),  # the script's time split
         **tracking_store.script_env(),  # an absolute MLFLOW_TRACKING_URI and bounded HTTP retries
     }
     if spec.tracking:

@@ -38,6 +38,8 @@ class ScriptRun:
     stdout_log: Path
     stderr_log: Path
     stderr_tail: list[str] = field(default_factory=list)
+    started_at: float = 0.0  # wall-clock times (epoch seconds) of the process's start and exit, for the time split
+    exited_at: float = 0.0
 
 
 def kill_group(pgid: int, sig: int = signal.SIGKILL) -> None:
@@ -131,7 +133,7 @@ def run_script(
     stdout_log, stderr_log = log_dir / "stdout.log", log_dir / "stderr.log"
     tail: collections.deque = collections.deque(maxlen=STDERR_TAIL_LINES)
     tag = uuid.uuid4().hex
-    started = time.monotonic()
+    started, started_at = time.monotonic(), time.time()
     with stdout_log.open("ab") as out_file, stderr_log.open("ab") as err_file:
         process = subprocess.Popen(
             argv,
@@ -180,6 +182,7 @@ def run_script(
             # Wait without reaping: while the leader is a zombie its process group id cannot be reused,
             # so killing the group afterwards reaches only what the script left behind.
             os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOWAIT)
+            exited_at = time.time()
         except BaseException:
             kill_tree_and_wait(process.pid, tag)
             with reaping:
@@ -204,4 +207,6 @@ def run_script(
         stdout_log=stdout_log,
         stderr_log=stderr_log,
         stderr_tail=list(tail),
+        started_at=started_at,
+        exited_at=exited_at,
     )

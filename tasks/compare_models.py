@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 from pydantic import TypeAdapter, ValidationError
 
-from helpers import registry, reports, tracking
+from helpers import phases, registry, reports, tracking
 from helpers.flows import ScriptInputError, get_param_from_args, handle_outputs, run_main
 from helpers.model_specs import BranchResult
 from tasks import champion
@@ -98,9 +98,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main() -> None:
     parser = build_parser()
     results = read_results(get_param_from_args(parser, "results"))
-    step = champion.read_arguments(parser)
+    with phases.tracking():
+        step = champion.read_arguments(parser)
     with tracking.flow_step(step.parent_run_id, finishes=True), tempfile.TemporaryDirectory() as scratch:
-        decision, markdown = compare(results, step, Path(scratch))
+        with phases.tracking():  # judging reads the versions' metrics from MLflow, and records the decision
+            decision, markdown = compare(results, step, Path(scratch))
         print(markdown.read_text())
         handle_outputs(
             {

@@ -36,6 +36,8 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from helpers import execution, tracking_store
+from helpers.runner import time_split
+from helpers.runner.time_split import TimeSplit
 from helpers.settings import PROJECT_ROOT
 
 if typing.TYPE_CHECKING:
@@ -83,6 +85,7 @@ class AttemptRecord(BaseModel):
     script_seconds: float | None = None  # the script's own run, start to exit: the rest of the attempt is overhead
     folder: str
     error: str | None = None
+    time_split: TimeSplit | None = None  # start-up, waiting for CPUs, work, tracking, teardown (time_split.py)
 
 
 class TaskRecord(BaseModel):
@@ -232,6 +235,7 @@ class Recorder:
             record.exit_code = attempt.run.returncode if attempt.run else None
             record.timed_out = bool(attempt.run and attempt.run.timed_out)
             record.script_seconds = attempt.run.duration if attempt.run else None
+            record.time_split = time_split.split(attempt, (record.end - record.start).total_seconds())
             record.error = first_line(error) if error else None
             status = TaskStatus.DONE if error is None else TaskStatus.RUNNING
             if error is not None and (attempt.number == attempt.attempts or not isinstance(error, Exception)):
