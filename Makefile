@@ -41,5 +41,12 @@ test: lint
 fuzz: setup  # 60 s of coverage-guided fuzzing of the script-side I/O helpers (not part of CI)
 	$(PY) fuzz/fuzz_script_io.py -max_total_time=60
 
-bench: setup  # the local runner against pyflyte run, side by side (about ten minutes; not part of CI)
+# The peers benchmark (a) is measured beside, in an environment of their own (benchmarks/peers.py)
+PEERS := .bench-peers
+$(PEERS)/.installed:
+	test -x $(PEERS)/bin/python || python3 -m venv $(PEERS)
+	UV_COMPILE_BYTECODE=1 $(UV) pip install --quiet --compile-bytecode --python $(PEERS)/bin/python "kedro>=1.0,<2" "flyte>=2.0,<3"
+	touch $@
+
+bench: setup $(PEERS)/.installed  # the local runner against pyflyte run and its peers, side by side (not in CI)
 	$(PY) benchmarks/run.py

@@ -54,6 +54,8 @@ def leaderboard(results: list[BranchResult], metric: str, champion: str | None) 
                 "version": result.model_version,
                 **{name: round(result.metrics[name], 4) for name in registry.METRICS},
                 "seconds": round(result.duration_seconds, 1),
+                "fit s": round(result.fit_seconds, 1),  # of the seconds: the model search; the rest is logging
+                "logging s": round(result.logging_seconds, 1),
                 "note": " ".join(marks),
             }
         )
