@@ -23,7 +23,7 @@ from rich.table import Table
 
 from helpers import reports
 from helpers.flows import ScriptInputError
-from helpers.runner import records
+from helpers.runner import records, time_split
 from helpers.runner.records import FINISHED_OK, ExecutionRecord, TaskStatus
 
 LATEST = "latest"
@@ -151,4 +151,7 @@ def tasks_page(record: ExecutionRecord) -> str:
     title = f"Execution {record.execution_id}: {record.status.value}"
     started = f"{workflow_of(record)}, {record.runner}, started {_time(record.start)}, {_seconds(record.duration)}"
     body = f"{reports.heading(title)}<p>{html.escape(started)}</p>{reports.table(task_rows(record))}"
+    split = time_split.rows(record)  # where each node's time went, as `flowjobs status EXECUTION` shows it
+    if split:
+        body += reports.table(split, "Where each node's time went (seconds; overhead = start-up + teardown)")
     return reports.page(title, body)

@@ -72,3 +72,12 @@ def test_a_script_without_marks_has_only_its_whole_run(tmp_path: Path) -> None:
     attempt = Attempt(spec=None, tier=tiers.get_tier("Small"), number=1, attempts=1, folder=tmp_path, run=ran)
     found = time_split.split(attempt, 2.5)
     assert (found.script, found.job_task, found.start_up, found.work) == (2.0, 0.5, None, None)
+
+
+def test_the_parent_runs_task_page_shows_the_split_too(squeezed) -> None:
+    from helpers import status
+
+    _, record = squeezed
+    page = status.tasks_page(record)
+    assert "time went (seconds; overhead = start-up + teardown)" in page
+    assert all(f"<td>{entry.name}</td>" in page for entry in record.tasks.values())
