@@ -4,7 +4,8 @@ A step that imported MLflow, scikit-learn and pandas holds thousands of modules;
 clears each of them and collects the whole heap, about a second per task for nothing anyone reads. After
 main() returns, `exit_now` does what matters of a normal exit (the atexit handlers: MLflow's, logging's, an
 H2O session's; the standard streams flushed) and ends the process at once. When another non-daemon thread is
-still running, a normal exit would wait for it, so the exit stays normal.
+still running, a normal exit would wait for it, so the exit stays normal. A file the script left open is not
+flushed here (finding it would mean walking the heap): scripts write their files in `with` blocks.
 """
 
 from __future__ import annotations
