@@ -118,9 +118,11 @@ def task_needs(flow: str, workflow: str) -> dict[str, set[str]]:
     return graph
 
 
-def ideal(sequential: records.ExecutionRecord, needs: dict[str, set[str]]) -> float:
-    """max(critical path, CPU work / cores) from a one-after-another run's task durations."""
-    took = {e.task: sum((a.end - a.start).total_seconds() for a in e.attempts) for e in sequential.tasks.values()}
+def ideal(sequential: records.ExecutionRecord, needs: dict[str, set[str]], took: dict | None = None) -> float:
+    """max(critical path, CPU work / cores) from a one-after-another run's task durations (or `took`, by task)."""
+    took = took or {
+        e.task: sum((a.end - a.start).total_seconds() for a in e.attempts) for e in sequential.tasks.values()
+    }
     cpus = {e.task: min(tiers.get_tier(e.tier).cpu_limit, CORES) for e in sequential.tasks.values()}
 
     @functools.cache
@@ -144,10 +146,14 @@ def table(title: str, columns: list[str], rows: list[list[str]]) -> None:
     console.print(shown)
 
 
-def versus_pyflyte(flow: str, workflow: str, *args: str, env: dict | None = None, targets: bool = False) -> list[str]:
-    """One row: flowjobs and pyflyte wall, flowjobs execution, the ideal, and the two ratios."""
+def versus_pyflyte(
+    flow: str, workflow: str, *args: str, env: dict | None = None, targets: bool = False, runs: list | None = None
+) -> list[str]:
+    """One row: flowjobs and pyflyte wall, flowjobs execution, the ideal, and the two ratios (`runs` gets both)."""
     pyflyte = run("pyflyte", flow, workflow, *args, env=env)
     flowjobs = run("flowjobs", flow, workflow, *args, env=env)
+    if runs is not None:
+        runs.extend([pyflyte, flowjobs])
     best = ideal(pyflyte.record, {} if flow == BENCH_FLOWS else task_needs(flow, workflow))
     return [
         f"{flowjobs.wall:.1f}s",
@@ -275,6 +281,30 @@ def plain_tasks(quick: bool) -> None:
     table("(g) per-node cost of no-op @task nodes", ["N nodes", "pyflyte", "flowjobs", "flowjobs − pyflyte"], [row])
 
 
+def beside_peers(seconds: float, branches: int = 4) -> None:
+    """(a) as whole commands: flowjobs run, Kedro's ParallelRunner, Flyte 2's local runner (benchmarks/peers.py)."""
+    from benchmarks import peers
+
+    def flowjobs_wall() -> float:
+        return run("flowjobs", BENCH_FLOWS, "busy_branches", env=branches_env(branches, seconds)).wall
+
+    shown = peers.rows(branches, seconds, CORES, flowjobs_wall, ratio)
+    table(f"(a) beside its peers: {branches} × {seconds:g}s CPU as whole commands", peers.COLUMNS, shown)
+
+
+def multitrain_floor(pyflyte: Ran, flowjobs: Ran) -> None:
+    """(b) node by node (pyflyte's run), and the whole job against its nodes' own work (benchmarks/floor.py)."""
+    from benchmarks import floor
+    from helpers import status
+
+    split = status.time_split_table(pyflyte.record)
+    if split is not None:
+        console.print(split)
+    needs = task_needs(*MULTITRAIN)
+    rows = floor.rows(pyflyte.wall, pyflyte.record, flowjobs.wall, lambda own: ideal(pyflyte.record, needs, own), ratio)
+    table("(b) the whole job against its nodes' own work", floor.COLUMNS, rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="short cases only (1 s branches, no 100k/1M rows)")
@@ -300,9 +330,12 @@ def main() -> None:
         ]
     ]
     table("(a) 4 equal CPU-bound branches", COMPARED, rows)
+    beside_peers(seconds)
 
     if (ROOT / MULTITRAIN[0]).exists():
-        table("(b) model_training_pipeline", COMPARED, [[MULTITRAIN[1], *versus_pyflyte(*MULTITRAIN)]])
+        ran: list[Ran] = []
+        table("(b) model_training_pipeline", COMPARED, [[MULTITRAIN[1], *versus_pyflyte(*MULTITRAIN, runs=ran)]])
+        multitrain_floor(*ran)
     else:
         console.print(f"(b) skipped: {MULTITRAIN[0]} does not exist yet")
 

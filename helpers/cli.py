@@ -106,6 +106,9 @@ def show_status(args: argparse.Namespace) -> int:
     artifacts = status.artifacts_table(record)  # Domino artifacts, if the execution recorded any
     if artifacts is not None:
         console.print(artifacts)
+    split = status.time_split_table(record)
+    if split is not None:
+        print_wide(split)
     return 0
 
 

@@ -22,7 +22,7 @@ import sys
 import typing
 from pathlib import Path
 
-from helpers import contract, input_manifest
+from helpers import contract, input_manifest, phases, quick_exit
 from helpers.errors import ScriptError, ScriptInputError, ScriptOutputError, ScriptUsageError
 from helpers.value_types import Kind, ValueType
 
@@ -52,9 +52,12 @@ def run_main(main: typing.Callable[[], typing.Any]) -> None:
 
     Exit code 1 for a ScriptError, 2 (argparse's) for a bad flag, whose usage text is left out: `--help` shows it.
     Inside a flow the job task is also told the input was refused (FLOWJOBS_REFUSED_FILE): a retry cannot help.
+    A script's main() that returned ends the process without the interpreter's teardown (helpers/quick_exit.py),
+    and its time marks go to the job task (helpers/phases.py).
     """
     try:
         with _one_line_flag_errors():
+            phases.main_started()
             main()
     except ScriptError as err:
         message = str(err)
@@ -63,6 +66,9 @@ def run_main(main: typing.Callable[[], typing.Any]) -> None:
         print(line, file=sys.stderr)
         _state_refusal(line)
         sys.exit(2 if isinstance(err, ScriptUsageError) else 1)
+    phases.main_ended()
+    if getattr(main, "__module__", None) == "__main__":  # the script's own process, not a caller's (a test)
+        quick_exit.exit_now()
 
 
 def _state_refusal(line: str) -> None:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from flytekit.exceptions.user import FlyteRecoverableException
 
-from helpers import contract, decks, execution, snapshots, tiers, tracking, tracking_store
+from helpers import contract, decks, execution, phases, snapshots, tiers, tracking, tracking_store
 from helpers.domino_view import runtime as domino_runtime
 from helpers.errors import first_line
 from helpers.job_spec import Attempt, AttemptHook, JobSpec
@@ -127,6 +127,7 @@ def _run_script(seen: Attempt, values: dict) -> dict[str, typing.Any]:
         "PYTHONUNBUFFERED": "1",
         execution.ENV_EXECUTION_ID: execution.execution_id(),
         ENV_ATTEMPT: str(attempt),
+        phases.ENV_MARKS_FILE: str(folder / "logs" / phases.MARKS_FILE),  # the script's time split
         **tracking_store.script_env(),  # an absolute MLFLOW_TRACKING_URI and bounded HTTP retries
     }
     if spec.tracking:

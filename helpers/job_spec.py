@@ -15,7 +15,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from helpers import tiers
-from helpers.domino_view.layout import DominoLayout
+from helpers.domino_layout import DominoLayout
 from helpers.script_process import ScriptRun
 
 
@@ -56,6 +56,7 @@ class Attempt:
     echo: bool = True  # a hook may stop echoing the script's output; its log files are written either way
     run: ScriptRun | None = None  # set once the script has ended
     deck: Path | None = None  # a local run's copy of the task's deck page, once the attempt succeeded with a report
+    cpu_wait: float = 0.0  # seconds the attempt waited for its tier's CPUs before it started (flowjobs run)
 
 
 AttemptHook = typing.Callable[[Attempt], typing.ContextManager[None]]

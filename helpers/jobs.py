@@ -26,7 +26,7 @@ from flytekit.core.python_auto_container import PythonAutoContainerTask
 from flytekit.core.tracker import TrackedInstance
 
 from helpers import contract, environments, tiers
-from helpers.domino_view.layout import DominoLayout, host_command
+from helpers.domino_layout import DominoLayout, host_command
 from helpers.hashing import code_hash
 from helpers.job_spec import JobSpec
 from helpers.script_command import script_path

@@ -33,10 +33,11 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, ValidationError
 
-from helpers import execution, lease, tracking_store
+from helpers import execution, lease, time_split, tracking_store
 from helpers.errors import first_line
 from helpers.job_spec import Attempt
 from helpers.settings import ENV_STATE_DIR, PROJECT_ROOT, state_dir  # noqa: F401 (records.state_dir)
+from helpers.time_split import TimeSplit
 
 RECORD_FILE = "record.json"
 log = logging.getLogger("flowjobs")
@@ -80,6 +81,7 @@ class AttemptRecord(BaseModel):
     script_seconds: float | None = None  # the script's own run, start to exit: the rest of the attempt is overhead
     folder: str
     error: str | None = None
+    time_split: TimeSplit | None = None  # start-up, waiting for CPUs, work, tracking, teardown (time_split.py)
 
 
 class TaskRecord(BaseModel):
@@ -262,6 +264,7 @@ class Recorder:
             record.exit_code = attempt.run.returncode if attempt.run else None
             record.timed_out = bool(attempt.run and attempt.run.timed_out)
             record.script_seconds = attempt.run.duration if attempt.run else None
+            record.time_split = time_split.split(attempt, (record.end - record.start).total_seconds())
             record.error = first_line(error) if error else None
             status = TaskStatus.DONE if error is None else TaskStatus.RUNNING
             if error is not None and (attempt.number == attempt.attempts or not isinstance(error, Exception)):

@@ -41,6 +41,8 @@ class ScriptRun:
     stdout_log: Path
     stderr_log: Path
     stderr_tail: list[str] = field(default_factory=list)
+    started_at: float = 0.0  # wall-clock times (epoch seconds) of the process's start and exit, for the time split
+    exited_at: float = 0.0
 
 
 def kill_group(pgid: int, sig: int = signal.SIGKILL) -> None:
@@ -222,7 +224,7 @@ def run_script(
     stdout_log, stderr_log = log_dir / "stdout.log", log_dir / "stderr.log"
     tail: collections.deque = collections.deque(maxlen=STDERR_TAIL_LINES)
     tag = uuid.uuid4().hex
-    started = time.monotonic()
+    started, started_at = time.monotonic(), time.time()
     with stdout_log.open("ab") as out_file, stderr_log.open("ab") as err_file:
         process = _start(argv, cwd, env, tag)
         pumps = [
@@ -230,6 +232,7 @@ def run_script(
             _start_pump(process.stderr, err_file, sys.stderr if echo else None, tail),
         ]
         reaper = _wait(process, tag, timeout)
+        exited_at = time.time()  # the leader's exit, before what it left behind is ended
         returncode = reaper.finish()
         for pump in pumps:
             pump.join(timeout=10)
@@ -240,4 +243,6 @@ def run_script(
         stdout_log=stdout_log,
         stderr_log=stderr_log,
         stderr_tail=list(tail),
+        started_at=started_at,
+        exited_at=exited_at,
     )

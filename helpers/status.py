@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import statistics
 import typing
 from pathlib import Path
 
 from rich.table import Table
 
-from helpers import records, reports
+from helpers import records, reports, time_split
 from helpers.errors import ScriptInputError
 from helpers.records import FINISHED_OK, ExecutionRecord, TaskStatus
 
@@ -158,6 +159,9 @@ def tasks_page(record: ExecutionRecord) -> str:
     body = f"{reports.heading(title)}<p>{html.escape(started)}</p>{reports.table(task_rows(record))}"
     artifacts = artifact_rows(record)  # Domino artifacts, if the execution recorded any
     body += reports.table(artifacts, caption="Artifacts") if artifacts else ""
+    split = time_split_rows(record)  # where each node's time went, as `flowjobs status EXECUTION` shows it
+    if split:
+        body += reports.table(split, "Where each node's time went (seconds; overhead = start-up + teardown)")
     return reports.page(title, body)
 
 
@@ -182,5 +186,48 @@ def artifacts_table(record: ExecutionRecord) -> Table | None:
     for column, width in (("kind", 6), ("artifact", 28), ("files", 36)):  # + 10 of borders and padding: 80
         shown.add_column(column, max_width=width, overflow="fold")
     for row in rows:
+        shown.add_row(*row.values())
+    return shown
+
+
+def _split_seconds(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def time_split_rows(record: ExecutionRecord) -> list[dict[str, str]]:
+    """One row per task that ran (its attempts' splits added up), then the median overhead per node."""
+    shown, overheads = [], []
+    for entry in record.tasks.values():
+        splits = [attempt.time_split for attempt in entry.attempts if attempt.time_split is not None]
+        if not splits:
+            continue
+        row = {"task": entry.name}
+        for field, title in time_split.COLUMNS.items():
+            values = [getattr(each, field) for each in splits]
+            row[title] = _split_seconds(None if None in values else sum(values))
+        row["script"] = _split_seconds(sum(each.script for each in splits))
+        last = splits[-1].overhead
+        row["overhead"] = _split_seconds(last)
+        if last is not None:
+            overheads.append(last)
+        shown.append(row)
+    if overheads:
+        median = {title: "" for title in shown[0]}
+        shown.append({**median, "task": "median per node", "overhead": _split_seconds(statistics.median(overheads))})
+    return shown
+
+
+def time_split_table(record: ExecutionRecord) -> Table | None:
+    """The split as a rich table (seconds), or None when no task recorded one."""
+    found = time_split_rows(record)
+    if not found:
+        return None
+    shown = Table(
+        title=f"Where each node's time went (seconds; overhead = start-up + teardown) in {record.execution_id}",
+        title_justify="left",
+    )
+    for column in found[0]:
+        shown.add_column(column, justify="left" if column == "task" else "right")
+    for row in found:
         shown.add_row(*row.values())
     return shown

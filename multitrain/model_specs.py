@@ -247,3 +247,5 @@ class BranchResult:
     model_version: str
     metrics: typing.Dict[str, float]
     duration_seconds: float
+    fit_seconds: float = 0.0  # of the duration: the model search and refit
+    logging_seconds: float = 0.0  # the rest: MLflow runs, data, metrics, plots, the model and its version

@@ -18,9 +18,7 @@ from helpers import tracking
 from helpers.flows import ScriptInputError, add_output_dir, get_param_from_args
 from multitrain import model_files, registry
 from multitrain.model_specs import RunSettings, add_setting_arguments, check_settings
-from tasks import evaluation
 from tasks.iris_data import FEATURES, TARGET, read_csv, require_species, validate
-from tasks.pyfunc_model import PROBA_PREFIX
 
 TAG_DECISION = "flowjobs.champion."  # parent-run tags of the compare and promote steps' decision
 
@@ -53,6 +51,9 @@ def holdout_metrics(model_name: str, version: str, holdout: Holdout) -> dict[str
         recorded = client.get_run(found.run_id).data.metrics
         if all(name in recorded for name in registry.METRICS):
             return {name: recorded[name] for name in registry.METRICS}
+    from tasks import evaluation  # only to score a version again: matplotlib, scikit-learn, the pyfunc model
+    from tasks.pyfunc_model import PROBA_PREFIX
+
     scored = score(f"models:/{model_name}/{version}", holdout.rows)
     columns = [column for column in scored.columns if column.startswith(PROBA_PREFIX)]
     classes = [column.removeprefix(PROBA_PREFIX) for column in columns]

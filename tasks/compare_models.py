@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 from pydantic import TypeAdapter, ValidationError
 
-from helpers import reports, tracking
+from helpers import phases, reports, tracking
 from helpers.flows import ScriptInputError, get_param_from_args, handle_outputs, run_main
 from multitrain import registry
 from multitrain.model_specs import BranchResult
@@ -54,6 +54,8 @@ def leaderboard(results: list[BranchResult], metric: str, champion: str | None) 
                 "version": result.model_version,
                 **{name: round(result.metrics[name], 4) for name in registry.METRICS},
                 "seconds": round(result.duration_seconds, 1),
+                "fit s": round(result.fit_seconds, 1),  # of the seconds: the model search; the rest is logging
+                "logging s": round(result.logging_seconds, 1),
                 "note": " ".join(marks),
             }
         )
@@ -98,9 +100,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main() -> None:
     parser = build_parser()
     results = read_results(get_param_from_args(parser, "results"))
-    step = champion.read_arguments(parser)
+    with phases.tracking():
+        step = champion.read_arguments(parser)
     with tracking.flow_step(step.parent_run_id, finishes=True), tempfile.TemporaryDirectory() as scratch:
-        decision, markdown = compare(results, step, Path(scratch))
+        with phases.tracking():  # judging reads the versions' metrics from MLflow, and records the decision
+            decision, markdown = compare(results, step, Path(scratch))
         print(markdown.read_text())
         handle_outputs(
             {

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers import snapshots, tracking
+from helpers import phases, snapshots, tracking
 from helpers.flows import add_output_dir, file_name, get_param_from_args, handle_outputs, run_main
 from multitrain import registry
 from multitrain.model_specs import (
@@ -93,7 +93,8 @@ def main() -> None:
     train, holdout = split(folder, train_files, holdout_file)
     publish_summary((train, f"training rows ({', '.join(train_files)})"), (holdout, f"held-out rows ({holdout_file})"))
     params = {"train_partitions": " ".join(train_files), "holdout_partition": holdout_file}
-    run_id = open_parent_run(settings, snapshot_tag(folder, [*train_files, holdout_file]), params)
+    with phases.tracking():
+        run_id = open_parent_run(settings, snapshot_tag(folder, [*train_files, holdout_file]), params)
     with tracking.flow_step(run_id), tempfile.TemporaryDirectory() as scratch:
         train.to_csv(Path(scratch) / "train.csv", index=False)
         holdout.to_csv(Path(scratch) / "holdout.csv", index=False)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import argparse
 
-from helpers import tracking, tracking_store
+from helpers import phases, tracking, tracking_store
 from helpers.flows import get_param_from_args, handle_outputs, run_main
 from multitrain import registry
 from tasks import champion
@@ -38,15 +38,16 @@ def build_parser() -> argparse.ArgumentParser:
 def main() -> None:
     parser = build_parser()
     version = get_param_from_args(parser, "winner_version")
-    step = champion.read_arguments(parser)
-    model_name = step.settings.model_name
-    champion.require_version(model_name, version, "winner_version")
+    with phases.tracking():
+        step = champion.read_arguments(parser)
+        model_name = step.settings.model_name
+        champion.require_version(model_name, version, "winner_version")
     with tracking.flow_step(step.parent_run_id, finishes=True):
-        decision = promote_if_better(model_name, version, step.settings.ranking_metric, step.holdout)
-        now = decision.challenger if decision.beats else decision.champion
-        tracking.log_values(
-            step.parent_run_id, tags={f"{TAG_DECISION}after": now, f"{TAG_DECISION}moved": decision.beats}
-        )
+        with phases.tracking():
+            decision = promote_if_better(model_name, version, step.settings.ranking_metric, step.holdout)
+            now = decision.challenger if decision.beats else decision.champion
+            tags = {f"{TAG_DECISION}after": now, f"{TAG_DECISION}moved": decision.beats}
+            tracking.log_values(step.parent_run_id, tags=tags)
         handle_outputs({"champion_version": now})
     if decision.beats:
         print(f"champion of {model_name}: version {decision.champion or 'none'} -> {decision.challenger}")

@@ -22,7 +22,6 @@ from pathlib import Path
 from helpers.flows import ScriptInputError, is_workflow_job, run_main
 from helpers.tiers import ENV_TIER, script_cpus, script_memory_mb
 from tasks.iris_data import FEATURES, TARGET
-from tasks.pyfunc_model import h2o_session, h2o_to_pandas
 from tasks.training import CV_FOLDS, SEED, Branch, Fitted, GridPoint, branch_main
 
 ALGORITHM = "h2o_automl"
@@ -38,6 +37,8 @@ def heap_mb(tier_memory_mb: int | None) -> int | None:
 def session(branch: Branch) -> typing.Iterator[typing.Any]:
     """H2O for the branch; a JVM that does not start is a ScriptInputError (one line), not H2O's traceback."""
     from h2o.exceptions import H2OServerError
+
+    from tasks.pyfunc_model import h2o_session
 
     folder = (Path.cwd() if is_workflow_job() else branch.scratch) / "h2o"
     heap = heap_mb(script_memory_mb())
@@ -67,6 +68,8 @@ def fit(branch: Branch) -> Fitted:
     """AutoML on the training data; the leader is saved as an H2O binary model."""
     import h2o
     from h2o.automl import H2OAutoML
+
+    from tasks.pyfunc_model import h2o_to_pandas
 
     frame = h2o.H2OFrame(branch.train[[*FEATURES, TARGET]])
     frame[TARGET] = frame[TARGET].asfactor()

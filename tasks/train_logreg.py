@@ -8,8 +8,6 @@ Output `result`: the branch's run, version and held-out metrics (JSON) for the c
 
 from __future__ import annotations
 
-from sklearn.linear_model import LogisticRegression
-
 from helpers.flows import run_main
 from tasks.training import SEED, Branch, Fitted, branch_main, fit_sklearn
 
@@ -17,6 +15,8 @@ ALGORITHM = "logistic_regression"
 
 
 def fit(branch: Branch) -> Fitted:
+    from sklearn.linear_model import LogisticRegression
+
     return fit_sklearn(LogisticRegression(random_state=SEED), branch)
 
 

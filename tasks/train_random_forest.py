@@ -9,8 +9,6 @@ run. Output `result` (JSON) for the compare step: the branch's run, registered v
 
 from __future__ import annotations
 
-from sklearn.ensemble import RandomForestClassifier
-
 from helpers.flows import run_main
 from helpers.tiers import script_cpus
 from tasks.training import SEED, Branch, Fitted, branch_main, fit_sklearn
@@ -19,6 +17,8 @@ ALGORITHM = "random_forest"
 
 
 def fit(branch: Branch) -> Fitted:
+    from sklearn.ensemble import RandomForestClassifier
+
     return fit_sklearn(RandomForestClassifier(random_state=SEED, n_jobs=script_cpus()), branch)
 
 

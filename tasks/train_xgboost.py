@@ -7,8 +7,6 @@ Writes the model as XGBoost JSON (xgb_clf.json). Output `result` (JSON) for the 
 
 from __future__ import annotations
 
-from xgboost import XGBClassifier
-
 from helpers.flows import run_main
 from helpers.tiers import script_cpus
 from tasks.iris_data import SPECIES
@@ -19,6 +17,8 @@ ALGORITHM = "xgboost"
 
 def fit(branch: Branch) -> Fitted:
     """XGBoost learns class indices, not names: each species' index in alphabetical order."""
+    from xgboost import XGBClassifier
+
     model = XGBClassifier(random_state=SEED, n_jobs=script_cpus())
     return fit_sklearn(model, branch, kind="xgboost", classes=sorted(SPECIES), save=XGBClassifier.save_model)
 

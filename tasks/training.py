@@ -26,11 +26,9 @@ from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-import joblib
-import numpy as np
 import pandas as pd
 
-from helpers import reports, tracking, tracking_store
+from helpers import phases, reports, tracking, tracking_store
 from helpers.flows import (
     ScriptInputError,
     add_output_dir,
@@ -42,9 +40,7 @@ from helpers.flows import (
 from helpers.settings import MODELS_DIR
 from multitrain import model_specs, registry
 from multitrain.model_specs import ALGORITHMS, FLOW_NAME, BranchResult, add_setting_arguments, check_settings
-from tasks import evaluation
 from tasks.iris_data import FEATURES, TARGET, read_csv, require_species, validate
-from tasks.pyfunc_model import load_estimator, predictions
 
 ENV_MODELS_DIR = "FLOWJOBS_MODELS_DIR"
 PYFUNC_CODE = Path(__file__).with_name("pyfunc_model.py")
@@ -166,13 +162,18 @@ def _requirements() -> list[str]:
     return [f"{name}=={metadata.version(name)}" for name in REQUIREMENTS]
 
 
-Proba = typing.Callable[[pd.DataFrame], np.ndarray]
+if typing.TYPE_CHECKING:
+    import numpy as np
+
+Proba = typing.Callable[[pd.DataFrame], "np.ndarray"]
 
 
 def _log_model(branch: Branch, fitted: Fitted, proba: Proba) -> str:
     """Log the model (signature, input example) and register it as a new version; returns the version."""
     import mlflow
     from mlflow.models import infer_signature
+
+    from tasks.pyfunc_model import predictions
 
     example = branch.train[FEATURES].head(2)
     info = mlflow.pyfunc.log_model(
@@ -212,6 +213,8 @@ def _log_evaluation(branch: Branch, fitted: Fitted, proba: Proba, run_id: str) -
     import mlflow
     from matplotlib import pyplot as plt
 
+    from tasks import evaluation
+
     truth, scores = branch.holdout[TARGET], proba(branch.holdout[FEATURES])
     metrics = evaluation.metrics(truth, scores, fitted.classes)
     tracking.log_values(run_id, params={f"best.{k}": v for k, v in fitted.best_params.items()}, metrics=metrics)
@@ -239,31 +242,42 @@ def publish_report(branch: Branch, fitted: Fitted, metrics: dict[str, float], ve
 
 
 def run_branch(branch: Branch, fit: typing.Callable[[Branch], Fitted]) -> BranchResult:
-    """Fit, record and register one branch; its runs end FAILED if anything here fails."""
+    """Fit, record and register one branch; its runs end FAILED if anything here fails.
+
+    The result keeps the fit's seconds apart from the rest of the branch (logging, plots, the model's version)."""
+    from tasks.pyfunc_model import load_estimator
+
     started = time.monotonic()
-    tracking.connect()
-    alone = not branch.parent_run_id  # run alone, the branch makes the parent run, and so ends it
-    branch.parent_run_id = branch.parent_run_id or tracking.parent_run(branch.experiment_name, FLOW_NAME)
+    with phases.tracking():
+        tracking.connect()
+        alone = not branch.parent_run_id  # run alone, the branch makes the parent run, and so ends it
+        branch.parent_run_id = branch.parent_run_id or tracking.parent_run(branch.experiment_name, FLOW_NAME)
     with (
         tracking.flow_step(branch.parent_run_id, finishes=alone),
         tracking.branch_run(branch.parent_run_id, branch.name, {registry.TAG_ALGORITHM: branch.algorithm}) as run_id,
     ):
-        registry.ensure_model(branch.model_name)
-        tracking.log_values(run_id, params={"algorithm": branch.algorithm, **branch.params})
-        _log_data(branch)
+        with phases.tracking():
+            registry.ensure_model(branch.model_name)
+            tracking.log_values(run_id, params={"algorithm": branch.algorithm, **branch.params})
+            _log_data(branch)
+        fit_started = time.monotonic()
         fitted = fit(branch)
-        for index, point in enumerate(fitted.grid):
-            tracking.grid_point_run(f"{branch.name}-{index}", point.params, point.metrics)
-        proba = load_estimator(fitted.kind, str(fitted.path))
-        metrics, plots = _log_evaluation(branch, fitted, proba, run_id)
-        version = _log_model(branch, fitted, proba)
+        fit_seconds = time.monotonic() - fit_started
+        with phases.tracking():
+            for index, point in enumerate(fitted.grid):
+                tracking.grid_point_run(f"{branch.name}-{index}", point.params, point.metrics)
+            proba = load_estimator(fitted.kind, str(fitted.path))
+            metrics, plots = _log_evaluation(branch, fitted, proba, run_id)
+            version = _log_model(branch, fitted, proba)
+            tracking.log_values(run_id, metrics={"fit_seconds": fit_seconds})
     publish_report(branch, fitted, metrics, version, plots)
     target = models_dir()
     if target is not None:
         target.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(fitted.path, target / branch.model_file)
     print(f"{branch.name}: version {version}, " + ", ".join(f"{k} {v:.4f}" for k, v in metrics.items()))
-    return BranchResult(branch.name, branch.algorithm, run_id, version, metrics, time.monotonic() - started)
+    took = time.monotonic() - started
+    return BranchResult(branch.name, branch.algorithm, run_id, version, metrics, took, fit_seconds, took - fit_seconds)
 
 
 SCORERS = {
@@ -280,13 +294,15 @@ def fit_sklearn(
     branch: Branch,
     kind: str = "sklearn",
     classes: list[str] | None = None,
-    save: typing.Callable[[typing.Any, Path], typing.Any] = joblib.dump,
+    save: typing.Callable[[typing.Any, Path], typing.Any] | None = None,
 ) -> Fitted:
     """Grid-search a scikit-learn-style estimator over the branch's params (a list is an axis) with 5-fold CV
     on the training data, refit the best by the ranking metric and `save` it to its file.
 
-    With `classes`, the estimator learns each row's index in that list instead of the class name.
+    With `classes`, the estimator learns each row's index in that list instead of the class name; `save` is
+    joblib.dump unless given.
     """
+    import joblib
     from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
     truth = branch.train[TARGET]
@@ -307,7 +323,7 @@ def fit_sklearn(
         for i, params in enumerate(results["params"])
     ]
     best, path = search.best_estimator_, branch.scratch / branch.model_file
-    save(best, path)
+    (save or joblib.dump)(best, path)
     chosen = {name: _plain(value) for name, value in search.best_params_.items()}
     return Fitted(kind, path, classes or [str(label) for label in best.classes_], chosen, grid_points)
 

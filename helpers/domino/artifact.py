@@ -21,7 +21,7 @@ from pathlib import Path, PurePosixPath
 from flytekit.core.context_manager import ExecutionState
 from flytekit.core.type_engine import AsyncTypeTransformer, TypeEngine
 
-from helpers.domino_view.layout import ArtifactFileSpec
+from helpers.domino_layout import ArtifactFileSpec
 
 DATA, MODEL, REPORT = "DATA", "MODEL", "REPORT"
 KINDS = (DATA, MODEL, REPORT)
@@ -159,6 +159,6 @@ def run_launch_export_artifacts_task(
 
 
 def _default_tier() -> str:
-    from helpers.domino_view.layout import load_project
+    from helpers.domino_layout import load_project
 
     return load_project().defaults.hardware_tier

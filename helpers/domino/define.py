@@ -17,7 +17,7 @@ from flytekit.core.promise import Promise
 
 from helpers import environments, snapshots, tiers
 from helpers.domino.artifact import ArtifactMark, artifact_mark
-from helpers.domino_view.layout import DominoLayout, host_command, load_project, project_file
+from helpers.domino_layout import DominoLayout, host_command, load_project, project_file
 from helpers.domino_view.runtime import DominoRuntimeError, argv_for
 from helpers.jobs import Input, JobDefinitionError, Output, run_job_task
 from helpers.settings import hardware_tiers_file, snapshots_file

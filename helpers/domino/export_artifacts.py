@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 from helpers import contract
-from helpers.domino_view.layout import load_project
+from helpers.domino_layout import load_project
 from helpers.flows import ScriptInputError, file_name, run_main
 
 

@@ -24,7 +24,7 @@ from enum import Enum
 from pathlib import PurePosixPath
 
 from helpers.domino.define import define
-from helpers.domino_view.layout import CODE, DATA, INPUTS, OUTPUTS, SANDBOX_ROOTS
+from helpers.domino_layout import CODE, DATA, INPUTS, OUTPUTS, SANDBOX_ROOTS
 from helpers.jobs import Input, JobDefinitionError, Output
 
 __all__ = [

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from helpers import execution
-from helpers.domino_view.layout import ArtifactFileSpec, load_project
+from helpers.domino_layout import ArtifactFileSpec, load_project
 from helpers.settings import state_dir
 
 INDEX = "index"

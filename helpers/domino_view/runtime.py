@@ -22,8 +22,8 @@ import typing
 from pathlib import Path, PurePosixPath
 
 from helpers import contract, execution, input_manifest
+from helpers.domino_layout import CODE, DATA, EDV, INPUTS, OUTPUTS, load_project
 from helpers.domino_view import sandbox
-from helpers.domino_view.layout import CODE, DATA, EDV, INPUTS, OUTPUTS, load_project
 from helpers.script_command import PYTHON_NAMES, split
 from helpers.settings import PROJECT_ROOT
 from helpers.value_types import describe, from_token

@@ -18,7 +18,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from helpers.domino_view.layout import SANDBOX_ROOTS
+from helpers.domino_layout import SANDBOX_ROOTS
 
 ENV_BWRAP = "FLOWJOBS_BWRAP"  # the bubblewrap program to use; "none" (or a name not found) means there is none
 

@@ -10,6 +10,7 @@ import contextlib
 import itertools
 import logging
 import threading
+import time
 import typing
 
 from helpers.tiers import available_cpus as machine_cpus
@@ -49,7 +50,9 @@ class CpuBudget:
     def attempt_hook(self, attempt: Attempt) -> typing.Iterator[None]:
         """The runner's job-task attempt hook: hold the tier's CPUs; the script's output goes to its logs only."""
         attempt.echo = False
+        asked = time.monotonic()
         with self.hold(self.share(attempt.tier.cpu_limit, attempt.spec.name, attempt.tier.name)):
+            attempt.cpu_wait = time.monotonic() - asked
             yield
 
     @contextlib.contextmanager

@@ -76,6 +76,10 @@ def test_the_parent_run_shows_each_task_of_the_execution(done: PipelineRun, pare
     page = Path(client.download_artifacts(parent.info.run_id, "flowjobs/tasks.html", str(done.folder / "tmp")))
     for entry in record.tasks.values():
         assert f"<tr><td>{entry.name}</td><td>done</td><td>1</td><td>{entry.tier}</td>" in page.read_text()
+        split = entry.attempts[-1].time_split  # every step marks its main() and its tracking (helpers/phases.py)
+        assert split is not None and split.start_up > 0 and split.teardown >= 0 and split.work >= 0, entry.name
+        assert split.tracking > 0, f"{entry.name} records to MLflow"
+    assert "time went (seconds; overhead = start-up + teardown)" in page.read_text(), "the split, as status shows it"
 
 
 def test_a_child_run_per_branch_with_tier_duration_and_the_same_five_metrics(parent, branches: dict) -> None:
@@ -86,6 +90,7 @@ def test_a_child_run_per_branch_with_tier_duration_and_the_same_five_metrics(par
         assert child.data.tags["mlflow.parentRunId"] == parent.info.run_id
         assert child.data.tags[tracking.TAG_TIER] == spec.tier
         assert child.data.metrics["duration_seconds"] > 0
+        assert 0 < child.data.metrics["fit_seconds"] < child.data.metrics["duration_seconds"], "the fit, of the branch"
         assert set(registry.METRICS) <= set(child.data.metrics), spec.name
         assert 0.8 <= child.data.metrics["auc"] <= 1.0 and child.data.metrics["log_loss"] > 0
         assert child.data.params["algorithm"] == spec.algorithm

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from helpers.domino_layout import CODE, DATA, INPUTS, OUTPUTS
 from helpers.domino_view import sandbox
-from helpers.domino_view.layout import CODE, DATA, INPUTS, OUTPUTS
 from helpers.jobs import JobSpec
 from tests.support.image import build_layout
 from tests.support.pod import literal_map, package, run_as_pod

@@ -7,8 +7,8 @@ import subprocess
 import sys
 from pathlib import Path, PurePosixPath
 
+from helpers.domino_layout import CODE, DATA, INPUTS, OUTPUTS
 from helpers.domino_view import sandbox
-from helpers.domino_view.layout import CODE, DATA, INPUTS, OUTPUTS
 from tests.support.project import PROJECT_ROOT
 
 PROBE = """
