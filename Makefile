@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 UV := $(VENV)/bin/uv
 # "-pyc": a .venv set up before bytecode was compiled at install is set up again once
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)-pyc
-PROJECT_CODE := helpers tasks flows benchmarks
+PROJECT_CODE := helpers tasks multitrain flows benchmarks
 
 .PHONY: setup run test lint fuzz bench image-check
 
