@@ -16,6 +16,8 @@ as its inputs are ready, within the machine's CPU budget.
     logs.py             flytekit's log messages on stderr
     budget.py           CPUs held by running tasks, per tier
     cache.py            outputs stored under a key of the task and the content of its inputs
+    entry_check.py      a stored entry's checksum, checked on every use
+    lifecycle.py        a killed execution's end, the signals that stop a run, a resumed run's links
     progress.py         the live status display and the final summary
     flowjobs_run.py     `flowjobs run`: all of the above, Ctrl-C and exit codes
 
