@@ -103,18 +103,12 @@ def run_flow(args: argparse.Namespace) -> int:
     return command.main(args.file, args.workflow, args.arguments)
 
 
-def print_wide(table: Table) -> None:
-    """A wide table in full: on a terminal as wide as it is, elsewhere (a pipe, a CI log) 160 columns at least."""
-    if not console.is_terminal:
-        console.width = max(console.width, 160)
-    console.print(table)
-
-
 def compare_runs(args: argparse.Namespace) -> int:
     from helpers import compare  # mlflow loads only when asked
+    from helpers.compare.terminal import narrow
 
     comparison, report, run_id = compare.compare(args.experiment, args.last, args.output or default_report())
-    print_wide(compare.table(comparison))
+    console.print(narrow(comparison))
     console.print(f"wrote {report}; logged to parent run {run_id} as {compare.REPORT_ARTIFACT}", highlight=False)
     return 0
 
@@ -126,14 +120,22 @@ def default_report() -> Path:
 
 
 def show_status(args: argparse.Namespace) -> int:
-    from helpers import status
+    from helpers import status, terminal
 
-    print_wide(
-        status.executions_table(args.last)
-        if args.execution is None
-        else status.tasks_table(status.find(args.execution))
-    )
+    if args.execution is None:
+        table = status.executions_table(args.last)  # checks --last
+        rows = terminal.execution_rows(status.execution_rows(records_list(args.last)))
+    else:
+        record = status.find(args.execution)
+        table, rows = status.tasks_table(record), terminal.task_rows(status.task_rows(record))
+    terminal.show(console, str(table.title), rows, terminal.STATUS_MOVED, terminal.STATUS_FOLD)
     return 0
+
+
+def records_list(last: int) -> list:
+    from helpers.runner import records
+
+    return records.list_records()[:last]
 
 
 def build_parser() -> argparse.ArgumentParser:

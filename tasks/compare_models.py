@@ -22,7 +22,7 @@ from pydantic import TypeAdapter, ValidationError
 from helpers import registry, reports, tracking
 from helpers.flows import ScriptInputError, get_param_from_args, handle_outputs, run_main
 from helpers.model_specs import BranchResult
-from tasks import champion
+from tasks import champion, decision_record
 from tasks.iris_data import check_size
 
 TAG_DECISION = "flowjobs.champion."
@@ -82,6 +82,7 @@ def compare(results: list[BranchResult], step: champion.Judging, folder: Path) -
     decided = {"metric": metric, "winner": winner.branch, "winner_version": winner.model_version}
     decided |= {"before": decision.champion or "none", "beats_champion": str(decision.beats).lower()}
     tracking.log_values(parent_run_id, tags={f"{TAG_DECISION}{key}": value for key, value in decided.items()})
+    decision_record.record(parent_run_id, registry.rank(results, metric), metric, decision)
     reports.publish(
         "Leaderboard",
         reports.heading(f"Ranked by {metric} on the held-out data") + html.read_text() + f"<p>{verdict(decision)}</p>",

@@ -15,7 +15,7 @@ import argparse
 
 from helpers import registry, tracking, tracking_store
 from helpers.flows import get_param_from_args, handle_outputs, run_main
-from tasks import champion
+from tasks import champion, decision_record
 from tasks.compare_models import TAG_DECISION
 
 
@@ -25,6 +25,7 @@ def promote_if_better(model_name: str, version: str, metric: str, holdout: champ
         decision = champion.judge(model_name, version, metric, holdout)
         if decision.beats:
             registry.promote(model_name, decision, tracking.current_execution_id())
+            decision_record.mark_champion(model_name, decision.challenger, decision.champion)
     return decision
 
 

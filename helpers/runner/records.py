@@ -236,8 +236,12 @@ class Recorder:
             status = TaskStatus.DONE if error is None else TaskStatus.RUNNING
             if error is not None and (attempt.number == attempt.attempts or not isinstance(error, Exception)):
                 status = TaskStatus.FAILED if isinstance(error, Exception) else TaskStatus.INTERRUPTED
-            deck = str(attempt.deck) if attempt.deck else None
-            self.task(key, status=status, end=record.end, exit_code=record.exit_code, error=record.error, deck=deck)
+            kept = _keep_files(self.record.execution_id, key, attempt)
+            deck = str(kept.get("deck.html") or attempt.deck) if attempt.deck else None
+            logs = {f"{name.split('.')[0]}_log": str(path) for name, path in kept.items() if name.endswith(".log")}
+            self.task(
+                key, status=status, end=record.end, exit_code=record.exit_code, error=record.error, deck=deck, **logs
+            )
 
     def finish(self, status: ExecutionStatus, error: str | None = None) -> None:
         with self.lock:
@@ -255,6 +259,13 @@ class Recorder:
             self.finish(ExecutionStatus.INTERRUPTED)
         else:
             self.finish(ExecutionStatus.SUCCEEDED)
+
+
+def _keep_files(execution_id: str, key: str, attempt: Attempt) -> dict[str, Path]:
+    """The attempt's logs and deck copied beside the record, out of the temp folder (helpers/runner/kept_files.py)."""
+    from helpers.runner import kept_files
+
+    return kept_files.keep(execution_id, key, attempt.number, attempt.folder, attempt.deck)
 
 
 _recorders: dict[str, Recorder] = {}
