@@ -86,7 +86,11 @@ def show_champion(args: argparse.Namespace) -> int:
 def draw_graph(args: argparse.Namespace) -> int:
     from helpers.graph import readme  # flytekit loads only when something is drawn
 
-    if args.readme and not (args.file or args.workflow or args.output):
+    if args.execution:
+        if args.file or args.workflow or args.readme:
+            raise graph.GraphError("--execution draws a recorded execution: give it alone, with -o OUT.html or not")
+        written = [draw_execution(args.execution, args.output)]
+    elif args.readme and not (args.file or args.workflow or args.output):
         written = readme.write_all()
     elif args.file and args.workflow and args.output and not args.readme:
         written = [graph.draw(args.file, args.workflow, args.output)]
@@ -95,6 +99,22 @@ def draw_graph(args: argparse.Namespace) -> int:
     for path in written:
         console.print(f"wrote {path}", highlight=False, soft_wrap=True)
     return 0
+
+
+def draw_execution(execution: str, output: Path | None) -> Path:
+    from helpers import status
+    from helpers.graph import execution as view
+
+    record = status.find(execution)
+    output = output or view.default_output(record)
+    if output.suffix != ".html":
+        raise graph.GraphError(f"output {output}: an execution's view is a page; the name must end in .html")
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(view.render_execution(record), encoding="utf-8")
+    except OSError as err:
+        raise graph.GraphError(f"output {output}: {err.strerror}") from None
+    return output
 
 
 def run_flow(args: argparse.Namespace) -> int:
@@ -159,6 +179,9 @@ def build_parser() -> argparse.ArgumentParser:
     drawing.add_argument("workflow", nargs="?", help="a workflow in it, e.g. model_training")
     drawing.add_argument("-o", "--output", type=Path, help="the picture: a name ending in .html, .svg or .mmd")
     drawing.add_argument("--readme", action="store_true", help="redraw docs/graphs/ and the README's pictures")
+    drawing.add_argument(
+        "--execution", help="draw a recorded execution (an id, its start, or `latest`) coloured by each task's status"
+    )
     drawing.set_defaults(handler=draw_graph)
     champion = commands.add_parser("champion", help="a registered model's champion and the history of its alias")
     champion.add_argument("--model", default="iris-classifier", help="the registered model (default: iris-classifier)")
