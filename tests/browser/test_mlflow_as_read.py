@@ -1,0 +1,111 @@
+"""The MLflow UI as a new user reads it after the multi-train flow, in a real browser: the experiment opens on its
+runs (the model-training view, not the GenAI overview), the execution's run says who won and why, the branches'
+plots are whole (no clipped label) and side by side in MLflow's run comparison, and a branch run keeps its logs.
+
+`mlflow ui` runs on a copy of the session run's store, on 127.0.0.1 and a free port, with one worker.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+
+import pytest
+from mlflow import MlflowClient
+from playwright.sync_api import expect
+
+from helpers import tracking
+from helpers.model_specs import DEFAULTS
+from tests.support.browser import Browser
+
+pytestmark = pytest.mark.slow
+WAIT_MS = 90_000  # the UI is a single-page app: its data arrives after the page loaded
+PLOTS = ("roc_curve.png", "confusion_matrix.png", "precision_recall.png")
+# the share of an image's outermost pixels that are not background: a clipped label or title reaches the edge
+EDGE_INK_JS = """async url => {
+  const image = new Image(); image.src = url; await image.decode();
+  const canvas = document.createElement("canvas");
+  canvas.width = image.naturalWidth; canvas.height = image.naturalHeight;
+  const context = canvas.getContext("2d"); context.drawImage(image, 0, 0);
+  const {data, width, height} = context.getImageData(0, 0, canvas.width, canvas.height);
+  let ink = 0, edge = 0;
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) {
+    if (x > 1 && y > 1 && x < width - 2 && y < height - 2) continue;
+    edge++; const i = 4 * (y * width + x);
+    if (data[i] < 200 || data[i + 1] < 200 || data[i + 2] < 200) ink++;
+  }
+  return {width, height, ink: ink / edge};
+}"""
+
+
+def runs_of(client: MlflowClient) -> tuple[str, dict[str, list]]:
+    experiment = client.get_experiment_by_name(DEFAULTS.experiment_name)
+    found = client.search_runs([experiment.experiment_id])
+    roles = (tracking.ROLE_EXECUTION, tracking.ROLE_BRANCH)
+    return experiment.experiment_id, {
+        r: [run for run in found if run.data.tags.get(tracking.TAG_ROLE) == r] for r in roles
+    }
+
+
+def test_the_experiment_opens_on_its_runs_not_the_genai_overview(browser: Browser, ui, screenshot) -> None:
+    url, client = ui
+    experiment_id, runs = runs_of(client)
+    page = browser.open(f"{url}/#/experiments/{experiment_id}")
+    [parent] = runs[tracking.ROLE_EXECUTION]
+    expect(page.get_by_role("link", name=parent.info.run_name)).to_be_visible(timeout=WAIT_MS)
+    assert "/runs" in page.url or "traces" not in page.url, page.url
+    expect(page.get_by_text("Token usage")).to_have_count(0)
+    screenshot(page, "mlflow-experiment-opens-on-runs")
+
+
+def test_the_execution_run_says_who_won_and_why(browser: Browser, ui, screenshot) -> None:
+    url, client = ui
+    experiment_id, runs = runs_of(client)
+    [parent] = runs[tracking.ROLE_EXECUTION]
+    page = browser.open(f"{url}/#/experiments/{experiment_id}/runs/{parent.info.run_id}")
+    params = parent.data.params
+    expect(page.get_by_text(f"Winner: {params['winner']}").first).to_be_visible(timeout=WAIT_MS)
+    expect(page.get_by_text(f"decided by {params['decided_by']}", exact=False).first).to_be_visible()
+    for name in ("winner", "ranking", "decided_by"):
+        row = page.get_by_role("row").filter(has=page.get_by_text(name, exact=True))
+        expect(row.first).to_contain_text(params[name][:40], timeout=WAIT_MS)
+    row = page.get_by_role("row").filter(has=page.get_by_text("auc", exact=True))
+    expect(row.first).to_contain_text(str(parent.data.metrics["auc"]), timeout=WAIT_MS)
+    screenshot(page, "mlflow-execution-run-winner")
+
+
+def test_every_plot_of_every_branch_is_whole(browser: Browser, ui) -> None:
+    url, client = ui
+    _, runs = runs_of(client)
+    page = browser.open(f"{url}/")
+    for branch in runs[tracking.ROLE_BRANCH]:
+        for plot in PLOTS:
+            query = urllib.parse.urlencode({"run_id": branch.info.run_id, "path": plot})
+            found = page.evaluate(EDGE_INK_JS, f"{url}/get-artifact?{query}")
+            assert found["width"] > 300 and found["ink"] == 0, (branch.info.run_name, plot, found)
+
+
+def test_the_run_comparison_shows_the_branches_plots_side_by_side(browser: Browser, ui, screenshot) -> None:
+    url, client = ui
+    experiment_id, runs = runs_of(client)
+    ids = [run.info.run_id for run in runs[tracking.ROLE_BRANCH]]
+    query = urllib.parse.urlencode({"runs": json.dumps(ids), "experiments": json.dumps([experiment_id])})
+    page = browser.open(f"{url}/#/compare-runs?{query}")
+    expect(page.get_by_text("roc_curve.png").first).to_be_visible(timeout=WAIT_MS)
+    expect(page.get_by_text("No common artifacts to display.")).to_have_count(0)
+    page.get_by_text("roc_curve.png").first.click()
+    expect(page.locator("img").first).to_be_visible(timeout=WAIT_MS)
+    screenshot(page, "mlflow-compare-runs-plots")
+
+
+def test_a_branch_run_keeps_its_logs_and_deck(browser: Browser, ui, screenshot) -> None:
+    url, client = ui
+    experiment_id, runs = runs_of(client)
+    branch = runs[tracking.ROLE_BRANCH][0]
+    page = browser.open(f"{url}/#/experiments/{experiment_id}/runs/{branch.info.run_id}/artifacts")
+    expect(page.get_by_text("flowjobs", exact=True).first).to_be_visible(timeout=WAIT_MS)
+    for name in ("stdout.log", "stderr.log", "deck.html"):
+        query = urllib.parse.urlencode({"run_id": branch.info.run_id, "path": f"flowjobs/attempt-1/{name}"})
+        answer = page.request.get(f"{url}/get-artifact?{query}")
+        assert answer.ok and answer.body(), name
+    screenshot(page, "mlflow-branch-run-artifacts")
