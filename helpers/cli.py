@@ -125,10 +125,11 @@ def run_flow(args: argparse.Namespace) -> int:
 
 def compare_runs(args: argparse.Namespace) -> int:
     from helpers import compare  # mlflow loads only when asked
-    from helpers.compare.terminal import narrow
+    from helpers.compare.terminal import narrow, ui_link
 
     comparison, report, run_id = compare.compare(args.experiment, args.last, args.output or default_report())
     console.print(narrow(comparison))
+    console.print(f"MLflow UI: {ui_link(comparison)}", highlight=False, soft_wrap=True)
     console.print(f"wrote {report}; logged to parent run {run_id} as {compare.REPORT_ARTIFACT}", highlight=False)
     return 0
 

@@ -56,6 +56,10 @@ TAG_NOTE = "mlflow.note.content"  # a run's description in the MLflow UI (markdo
 # MLflow 3's UI opens an experiment by this tag's value: the model-training view (runs, metrics, models), not the
 # GenAI one (traces, token usage) it shows an untagged experiment
 TAG_EXPERIMENT_KIND, MODEL_TRAINING_KIND = "mlflow.experimentKind", "custom_model_development"
+# MLflow 3.17's UI lets one switch in the browser (default GenAI) override the tag; a link with this query opens the
+# model-training view whatever the browser chose
+MODEL_TRAINING_VIEW = "workflowType=machine_learning"
+UI_DEFAULT = "http://127.0.0.1:5000"  # where `mlflow ui` listens unless told otherwise
 ROC_DATA = "evaluation/roc_curve.json"  # a branch run's ROC curves as data (tasks/training.py), for `flowjobs compare`
 ROLE_EXECUTION, ROLE_BRANCH, ROLE_GRID_POINT = "execution", "branch", "grid_point"
 
@@ -110,6 +114,19 @@ def experiment_id(name: str) -> str:
         return experiment_id(name)
     client().set_experiment_tag(made, TAG_EXPERIMENT_KIND, MODEL_TRAINING_KIND)
     return made
+
+
+def ui_link(experiment: str, run_id: str | None = None, uri: str | None = None) -> str:
+    """The MLflow UI's page of an experiment (or of one of its runs) in the model-training view: on the tracking
+    server when the store is one, else on `mlflow ui`'s default address."""
+    import urllib.parse
+
+    parts = urllib.parse.urlsplit(uri or tracking_uri())
+    server = parts.scheme in ("http", "https")  # its address without credentials: a link to show and share
+    host = f"{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+    base = urllib.parse.urlunsplit((parts.scheme, host, parts.path.rstrip("/"), "", "")) if server else UI_DEFAULT
+    page = f"runs/{run_id}" if run_id else "runs"
+    return f"{base}/#/experiments/{experiment}/{page}?{MODEL_TRAINING_VIEW}"
 
 
 def execution_run_name(flow_name: str, when: dt.datetime | None = None) -> str:

@@ -102,14 +102,16 @@ def h2o_session(
     finally:
         with contextlib.suppress(Exception):
             h2o.cluster().shutdown()
-        jvm.terminate()
         try:
-            jvm.wait(JVM_STOP_SECONDS)
-        except subprocess.TimeoutExpired:
-            jvm.kill()
-            jvm.wait()
-        if own:
-            shutil.rmtree(folder, ignore_errors=True)
+            jvm.terminate()
+            try:
+                jvm.wait(JVM_STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                jvm.kill()
+                jvm.wait()
+        finally:
+            if own:
+                shutil.rmtree(folder, ignore_errors=True)
 
 
 def h2o_to_pandas(frame: typing.Any) -> pd.DataFrame:
@@ -147,7 +149,13 @@ def _exit_on_sigterm() -> None:
     raises it again, which would skip the exit handlers; the model loads inside that window, so this handler is
     the one in place. Only the main thread may set one: elsewhere the JVM still dies with the process."""
     with contextlib.suppress(ValueError):
-        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+        signal.signal(signal.SIGTERM, _leave)
+
+
+def _leave(signum: int, frame: typing.Any) -> None:  # noqa: ARG001 (signal handler signature)
+    """Exit once: a second SIGTERM (a server's own shutdown raises it again) must not cut the exit handlers short."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    sys.exit(128 + signum)
 
 
 def load_estimator(kind: str, path: str) -> typing.Callable[[pd.DataFrame], np.ndarray]:

@@ -95,21 +95,33 @@ def fit(branch: Branch) -> Fitted:
 
 def cv_metrics(model: typing.Any, truth: pd.Series, classes: list[str], logloss: float) -> dict[str, float]:
     """A model's 5-fold CV metrics under the scikit-learn branches' names: each fold's five metrics on its held-out
-    rows (H2O's kept CV predictions), averaged over the folds as scikit-learn's search does. A model without kept
-    predictions (H2O keeps none for some ensembles) has only its leaderboard log loss."""
+    rows (H2O's kept CV predictions), averaged over the folds as scikit-learn's search does. A stacked ensemble
+    keeps its CV predictions on its metalearner, without the folds: its metrics are over all rows at once. A model
+    with neither has only its leaderboard log loss."""
     from tasks import evaluation
 
+    truth = truth.to_numpy()
     try:
-        scored = h2o_to_pandas(model.cross_validation_holdout_predictions())
-        folds = h2o_to_pandas(model.cross_validation_fold_assignment()).iloc[:, 0].to_numpy()
+        scored, folds = _kept_cv_predictions(model)
     except Exception:  # noqa: BLE001 (H2O raises its own errors, or returns None, for a model without them)
         return {"cv_log_loss": round(logloss, evaluation.METRIC_DECIMALS)}
-    proba, truth = scored[classes].to_numpy(dtype=float), truth.to_numpy()
+    proba = scored[classes].to_numpy(dtype=float)
+    if folds is None:
+        return {f"cv_{name}": value for name, value in evaluation.metrics(truth, proba, classes).items()}
     per_fold = [evaluation.metrics(truth[folds == f], proba[folds == f], classes) for f in sorted(set(folds))]
     return {
         f"cv_{name}": round(float(np.mean([m[name] for m in per_fold])), evaluation.METRIC_DECIMALS)
         for name in per_fold[0]
     }
+
+
+def _kept_cv_predictions(model: typing.Any) -> tuple[pd.DataFrame, np.ndarray | None]:
+    """The model's CV holdout predictions (one row per training row) and each row's fold, when H2O kept them."""
+    kept = model.cross_validation_holdout_predictions()
+    if kept is not None:
+        folds = h2o_to_pandas(model.cross_validation_fold_assignment()).iloc[:, 0].to_numpy()
+        return h2o_to_pandas(kept), folds
+    return h2o_to_pandas(model.metalearner().cross_validation_holdout_predictions()), None
 
 
 def main() -> None:

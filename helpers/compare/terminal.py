@@ -10,7 +10,7 @@ from __future__ import annotations
 from rich.console import Group
 from rich.text import Text
 
-from helpers import registry, terminal
+from helpers import registry, terminal, tracking
 from helpers.compare.runs import BranchRun, Comparison, Execution
 
 
@@ -42,3 +42,9 @@ def narrow(comparison: Comparison) -> Group:
         style="bold",
     )
     return Group(heading, *(execution_table(execution, comparison) for execution in comparison.executions))
+
+
+def ui_link(comparison: Comparison) -> str:
+    """The newest execution's run in the MLflow UI, in its model-training view."""
+    newest = comparison.executions[0]
+    return tracking.ui_link(tracking.client().get_run(newest.run_id).info.experiment_id, newest.run_id)

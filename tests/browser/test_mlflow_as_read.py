@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 
 from helpers import tracking
 from helpers.model_specs import DEFAULTS
+from tests.browser.test_mlflow_ui import open_page, shown
 from tests.support.browser import Browser
 
 pytestmark = pytest.mark.slow
@@ -48,12 +49,16 @@ def runs_of(client: MlflowClient) -> tuple[str, dict[str, list]]:
 
 
 def test_the_experiment_opens_on_its_runs_not_the_genai_overview(browser: Browser, ui, screenshot) -> None:
+    """The experiment carries MLflow 3's kind tag; MLflow 3.17's UI lets a browser-wide switch (default GenAI)
+    override it, so the links the project prints ask for the model-training view (`tracking.ui_link`)."""
     url, client = ui
     experiment_id, runs = runs_of(client)
-    page = browser.open(f"{url}/#/experiments/{experiment_id}")
+    assert client.get_experiment(experiment_id).tags[tracking.TAG_EXPERIMENT_KIND] == tracking.MODEL_TRAINING_KIND
+    link = tracking.ui_link(experiment_id, uri=url)
+    assert link.startswith(f"{url}/#/experiments/{experiment_id}/runs?")
+    page = open_page(browser, link)
     [parent] = runs[tracking.ROLE_EXECUTION]
     expect(page.get_by_role("link", name=parent.info.run_name)).to_be_visible(timeout=WAIT_MS)
-    assert "/runs" in page.url or "traces" not in page.url, page.url
     expect(page.get_by_text("Token usage")).to_have_count(0)
     screenshot(page, "mlflow-experiment-opens-on-runs")
 
@@ -62,15 +67,16 @@ def test_the_execution_run_says_who_won_and_why(browser: Browser, ui, screenshot
     url, client = ui
     experiment_id, runs = runs_of(client)
     [parent] = runs[tracking.ROLE_EXECUTION]
-    page = browser.open(f"{url}/#/experiments/{experiment_id}/runs/{parent.info.run_id}")
+    page = open_page(browser, tracking.ui_link(experiment_id, parent.info.run_id, uri=url))
     params = parent.data.params
     expect(page.get_by_text(f"Winner: {params['winner']}").first).to_be_visible(timeout=WAIT_MS)
     expect(page.get_by_text(f"decided by {params['decided_by']}", exact=False).first).to_be_visible()
     for name in ("winner", "ranking", "decided_by"):
-        row = page.get_by_role("row").filter(has=page.get_by_text(name, exact=True))
+        row = page.get_by_role("row").filter(has=page.get_by_role("cell", name=name, exact=True))
         expect(row.first).to_contain_text(params[name][:40], timeout=WAIT_MS)
-    row = page.get_by_role("row").filter(has=page.get_by_text("auc", exact=True))
-    expect(row.first).to_contain_text(str(parent.data.metrics["auc"]), timeout=WAIT_MS)
+    for name in ("auc", "log_loss"):
+        row = page.get_by_role("row").filter(has=page.get_by_role("cell", name=name, exact=True))
+        expect(row.first).to_contain_text(shown(parent.data.metrics[name]), timeout=WAIT_MS)
     screenshot(page, "mlflow-execution-run-winner")
 
 
@@ -90,11 +96,16 @@ def test_the_run_comparison_shows_the_branches_plots_side_by_side(browser: Brows
     experiment_id, runs = runs_of(client)
     ids = [run.info.run_id for run in runs[tracking.ROLE_BRANCH]]
     query = urllib.parse.urlencode({"runs": json.dumps(ids), "experiments": json.dumps([experiment_id])})
-    page = browser.open(f"{url}/#/compare-runs?{query}")
-    expect(page.get_by_text("roc_curve.png").first).to_be_visible(timeout=WAIT_MS)
+    page = open_page(browser, f"{url}/#/compare-runs?{query}&{tracking.MODEL_TRAINING_VIEW}")
+    roc = page.get_by_text("roc_curve.png", exact=True)
+    expect(roc.first).to_be_visible(timeout=WAIT_MS)
     expect(page.get_by_text("No common artifacts to display.")).to_have_count(0)
-    page.get_by_text("roc_curve.png").first.click()
-    expect(page.locator("img").first).to_be_visible(timeout=WAIT_MS)
+    roc.last.scroll_into_view_if_needed()
+    roc.last.dispatch_event("click")  # the page's own layers lie over the list for a pointer; the list takes it
+    drawn = page.locator("img[src^='blob:']")
+    expect(drawn.nth(len(ids) - 1)).to_be_attached(timeout=WAIT_MS)  # one per branch (and their enlarged views)
+    assert all(width > 300 for width in drawn.evaluate_all("all => all.map(i => i.naturalWidth)"))
+    drawn.first.scroll_into_view_if_needed()
     screenshot(page, "mlflow-compare-runs-plots")
 
 
@@ -102,7 +113,7 @@ def test_a_branch_run_keeps_its_logs_and_deck(browser: Browser, ui, screenshot) 
     url, client = ui
     experiment_id, runs = runs_of(client)
     branch = runs[tracking.ROLE_BRANCH][0]
-    page = browser.open(f"{url}/#/experiments/{experiment_id}/runs/{branch.info.run_id}/artifacts")
+    page = open_page(browser, f"{url}/#/experiments/{experiment_id}/runs/{branch.info.run_id}/artifacts")
     expect(page.get_by_text("flowjobs", exact=True).first).to_be_visible(timeout=WAIT_MS)
     for name in ("stdout.log", "stderr.log", "deck.html"):
         query = urllib.parse.urlencode({"run_id": branch.info.run_id, "path": f"flowjobs/attempt-1/{name}"})

@@ -74,7 +74,14 @@ def test_the_table_shows_every_branch_of_both_executions_with_its_metrics(compar
     found = executions(client)
     assert [len(branches) for _, branches in found] == [1, 4], "newest first: the weak run, then the full one"
     assert "the 2 latest execution(s), ranked by auc" in compared.stdout
-    assert max(len(line) for line in compared.stdout.splitlines() if not line.startswith("wrote ")) <= 80
+    assert (
+        max(len(line) for line in compared.stdout.splitlines() if not line.startswith(("wrote ", "MLflow UI: "))) <= 80
+    )
+    assert re.search(
+        r"^MLflow UI: http://127\.0\.0\.1:5000/#/experiments/\d+/runs/\w+\?workflowType=machine_learning$",
+        compared.stdout,
+        re.M,
+    )
     for parent, branches in found:
         execution = parent.data.tags[tracking.TAG_EXECUTION]
         table = compared.stdout[compared.stdout.index(f"{execution} · finished · ") :]

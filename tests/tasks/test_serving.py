@@ -52,7 +52,9 @@ def serve(run: PipelineRun, version: str, folder: Path) -> tuple[subprocess.Pope
     port = free_port()
     argv = [tool("mlflow"), "models", "serve", "-m", f"models:/{DEFAULTS.model_name}/{version}",
             "--env-manager", "local", "-h", "127.0.0.1", "-p", str(port)]  # fmt: skip
-    env = {**os.environ, "MLFLOW_TRACKING_URI": uri, "TMPDIR": str(folder / "tmp")}
+    bin_folder = str(Path(tool("mlflow")).parent)  # MLflow starts `uvicorn` from the PATH, as the README says
+    path = os.pathsep.join([bin_folder, os.environ.get("PATH", "")])
+    env = {**os.environ, "MLFLOW_TRACKING_URI": uri, "TMPDIR": str(folder / "tmp"), "PATH": path}
     (folder / "tmp").mkdir()
     log = (folder / "serve.log").open("w")
     return subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT), f"http://127.0.0.1:{port}"
@@ -83,7 +85,7 @@ def session_run(multitrain_run: PipelineRun) -> PipelineRun:
     return multitrain_run
 
 
-@pytest.mark.parametrize("sent", [signal.SIGTERM, signal.SIGINT])
+@pytest.mark.parametrize("sent", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_stopping_a_served_h2o_model_leaves_no_jvm_and_no_h2o_folder(session_run, tmp_path: Path, sent) -> None:
     version = versions_by_algorithm(session_run)["h2o_automl"]
     server, url = serve(session_run, version, tmp_path)
