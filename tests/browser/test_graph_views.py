@@ -14,7 +14,7 @@ from helpers import graph
 from helpers.runner import records
 from tests.support.browser import Browser
 from tests.support.project import PROJECT_ROOT, run, tool
-from tests.support.runner.harness import FLOWS, run_flow
+from tests.support.runner.harness import run_flow
 
 SCREEN = {"width": 1366, "height": 768}
 READABLE_PX = 9  # the smallest text height on screen a label may have
@@ -136,7 +136,3 @@ def test_an_unknown_execution_is_one_line(tmp_path: Path) -> None:
     drawn = run([tool("flowjobs"), "graph", "--execution", "nope"], cwd=tmp_path)
     assert drawn.returncode == 2 and "no execution 'nope' is recorded" in drawn.stderr
     assert len(drawn.stderr.strip().splitlines()) == 1
-
-
-def test_the_flows_file_is_the_one_drawn(executions: dict) -> None:
-    assert Path(executions["failed"].file) == FLOWS
