@@ -23,7 +23,7 @@ def execution_table(execution: Execution, comparison: Comparison):
     started = f"{execution.start:%Y-%m-%d %H:%M} UTC" if execution.start else "-"
     title = f"{execution.execution_id} · {execution.status.lower()} · {started}"
     justify = dict.fromkeys(registry.METRICS, "right")
-    table = terminal.narrow_table(title, ["branch", "version", *registry.METRICS, ""], justify)
+    table = terminal.narrow_table(title, ["branch", "ver", *registry.METRICS, ""], justify, fold=("branch",))
     scored = registry.rank([b for b in execution.branches if b.scored], comparison.ranking_metric)
     for place, branch in enumerate([*scored, *(b for b in execution.branches if not b.scored)], start=1):
         values = [f"{branch.metrics[m]:.4f}" if m in branch.metrics else "-" for m in registry.METRICS]
