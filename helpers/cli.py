@@ -130,7 +130,9 @@ def compare_runs(args: argparse.Namespace) -> int:
     comparison, report, run_id = compare.compare(args.experiment, args.last, args.output or default_report())
     console.print(narrow(comparison))
     console.print(f"MLflow UI: {ui_link(comparison)}", highlight=False, soft_wrap=True)
-    console.print(f"wrote {report}; logged to parent run {run_id} as {compare.REPORT_ARTIFACT}", highlight=False, soft_wrap=True)
+    console.print(
+        f"wrote {report}; logged to parent run {run_id} as {compare.REPORT_ARTIFACT}", highlight=False, soft_wrap=True
+    )
     return 0
 
 
