@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import typing
 
-from helpers.runner.records import ExecutionRecord
+from helpers.records import ExecutionRecord
 
 TARGETS = {"pyflyte run": 1.30, "flowjobs run": 1.15}
 COLUMNS = ["case", "wall (whole command)", "measured against", "seconds", "ratio"]

@@ -68,7 +68,11 @@ def show_snapshots(_: argparse.Namespace) -> int:
 def draw_graph(args: argparse.Namespace) -> int:
     from helpers.graph import readme  # flytekit loads only when something is drawn
 
-    if args.readme and not (args.file or args.workflow or args.output):
+    if args.execution:
+        if args.file or args.workflow or args.readme:
+            raise graph.GraphError("--execution draws a recorded execution: give it alone, with -o OUT.html or not")
+        written = [draw_execution(args.execution, args.output)]
+    elif args.readme and not (args.file or args.workflow or args.output):
         written = readme.write_all()
     elif args.file and args.workflow and args.output and not args.readme:
         written = [graph.draw(args.file, args.workflow, args.output)]
@@ -77,6 +81,22 @@ def draw_graph(args: argparse.Namespace) -> int:
     for path in written:
         console.print(f"wrote {path}", highlight=False, soft_wrap=True)
     return 0
+
+
+def draw_execution(execution: str, output: Path | None) -> Path:
+    from helpers import status
+    from helpers.graph import execution as view
+
+    record = status.find(execution)
+    output = output or view.default_output(record)
+    if output.suffix != ".html":
+        raise graph.GraphError(f"output {output}: an execution's view is a page; the name must end in .html")
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(view.render_execution(record), encoding="utf-8")
+    except OSError as err:
+        raise graph.GraphError(f"output {output}: {err.strerror}") from None
+    return output
 
 
 def run_flow(args: argparse.Namespace) -> int:
@@ -96,13 +116,16 @@ def print_wide(table: Table) -> None:
 
 
 def show_status(args: argparse.Namespace) -> int:
-    from helpers import status
+    from helpers import records, status, terminal
 
     if args.execution is None:
-        print_wide(status.executions_table(args.last))
+        table = status.executions_table(args.last)  # checks --last
+        rows = terminal.execution_rows(status.execution_rows(records.list_records()[: args.last]))
+        terminal.show(console, str(table.title), rows, terminal.STATUS_MOVED, terminal.STATUS_FOLD)
         return 0
     record = status.find(args.execution)
-    print_wide(status.tasks_table(record))
+    table, rows = status.tasks_table(record), terminal.task_rows(status.task_rows(record))
+    terminal.show(console, str(table.title), rows, terminal.STATUS_MOVED, terminal.STATUS_FOLD)
     artifacts = status.artifacts_table(record)  # Domino artifacts, if the execution recorded any
     if artifacts is not None:
         console.print(artifacts)
@@ -133,6 +156,9 @@ def build_parser() -> argparse.ArgumentParser:
     drawing.add_argument("workflow", nargs="?", help="a workflow in it, e.g. model_training")
     drawing.add_argument("-o", "--output", type=Path, help="the picture: a name ending in .html, .svg or .mmd")
     drawing.add_argument("--readme", action="store_true", help="redraw docs/graphs/ and the README's pictures")
+    drawing.add_argument(
+        "--execution", help="draw a recorded execution (an id, its start, or `latest`) coloured by each task's status"
+    )
     drawing.set_defaults(handler=draw_graph)
     showing = commands.add_parser("status", help="the recent local executions, or one execution's tasks")
     showing.add_argument("execution", nargs="?", help="an execution id (or the start of one, or `latest`)")

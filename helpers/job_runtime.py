@@ -50,7 +50,13 @@ def _record_execution(attempt: Attempt) -> typing.ContextManager[None]:
     return records.record_attempt(attempt, on_stock_exit=parent_run.close_stock_run)
 
 
-ATTEMPT_HOOKS: list[AttemptHook] = [_record_execution, tracking.end_runs_left_running]
+def _log_to_branch_runs(attempt: Attempt) -> typing.ContextManager[None]:
+    from helpers import tracking_logs
+
+    return tracking_logs.log_to_branch_runs(attempt)
+
+
+ATTEMPT_HOOKS: list[AttemptHook] = [_record_execution, tracking.end_runs_left_running, _log_to_branch_runs]
 
 
 class ScriptFailedError(FlyteRecoverableException):

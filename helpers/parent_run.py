@@ -62,7 +62,9 @@ def record_tasks(run_id: str, record: ExecutionRecord, record_path: Path) -> Non
     from helpers import status
 
     durations = {
-        f"task_seconds.{entry.name}": entry.duration for entry in record.tasks.values() if entry.duration is not None
+        f"task_seconds.{entry.name}": round(entry.duration, 1)
+        for entry in record.tasks.values()
+        if entry.duration is not None
     }
     statuses = {f"{TAG_TASK_STATUS}{entry.name}": entry.status.value for entry in record.tasks.values()}
     tracking.log_values(run_id, metrics=durations, tags=statuses)

@@ -36,7 +36,7 @@ from pydantic import BaseModel, Field, ValidationError
 from helpers import execution, lease, time_split, tracking_store
 from helpers.errors import first_line
 from helpers.job_spec import Attempt
-from helpers.settings import ENV_STATE_DIR, PROJECT_ROOT, state_dir  # noqa: F401 (records.state_dir)
+from helpers.settings import ENV_STATE_DIR, PROJECT_ROOT, execution_dir, state_dir  # noqa: F401 (records.*)
 from helpers.time_split import TimeSplit
 
 RECORD_FILE = "record.json"
@@ -125,10 +125,6 @@ class ExecutionRecord(BaseModel):
     @property
     def duration(self) -> float:
         return ((self.end or now()) - self.start).total_seconds()
-
-
-def execution_dir(execution_id: str) -> Path:
-    return state_dir() / "runs" / execution_id
 
 
 def load(path: Path) -> ExecutionRecord:
@@ -269,8 +265,12 @@ class Recorder:
             status = TaskStatus.DONE if error is None else TaskStatus.RUNNING
             if error is not None and (attempt.number == attempt.attempts or not isinstance(error, Exception)):
                 status = TaskStatus.FAILED if isinstance(error, Exception) else TaskStatus.INTERRUPTED
-            deck = str(attempt.deck) if attempt.deck else None
-            self.task(key, status=status, end=record.end, exit_code=record.exit_code, error=record.error, deck=deck)
+            kept = _keep_files(self.record.execution_id, key, attempt)
+            deck = str(kept.get("deck.html") or attempt.deck) if attempt.deck else None
+            logs = {f"{name.split('.')[0]}_log": str(path) for name, path in kept.items() if name.endswith(".log")}
+            self.task(
+                key, status=status, end=record.end, exit_code=record.exit_code, error=record.error, deck=deck, **logs
+            )
 
     def finish(self, status: ExecutionStatus, error: str | None = None) -> None:
         with self.lock:
@@ -295,6 +295,15 @@ class Recorder:
 
 
 StockRunCloser = typing.Callable[[Recorder], object]
+
+
+def _keep_files(execution_id: str, key: str, attempt: Attempt) -> dict[str, Path]:
+    """The attempt's logs and deck copied beside the record, out of the temp folder (helpers/kept_files.py)."""
+    from helpers import kept_files
+
+    return kept_files.keep(execution_id, key, attempt.number, attempt.folder, attempt.deck)
+
+
 _recorders: dict[str, Recorder] = {}
 _recorders_lock = threading.Lock()
 

@@ -55,6 +55,11 @@ def state_dir() -> Path:
     return Path(os.environ.get(ENV_STATE_DIR) or PROJECT_ROOT / ".flowjobs")
 
 
+def execution_dir(execution_id: str) -> Path:
+    """One execution's folder under the state folder: its record, lease, kept logs and decks, resume data."""
+    return state_dir() / "runs" / execution_id
+
+
 def domino_project_file() -> Path:
     """helpers/domino/project.yaml (a Domino project's defaults, volumes, datasets), or the file
     FLOWJOBS_DOMINO_PROJECT names."""

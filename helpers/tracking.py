@@ -15,6 +15,7 @@ takes seconds.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import logging
 import os
 import signal
@@ -51,6 +52,14 @@ TAG_TASK = "flowjobs.task"
 TAG_WORK_DIR = "flowjobs.work_dir"
 TAG_SNAPSHOT = "flowjobs.snapshot."
 TAG_GIT_COMMIT = "mlflow.source.git.commit"
+TAG_NOTE = "mlflow.note.content"  # a run's description in the MLflow UI (markdown)
+# MLflow 3's UI opens an experiment by this tag's value: the model-training view (runs, metrics, models), not the
+# GenAI one (traces, token usage) it shows an untagged experiment
+TAG_EXPERIMENT_KIND, MODEL_TRAINING_KIND = "mlflow.experimentKind", "custom_model_development"
+# MLflow 3.17's UI lets one switch in the browser (default GenAI) override the tag; a link with this query opens the
+# model-training view whatever the browser chose
+MODEL_TRAINING_VIEW = "workflowType=machine_learning"
+UI_DEFAULT = "http://127.0.0.1:5000"  # where `mlflow ui` listens unless told otherwise
 ROC_DATA = "evaluation/roc_curve.json"  # a branch run's ROC curves as data (tasks/training.py), for `flowjobs compare`
 ROLE_EXECUTION, ROLE_BRANCH, ROLE_GRID_POINT = "execution", "branch", "grid_point"
 
@@ -93,14 +102,36 @@ def experiment_id(name: str) -> str:
 
     found = client().get_experiment_by_name(name)
     if found is not None:
+        if found.tags.get(TAG_EXPERIMENT_KIND) is None:  # made by an older release, or by hand
+            client().set_experiment_tag(found.experiment_id, TAG_EXPERIMENT_KIND, MODEL_TRAINING_KIND)
         return found.experiment_id
     uri = tracking_uri()
     try:
-        return database_store(uri).create_experiment(name) if is_database(uri) else client().create_experiment(name)
+        made = database_store(uri).create_experiment(name) if is_database(uri) else client().create_experiment(name)
     except MlflowException as err:
         if err.error_code != "RESOURCE_ALREADY_EXISTS":
             raise
-        return client().get_experiment_by_name(name).experiment_id
+        return experiment_id(name)
+    client().set_experiment_tag(made, TAG_EXPERIMENT_KIND, MODEL_TRAINING_KIND)
+    return made
+
+
+def ui_link(experiment: str, run_id: str | None = None, uri: str | None = None) -> str:
+    """The MLflow UI's page of an experiment (or of one of its runs) in the model-training view: on the tracking
+    server when the store is one, else on `mlflow ui`'s default address."""
+    import urllib.parse
+
+    parts = urllib.parse.urlsplit(uri or tracking_uri())
+    server = parts.scheme in ("http", "https")  # its address without credentials: a link to show and share
+    host = f"{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+    base = urllib.parse.urlunsplit((parts.scheme, host, parts.path.rstrip("/"), "", "")) if server else UI_DEFAULT
+    page = f"runs/{run_id}" if run_id else "runs"
+    return f"{base}/#/experiments/{experiment}/{page}?{MODEL_TRAINING_VIEW}"
+
+
+def execution_run_name(flow_name: str, when: dt.datetime | None = None) -> str:
+    """What the MLflow UI lists an execution as: its flow and its local start time (the id is a tag)."""
+    return f"{flow_name.rsplit('.', 1)[-1]} {(when or dt.datetime.now()).astimezone():%Y-%m-%d %H:%M:%S}"
 
 
 def git_commit() -> str:
@@ -141,7 +172,8 @@ def parent_run(
             run_id = found[0].info.run_id
         else:
             identity = {TAG_EXECUTION: execution_id, TAG_FLOW: flow_name, TAG_ROLE: ROLE_EXECUTION}
-            run_id = client().create_run(experiment, run_name=execution_id, tags=identity).info.run_id
+            name = execution_run_name(flow_name)
+            run_id = client().create_run(experiment, run_name=name, tags=identity).info.run_id
     more = {TAG_GIT_COMMIT: git_commit(), **(tags or {})}
     client().log_batch(run_id, tags=[RunTag(key, str(value)) for key, value in more.items()])
     return run_id
@@ -206,7 +238,7 @@ def branch_run(parent_run_id: str, branch: str, tags: dict[str, str] | None = No
         try:
             yield run.info.run_id
         finally:
-            mlflow.log_metric("duration_seconds", time.monotonic() - started)
+            mlflow.log_metric("duration_seconds", round(time.monotonic() - started, 1))
 
 
 def log_values(

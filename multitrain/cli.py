@@ -12,7 +12,7 @@ from pathlib import Path
 
 from rich.table import Table
 
-from helpers.cli import console, print_wide
+from helpers.cli import console
 from helpers.flows import rfc3339
 from multitrain.model_specs import DEFAULTS
 
@@ -43,10 +43,14 @@ def show_champion(args: argparse.Namespace) -> int:
 
 def compare_runs(args: argparse.Namespace) -> int:
     from multitrain import compare  # mlflow loads only when asked
+    from multitrain.compare.terminal import narrow, ui_link
 
     comparison, report, run_id = compare.compare(args.experiment, args.last, args.output or default_report())
-    print_wide(compare.table(comparison))
-    console.print(f"wrote {report}; logged to parent run {run_id} as {compare.REPORT_ARTIFACT}", highlight=False)
+    console.print(narrow(comparison))
+    console.print(f"MLflow UI: {ui_link(comparison)}", highlight=False, soft_wrap=True)
+    console.print(
+        f"wrote {report}; logged to parent run {run_id} as {compare.REPORT_ARTIFACT}", highlight=False, soft_wrap=True
+    )
     return 0
 
 

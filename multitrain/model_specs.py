@@ -26,6 +26,8 @@ from helpers.errors import ScriptInputError
 from helpers.settings import PROJECT_ROOT, config_file
 from multitrain.registry import METRICS
 
+METRIC_DECIMALS = 4  # what is logged, ranked and shown is the same number: a tie on screen is a tie in the ranking
+
 ENV_MODEL_SPECS = "FLOWJOBS_MODEL_SPECS"
 MAX_GRID_POINTS = 100  # a branch's grid search (5-fold CV per point): past this a typo, not a search
 

@@ -23,7 +23,7 @@ from helpers import phases, reports, tracking
 from helpers.flows import ScriptInputError, get_param_from_args, handle_outputs, run_main
 from multitrain import registry
 from multitrain.model_specs import BranchResult
-from tasks import champion
+from tasks import champion, decision_record
 from tasks.champion import TAG_DECISION
 from tasks.iris_data import check_size
 
@@ -84,6 +84,7 @@ def compare(results: list[BranchResult], step: champion.Judging, folder: Path) -
     decided = {"metric": metric, "winner": winner.branch, "winner_version": winner.model_version}
     decided |= {"before": decision.champion or "none", "beats_champion": str(decision.beats).lower()}
     tracking.log_values(parent_run_id, tags={f"{TAG_DECISION}{key}": value for key, value in decided.items()})
+    decision_record.record(parent_run_id, registry.rank(results, metric), metric, decision)
     reports.publish(
         "Leaderboard",
         reports.heading(f"Ranked by {metric} on the held-out data") + html.read_text() + f"<p>{verdict(decision)}</p>",

@@ -20,7 +20,6 @@ from matplotlib.figure import Figure
 from sklearn.metrics import (
     ConfusionMatrixDisplay,
     PrecisionRecallDisplay,
-    RocCurveDisplay,
     f1_score,
     log_loss,
     precision_score,
@@ -28,6 +27,8 @@ from sklearn.metrics import (
     roc_auc_score,
     roc_curve,
 )
+
+from multitrain.model_specs import METRIC_DECIMALS
 
 CURVE_DECIMALS = 4
 
@@ -37,17 +38,19 @@ def predicted(proba: np.ndarray, classes: typing.Sequence[str]) -> np.ndarray:
 
 
 def metrics(truth: typing.Sequence[str], proba: np.ndarray, classes: typing.Sequence[str]) -> dict[str, float]:
-    """The five held-out metrics; `proba` has one column per class, in the order of `classes`."""
+    """The five held-out metrics, rounded to METRIC_DECIMALS; `proba` has one column per class, in the order of
+    `classes`."""
     labels = list(classes)
     guess = predicted(proba, labels)
     macro = {"labels": labels, "average": "macro", "zero_division": 0}
-    return {
-        "auc": float(roc_auc_score(truth, proba, multi_class="ovr", average="macro", labels=labels)),
-        "log_loss": float(log_loss(truth, proba, labels=labels)),
-        "f1": float(f1_score(truth, guess, **macro)),
-        "precision": float(precision_score(truth, guess, **macro)),
-        "recall": float(recall_score(truth, guess, **macro)),
+    exact = {
+        "auc": roc_auc_score(truth, proba, multi_class="ovr", average="macro", labels=labels),
+        "log_loss": log_loss(truth, proba, labels=labels),
+        "f1": f1_score(truth, guess, **macro),
+        "precision": precision_score(truth, guess, **macro),
+        "recall": recall_score(truth, guess, **macro),
     }
+    return {name: round(float(value), METRIC_DECIMALS) for name, value in exact.items()}
 
 
 def roc_curves(truth: typing.Sequence[str], proba: np.ndarray, classes: typing.Sequence[str]) -> dict[str, typing.Any]:
@@ -79,19 +82,41 @@ def _one_vs_rest(display: typing.Any, truth: np.ndarray, proba: np.ndarray, clas
     return figure
 
 
+def _roc(truth: np.ndarray, proba: np.ndarray, classes: list[str], title: str) -> Figure:
+    """One-vs-rest ROC curves, each labelled with its AUC as `auc` is logged (4 decimals), and their macro average
+    labelled with the logged `auc` itself (the mean of the per-class AUCs)."""
+    figure, axes = plt.subplots(figsize=(6, 5))
+    for index, label in enumerate(classes):
+        fpr, tpr, _ = roc_curve(truth == label, proba[:, index])
+        area = round(float(roc_auc_score(truth == label, proba[:, index])), METRIC_DECIMALS)
+        axes.plot(fpr, tpr, linewidth=1.5, label=f"{label} (AUC {area:.{METRIC_DECIMALS}f})")
+    macro = roc_curves(truth, proba, classes)["macro"]
+    logged = metrics(truth, proba, classes)["auc"]
+    axes.plot(macro["fpr"], macro["tpr"], "k--", linewidth=2, label=f"macro average (auc {logged:.{METRIC_DECIMALS}f})")
+    axes.plot([0, 1], [0, 1], color="#9aa5b1", linewidth=1, linestyle=":")
+    axes.set(xlabel="false positive rate", ylabel="true positive rate", title=title)
+    axes.legend(loc="lower right", fontsize=8)
+    return figure
+
+
 def plots(
     truth: typing.Sequence[str], proba: np.ndarray, classes: typing.Sequence[str], scored_on: str = "held-out data"
 ) -> dict[str, Figure]:
-    """The three plots by artifact file name, titled with what was scored; the caller logs and closes them."""
+    """The three plots by artifact file name, titled with what was scored; the caller logs and closes them.
+
+    Each figure's layout is tightened, so no label or title is clipped whatever the class names' length."""
     labels, truth = list(classes), np.asarray(truth)
     confusion, axes = plt.subplots(figsize=(6, 5))
     ConfusionMatrixDisplay.from_predictions(truth, predicted(proba, labels), labels=labels, ax=axes, colorbar=False)
     axes.set_title(f"Confusion matrix ({scored_on})")
-    axes.tick_params(axis="x", labelrotation=20)
-    return {
-        "roc_curve.png": _one_vs_rest(RocCurveDisplay, truth, proba, labels, f"ROC, one vs rest ({scored_on})"),
+    plt.setp(axes.get_xticklabels(), rotation=30, ha="right", rotation_mode="anchor")
+    figures = {
+        "roc_curve.png": _roc(truth, proba, labels, f"ROC, one vs rest ({scored_on})"),
         "confusion_matrix.png": confusion,
         "precision_recall.png": _one_vs_rest(
             PrecisionRecallDisplay, truth, proba, labels, f"Precision-recall, one vs rest ({scored_on})"
         ),
     }
+    for figure in figures.values():
+        figure.tight_layout()
+    return figures

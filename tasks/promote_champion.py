@@ -16,7 +16,7 @@ import argparse
 from helpers import phases, tracking, tracking_store
 from helpers.flows import get_param_from_args, handle_outputs, run_main
 from multitrain import registry
-from tasks import champion
+from tasks import champion, decision_record
 from tasks.champion import TAG_DECISION
 
 
@@ -26,6 +26,7 @@ def promote_if_better(model_name: str, version: str, metric: str, holdout: champ
         decision = champion.judge(model_name, version, metric, holdout)
         if decision.beats:
             registry.promote(model_name, decision, tracking.current_execution_id())
+            decision_record.mark_champion(model_name, decision.challenger, decision.champion)
     return decision
 
 

@@ -19,9 +19,13 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import ctypes
 import os
+import shutil
+import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import typing
 import warnings
@@ -34,6 +38,7 @@ import pandas as pd
 PROBA_PREFIX = "proba_"
 SCORING_HEAP_MB = 1024
 JVM_STOP_SECONDS = 10
+PR_SET_PDEATHSIG = 1  # prctl(2)
 
 
 def _free_port() -> int:
@@ -42,13 +47,21 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+def _die_with_parent() -> None:
+    """In the JVM's child before exec: the kernel kills it (SIGKILL) when the process that started it dies,
+    however that process ends (a server stopped by a signal that skips its exit handlers)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
 @contextlib.contextmanager
-def _jvm_started_here(folder: Path) -> typing.Iterator[None]:
-    """H2O starts its JVM in a session of its own (os.setsid) and writes its stdout/stderr to a temp folder;
-    here the JVM stays in this process's group, so whoever kills the group (the job task when a script
-    ends, a timeout, Ctrl-C) kills the JVM too, and its files stay in `folder`."""
+def _jvm_started_here(folder: Path, die_with_parent: bool = False) -> typing.Iterator[None]:
+    """H2O starts its JVM in a session of its own (os.setsid, its Popen's preexec_fn) and writes its stdout/stderr
+    to a temp folder; here the JVM stays in this process's group, so whoever kills the group (the job task when a
+    script ends, a timeout, Ctrl-C) kills the JVM too, and its files stay in `folder`. With `die_with_parent`
+    the JVM also dies with this process."""
     setsid, tempdir = os.setsid, tempfile.tempdir
-    os.setsid, tempfile.tempdir = (lambda: None), str(folder)
+    os.setsid, tempfile.tempdir = (_die_with_parent if die_with_parent else lambda: None), str(folder)
     try:
         yield
     finally:
@@ -57,20 +70,22 @@ def _jvm_started_here(folder: Path) -> typing.Iterator[None]:
 
 @contextlib.contextmanager
 def h2o_session(
-    folder: Path | None = None, memory_mb: int | None = None, cpus: int = -1
+    folder: Path | None = None, memory_mb: int | None = None, cpus: int = -1, die_with_parent: bool = False
 ) -> typing.Iterator[subprocess.Popen]:
     """A local H2O for this process, connected; yields its JVM process and always stops it on exit.
 
-    Bound to 127.0.0.1 on a free port (two may run at once); ice_root and logs under `folder`.
+    Bound to 127.0.0.1 on a free port (two may run at once); ice_root and logs under `folder`, or under a temp
+    folder of its own (`h2o-*`) that is removed once the JVM is gone.
     """
     import h2o
     from h2o.backend import H2OLocalServer
 
     os.environ.setdefault("DO_NOT_TRACK", "1")  # H2O's client reports usage unless told not to
     h2o.no_progress()
+    own = folder is None
     folder = Path(folder or tempfile.mkdtemp(prefix="h2o-"))
     (folder / "ice_root").mkdir(parents=True, exist_ok=True)
-    with _jvm_started_here(folder):
+    with _jvm_started_here(folder, die_with_parent):
         server = H2OLocalServer.start(
             nthreads=cpus,
             max_mem_size=memory_mb << 20 if memory_mb else None,
@@ -87,12 +102,16 @@ def h2o_session(
     finally:
         with contextlib.suppress(Exception):
             h2o.cluster().shutdown()
-        jvm.terminate()
         try:
-            jvm.wait(JVM_STOP_SECONDS)
-        except subprocess.TimeoutExpired:
-            jvm.kill()
-            jvm.wait()
+            jvm.terminate()
+            try:
+                jvm.wait(JVM_STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                jvm.kill()
+                jvm.wait()
+        finally:
+            if own:
+                shutil.rmtree(folder, ignore_errors=True)
 
 
 def h2o_to_pandas(frame: typing.Any) -> pd.DataFrame:
@@ -111,8 +130,9 @@ def _h2o_proba(path: str) -> typing.Callable[[pd.DataFrame], np.ndarray]:
     connection = h2o.connection()
     if connection is None or not connection.connected:
         session = contextlib.ExitStack()
-        session.enter_context(h2o_session(memory_mb=SCORING_HEAP_MB))
+        session.enter_context(h2o_session(memory_mb=SCORING_HEAP_MB, die_with_parent=True))
         atexit.register(session.close)
+        _exit_on_sigterm()
     model = h2o.upload_model(path)
 
     def proba(rows: pd.DataFrame) -> np.ndarray:
@@ -120,6 +140,22 @@ def _h2o_proba(path: str) -> typing.Callable[[pd.DataFrame], np.ndarray]:
         return scored.drop(columns=["predict"]).to_numpy(dtype=float)
 
     return proba
+
+
+def _exit_on_sigterm() -> None:
+    """SIGTERM ends this process through its exit handlers, so the scoring JVM stops and its folder goes.
+
+    A server (`mlflow models serve`'s uvicorn) catches SIGTERM while it runs, then restores the default action and
+    raises it again, which would skip the exit handlers; the model loads inside that window, so this handler is
+    the one in place. Only the main thread may set one: elsewhere the JVM still dies with the process."""
+    with contextlib.suppress(ValueError):
+        signal.signal(signal.SIGTERM, _leave)
+
+
+def _leave(signum: int, frame: typing.Any) -> None:  # noqa: ARG001 (signal handler signature)
+    """Exit once: a second SIGTERM (a server's own shutdown raises it again) must not cut the exit handlers short."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    sys.exit(128 + signum)
 
 
 def load_estimator(kind: str, path: str) -> typing.Callable[[pd.DataFrame], np.ndarray]:

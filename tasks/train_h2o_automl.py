@@ -19,13 +19,17 @@ import os
 import typing
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
 from helpers.flows import ScriptInputError, is_workflow_job, run_main
 from helpers.tiers import ENV_TIER, script_cpus, script_memory_mb
 from tasks.iris_data import FEATURES, TARGET
 from tasks.training import CV_FOLDS, SEED, Branch, Fitted, GridPoint, branch_main
 
 ALGORITHM = "h2o_automl"
-LEADERBOARD_METRICS = {"logloss": "cv_log_loss", "mean_per_class_error": "cv_mean_per_class_error", "rmse": "cv_rmse"}
+# kept so that every model's CV metrics can be computed under the names the other branches use (cv_auc, …)
+CV_KEPT = {"keep_cross_validation_predictions": True, "keep_cross_validation_fold_assignment": True}
 
 
 def heap_mb(tier_memory_mb: int | None) -> int | None:
@@ -74,7 +78,7 @@ def fit(branch: Branch) -> Fitted:
     frame = h2o.H2OFrame(branch.train[[*FEATURES, TARGET]])
     frame[TARGET] = frame[TARGET].asfactor()
     try:
-        automl = H2OAutoML(seed=SEED, nfolds=CV_FOLDS, sort_metric="logloss", **branch.params)
+        automl = H2OAutoML(seed=SEED, nfolds=CV_FOLDS, sort_metric="logloss", **{**CV_KEPT, **branch.params})
     except TypeError as err:
         raise ScriptInputError(f"branch {branch.name!r}: {err}") from None
     automl.train(x=FEATURES, y=TARGET, training_frame=frame)
@@ -85,16 +89,50 @@ def fit(branch: Branch) -> Fitted:
             f"branch {branch.name!r}: H2O AutoML built no model within its budget ({budget}); "
             "give it more time (--h2o_max_runtime_secs) or other algorithms"
         )
+    classes = list(frame[TARGET].levels()[0])
     grid = [
         GridPoint(
             {"model_id": row["model_id"], "algo": row["model_id"].split("_")[0]},
-            {name: float(row[column]) for column, name in LEADERBOARD_METRICS.items()},
+            cv_metrics(h2o.get_model(row["model_id"]), branch.train[TARGET], classes, float(row["logloss"])),
         )
         for _, row in board.iterrows()
     ]
     path = h2o.save_model(automl.leader, path=str(branch.scratch), filename=branch.model_file, force=True)
     best = {"leader": automl.leader.model_id, "leader_algo": automl.leader.algo}
-    return Fitted("h2o", Path(path), list(frame[TARGET].levels()[0]), best, grid)
+    return Fitted("h2o", Path(path), classes, best, grid)
+
+
+def cv_metrics(model: typing.Any, truth: pd.Series, classes: list[str], logloss: float) -> dict[str, float]:
+    """A model's 5-fold CV metrics under the scikit-learn branches' names: each fold's five metrics on its held-out
+    rows (H2O's kept CV predictions), averaged over the folds as scikit-learn's search does. A stacked ensemble
+    keeps its CV predictions on its metalearner, without the folds: its metrics are over all rows at once. A model
+    with neither has only its leaderboard log loss."""
+    from tasks import evaluation
+
+    truth = truth.to_numpy()
+    try:
+        scored, folds = _kept_cv_predictions(model)
+    except Exception:  # noqa: BLE001 (H2O raises its own errors, or returns None, for a model without them)
+        return {"cv_log_loss": round(logloss, evaluation.METRIC_DECIMALS)}
+    proba = scored[classes].to_numpy(dtype=float)
+    if folds is None:
+        return {f"cv_{name}": value for name, value in evaluation.metrics(truth, proba, classes).items()}
+    per_fold = [evaluation.metrics(truth[folds == f], proba[folds == f], classes) for f in sorted(set(folds))]
+    return {
+        f"cv_{name}": round(float(np.mean([m[name] for m in per_fold])), evaluation.METRIC_DECIMALS)
+        for name in per_fold[0]
+    }
+
+
+def _kept_cv_predictions(model: typing.Any) -> tuple[pd.DataFrame, np.ndarray | None]:
+    """The model's CV holdout predictions (one row per training row) and each row's fold, when H2O kept them."""
+    from tasks.pyfunc_model import h2o_to_pandas
+
+    kept = model.cross_validation_holdout_predictions()
+    if kept is not None:
+        folds = h2o_to_pandas(model.cross_validation_fold_assignment()).iloc[:, 0].to_numpy()
+        return h2o_to_pandas(kept), folds
+    return h2o_to_pandas(model.metalearner().cross_validation_holdout_predictions()), None
 
 
 def main() -> None:

@@ -39,7 +39,14 @@ from helpers.flows import (
 )
 from helpers.settings import MODELS_DIR
 from multitrain import model_specs, registry
-from multitrain.model_specs import ALGORITHMS, FLOW_NAME, BranchResult, add_setting_arguments, check_settings
+from multitrain.model_specs import (
+    ALGORITHMS,
+    FLOW_NAME,
+    METRIC_DECIMALS,
+    BranchResult,
+    add_setting_arguments,
+    check_settings,
+)
 from tasks.iris_data import FEATURES, TARGET, read_csv, require_species, validate
 
 ENV_MODELS_DIR = "FLOWJOBS_MODELS_DIR"
@@ -67,6 +74,11 @@ class Fitted:
     classes: list[str]
     best_params: dict[str, typing.Any]
     grid: list[GridPoint] = field(default_factory=list)
+    best: int = 0  # the chosen grid point's index: its CV metrics are also the branch run's
+
+    @property
+    def best_cv(self) -> dict[str, float]:
+        return self.grid[self.best].metrics if self.grid else {}
 
 
 @dataclass
@@ -177,7 +189,7 @@ def _log_model(branch: Branch, fitted: Fitted, proba: Proba) -> str:
 
     example = branch.train[FEATURES].head(2)
     info = mlflow.pyfunc.log_model(
-        name="model",
+        name=branch.name,  # the MLflow UI lists logged models by name: the branch, not "model" for all
         python_model=str(PYFUNC_CODE),
         artifacts={"estimator": str(fitted.path)},
         model_config={"kind": fitted.kind, "classes": fitted.classes, "features": FEATURES},
@@ -217,11 +229,13 @@ def _log_evaluation(branch: Branch, fitted: Fitted, proba: Proba, run_id: str) -
 
     truth, scores = branch.holdout[TARGET], proba(branch.holdout[FEATURES])
     metrics = evaluation.metrics(truth, scores, fitted.classes)
-    tracking.log_values(run_id, params={f"best.{k}": v for k, v in fitted.best_params.items()}, metrics=metrics)
+    best = {f"best.{k}": v for k, v in fitted.best_params.items()}
+    tracking.log_values(run_id, params=best, metrics={**metrics, **fitted.best_cv})
     mlflow.log_dict(evaluation.roc_curves(truth, scores, fitted.classes), tracking.ROC_DATA)
     images = []
     for name, figure in evaluation.plots(truth, scores, fitted.classes).items():
-        mlflow.log_figure(figure, f"plots/{name}")
+        # at the artifacts' root, the same names on every branch: MLflow's run comparison shows only those
+        mlflow.log_figure(figure, name, save_kwargs={"bbox_inches": "tight"})
         images.append(reports.figure(figure, name))
         plt.close(figure)
     return metrics, "".join(images)
@@ -264,8 +278,8 @@ def run_branch(branch: Branch, fit: typing.Callable[[Branch], Fitted]) -> Branch
         fitted = fit(branch)
         fit_seconds = time.monotonic() - fit_started
         with phases.tracking():
-            for index, point in enumerate(fitted.grid):
-                tracking.grid_point_run(f"{branch.name}-{index}", point.params, point.metrics)
+            for point, name in zip(fitted.grid, grid_point_names(branch.name, fitted.grid), strict=True):
+                tracking.grid_point_run(name, point.params, point.metrics)
             proba = load_estimator(fitted.kind, str(fitted.path))
             metrics, plots = _log_evaluation(branch, fitted, proba, run_id)
             version = _log_model(branch, fitted, proba)
@@ -278,6 +292,24 @@ def run_branch(branch: Branch, fit: typing.Callable[[Branch], Fitted]) -> Branch
     print(f"{branch.name}: version {version}, " + ", ".join(f"{k} {v:.4f}" for k, v in metrics.items()))
     took = time.monotonic() - started
     return BranchResult(branch.name, branch.algorithm, run_id, version, metrics, took, fit_seconds, took - fit_seconds)
+
+
+def grid_point_names(branch: str, grid: list[GridPoint]) -> list[str]:
+    """The grid points' run names: the branch and the parameters that vary between the points (all of them when
+    none varies); an H2O AutoML model is named by its model id."""
+    varying = [name for name in grid[0].params if len({repr(p.params.get(name)) for p in grid}) > 1] if grid else []
+    names = []
+    for point in grid:
+        if "model_id" in point.params:
+            names.append(str(point.params["model_id"]))
+            continue
+        shown = " ".join(f"{k}={_short(v)}" for k, v in point.params.items() if k in varying or not varying)
+        names.append(f"{branch} {shown}"[: BRANCH_NAME_MAX * 2])
+    return names
+
+
+def _short(value: typing.Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 SCORERS = {
@@ -318,14 +350,18 @@ def fit_sklearn(
     grid_points = [
         GridPoint(
             {name: _plain(value) for name, value in params.items()},
-            {f"cv_{m}": (-1 if m == "log_loss" else 1) * float(results[f"mean_test_{m}"][i]) for m in SCORERS},
+            {
+                f"cv_{m}": round((-1 if m == "log_loss" else 1) * float(results[f"mean_test_{m}"][i]), METRIC_DECIMALS)
+                for m in SCORERS
+            },
         )
         for i, params in enumerate(results["params"])
     ]
     best, path = search.best_estimator_, branch.scratch / branch.model_file
     (save or joblib.dump)(best, path)
     chosen = {name: _plain(value) for name, value in search.best_params_.items()}
-    return Fitted(kind, path, classes or [str(label) for label in best.classes_], chosen, grid_points)
+    labels = classes or [str(label) for label in best.classes_]
+    return Fitted(kind, path, labels, chosen, grid_points, int(search.best_index_))
 
 
 def _plain(value: typing.Any) -> typing.Any:

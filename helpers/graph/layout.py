@@ -11,7 +11,7 @@ from __future__ import annotations
 import graphlib
 from dataclasses import dataclass, field
 
-from helpers.graph.model import Edge, Graph, Node, NodeKind
+from helpers.graph.model import FOLD_AFTER, LINE_CHARS, Edge, Graph, Node, NodeKind
 
 CHAR_WIDTH = {"label": 7.9, "text": 7.3, "guard": 6.7}
 LINE_HEIGHT = {"label": 17, "text": 15, "guard": 14}
@@ -57,9 +57,13 @@ class Layout:
 
 
 def text_lines(node: Node) -> list[tuple[str, str]]:
-    """The node's text as (style, line) pairs, top to bottom."""
+    """The node's text as (style, line) pairs, top to bottom; long lines cut, a long list of lines folded (the
+    whole text is in the node's tooltip and the page's panel)."""
     lines = [("guard", node.guard)] if node.guard else []
-    return [*lines, ("label", node.label), *(("text", line) for line in node.lines)]
+    body = [line if len(line) <= LINE_CHARS else line[: LINE_CHARS - 1] + "…" for line in node.lines]
+    if node.kind == NodeKind.INPUTS and len(body) > 2 * FOLD_AFTER + 1:
+        body = [*body[: 2 * FOLD_AFTER], f"… {len(body) - 2 * FOLD_AFTER} more (click)"]
+    return [*lines, ("label", node.label), *(("text", line) for line in body)]
 
 
 def text_width(style: str, text: str) -> float:
@@ -78,7 +82,7 @@ def cluster_size(node: Node, inner: Layout) -> tuple[float, float]:
 
 
 def label_size(edge: Edge) -> tuple[float, float]:
-    lines = edge.label.split("\n")
+    lines = edge.drawn_label.split("\n")
     width = max(text_width("text", line) for line in lines) + 2 * LABEL_PAD
     return width, len(lines) * LINE_HEIGHT["text"] + 2 * LABEL_PAD
 

@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
+FOLD_AFTER = 3  # values drawn on one arrow, and input lines drawn in one box, before the rest is folded
+LINE_CHARS = 44  # a box's text line is cut after this many characters (the whole line is in the tooltip and panel)
+
 
 class GraphError(ValueError):
     """A flow file or workflow that cannot be drawn; one line naming the file, workflow or output."""
@@ -59,6 +62,7 @@ class Node:
     inputs: dict[str, str] = field(default_factory=dict)
     outputs: dict[str, str] = field(default_factory=dict)
     cluster: Graph | None = None
+    status: str = ""  # an execution's view: the node's task status (helpers/graph/execution.py), drawn as a colour
 
     @property
     def heading(self) -> str:
@@ -79,6 +83,12 @@ class Value:
         names = self.output if self.output == self.input else f"{self.output} → {self.input}"
         return f"{names}: {self.type}"
 
+    @property
+    def short(self) -> str:
+        """As drawn on the arrow: a dataclass or other dotted type by its own name (the full one is in the tooltip)."""
+        names = self.output if self.output == self.input else f"{self.output} → {self.input}"
+        return f"{names}: {self.type.rsplit(':', 1)[-1].rsplit('.', 1)[-1] if ':' in self.type else self.type}"
+
 
 @dataclass
 class Edge:
@@ -91,6 +101,14 @@ class Edge:
     @property
     def label(self) -> str:
         return "\n".join(str(value) for value in self.values)
+
+    @property
+    def drawn_label(self) -> str:
+        """The label drawn on the arrow: short types, and a long list folded after FOLD_AFTER values."""
+        shown = [value.short for value in self.values]
+        if len(shown) > FOLD_AFTER + 1:
+            shown = [*shown[:FOLD_AFTER], f"… {len(shown) - FOLD_AFTER} more (hover)"]
+        return "\n".join(shown)
 
 
 @dataclass

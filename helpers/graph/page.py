@@ -28,8 +28,10 @@ def node_details(graph: Graph) -> dict[str, dict]:
     }
 
 
-def render_html(graph: Graph, source: str) -> str:
+def render_html(graph: Graph, source: str, execution: str = "") -> str:
+    """The page; `execution` (a line naming an execution and how it ended) makes it that execution's view."""
     return _TEMPLATE.render(
+        execution=execution,
         label=short_name(graph.name),
         workflow=graph.name,
         source=source,

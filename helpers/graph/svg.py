@@ -40,6 +40,13 @@ STYLE = (
 .edge rect { fill: #ffffff; fill-opacity: 0.92; }
 .edge text { font-size: 11px; fill: #3e4c59; }
 .node.selected rect { stroke: #d69e2e; stroke-width: 3; }
+.status-done rect, .status-succeeded rect { fill: #e3f9e5; stroke: #2f855a; stroke-width: 2.4; }
+.status-cached rect, .status-resumed rect { fill: #e6fffa; stroke: #2c7a7b; stroke-width: 2.4; stroke-dasharray: 5 2; }
+.status-failed rect, .status-interrupted rect { fill: #fde8e8; stroke: #c53030; stroke-width: 2.4; }
+.status-running rect { fill: #ebf8ff; stroke: #2b6cb0; stroke-width: 2.4; }
+.status-skipped rect, .status-pending rect, .status-not-run rect {
+  fill: #f4f4f5; stroke: #a1a1aa; stroke-dasharray: 2 3; }
+.status-skipped text, .status-pending text, .status-not-run text { fill: #71717a; }
 .node { cursor: pointer; }
 """
 )
@@ -76,6 +83,7 @@ def _text(parent: ET.Element, x: float, y: float, style: str, content: str, anch
 
 def _node(parent: ET.Element, node: Node, box: Box) -> None:
     classes = f"node kind-{node.kind}" + (" cluster" if node.cluster is not None else "")
+    classes += f" status-{node.status}" if node.status else ""
     group = ET.SubElement(parent, "g", {"class": classes, "data-node-id": node.id, "data-kind": node.kind})
     group.set("tabindex", "0")
     ET.SubElement(group, "title").text = "\n".join(
@@ -114,7 +122,7 @@ def _edges(parent: ET.Element, drawn: Layout) -> None:
         ET.SubElement(group, "path", {"d": _path(placed.points), "marker-end": "url(#arrow)"})
         _rect(group, placed.label, 3)
         y = placed.label.y + 4
-        for line in edge.label.split("\n"):
+        for line in edge.drawn_label.split("\n"):
             y += LINE_HEIGHT["text"]
             _text(group, placed.label.center_x, y - 4, "value", line)
 

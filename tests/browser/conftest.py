@@ -6,6 +6,7 @@ the run, so they are easy to find and look at.
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -14,6 +15,9 @@ from playwright.sync_api import Page
 
 from tests.support import figures
 from tests.support.browser import Browser, ensure_chromium, open_browser
+from tests.support.multitrain import PipelineRun, copy_store
+from tests.support.project import tool
+from tests.support.servers import free_port, running
 
 
 @pytest.fixture(scope="session")
@@ -37,3 +41,18 @@ def screenshot(browser: Browser, tmp_path: Path) -> Callable[[Page, str], Path]:
         return path
 
     return save
+
+
+@pytest.fixture(scope="module")
+def ui(multitrain_run: PipelineRun, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, typing.Any]]:
+    """`mlflow ui` as a user starts it (127.0.0.1, a free port, one worker) on a copy of the session run's store."""
+    from mlflow import MlflowClient  # only the MLflow tests pay for the import
+
+    assert multitrain_run.returncode == 0, multitrain_run.stderr[-5000:]
+    folder = tmp_path_factory.mktemp("mlflow-ui")
+    uri = copy_store(multitrain_run, folder)
+    port = free_port()
+    argv = [tool("mlflow"), "ui", "--host", "127.0.0.1", "--port", str(port), "--backend-store-uri", uri,
+            "--workers", "1"]  # fmt: skip
+    with running(argv, port, folder / "ui.log", timeout=300) as server:
+        yield server.url, MlflowClient(tracking_uri=uri, registry_uri=uri)

@@ -7,7 +7,6 @@ execution, its branches under it), a branch's metrics, and the registered model 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from mlflow import MlflowClient
@@ -16,25 +15,10 @@ from playwright.sync_api import Page, expect
 from helpers import tracking
 from helpers.model_specs import DEFAULTS
 from tests.support.browser import Browser
-from tests.support.multitrain import PipelineRun, copy_store
-from tests.support.project import tool
-from tests.support.servers import free_port, running
 
 pytestmark = pytest.mark.slow
 METRIC_NAMES = ("auc", "log_loss", "f1", "precision", "recall")
 WAIT_MS = 60_000  # the UI is a single-page app: its data arrives after the page loaded
-
-
-@pytest.fixture(scope="module")
-def ui(multitrain_run: PipelineRun, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, MlflowClient]]:
-    assert multitrain_run.returncode == 0, multitrain_run.stderr[-5000:]
-    folder = tmp_path_factory.mktemp("mlflow-ui")
-    uri = copy_store(multitrain_run, folder)
-    port = free_port()
-    argv = [tool("mlflow"), "ui", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"]  # one is enough
-    argv += ["--backend-store-uri", uri]
-    with running(argv, port, folder / "ui.log") as server:
-        yield server.url, MlflowClient(tracking_uri=uri, registry_uri=uri)
 
 
 def experiment_runs(client: MlflowClient) -> tuple[str, list]:

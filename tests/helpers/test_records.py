@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+from pathlib import Path
 
 import pytest
 
@@ -20,7 +22,21 @@ def test_a_stock_local_run_records_each_attempt_of_its_job_tasks() -> None:
     assert [(a.number, a.exit_code) for a in entry.attempts] == [(1, 3), (2, 3), (3, 0)]
     failure = "task 'tests.support.runner.flows.flaky': script exited with code 3: attempt 1 fails"
     assert entry.attempts[0].error == failure
-    assert entry.stdout_log.endswith("/logs/stdout.log") and entry.stdout_log.startswith(entry.attempts[-1].folder)
+    kept = records.execution_dir(record.execution_id) / "tasks" / "tests.support.runner.flows.flaky" / "attempt-3"
+    assert (entry.stdout_log, entry.stderr_log) == (str(kept / "stdout.log"), str(kept / "stderr.log"))
+    assert Path(entry.stdout_log).read_text() == (Path(entry.attempts[-1].folder) / "logs" / "stdout.log").read_text()
+
+
+def test_each_attempts_logs_stay_with_the_record_after_the_temp_folders_are_removed() -> None:
+    assert flows.flaky() == 3
+    record = records.latest(runner="pyflyte run")
+    entry = record.tasks["tests.support.runner.flows.flaky"]
+    for attempt in entry.attempts:
+        shutil.rmtree(attempt.folder)
+    kept = records.execution_dir(record.execution_id) / "tasks" / "tests.support.runner.flows.flaky"
+    for number in (1, 2):
+        assert f"attempt {number} fails" in (kept / f"attempt-{number}" / "stderr.log").read_text(), number
+    assert Path(entry.stderr_log) == kept / "attempt-3" / "stderr.log" and Path(entry.stderr_log).is_file()
 
 
 def test_a_stock_local_run_records_a_timeout() -> None:

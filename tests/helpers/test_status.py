@@ -38,20 +38,37 @@ def two_executions(state: tuple[Path, Executions], monkeypatch: pytest.MonkeyPat
     return state[1]
 
 
-def status(*args: str, cwd: Path) -> tuple[int, str, str]:
-    shown = run([tool("flowjobs"), "status", *args], cwd=cwd, env={"COLUMNS": "250"})
+def status(*args: str, cwd: Path, columns: int = 80) -> tuple[int, str, str]:
+    shown = run([tool("flowjobs"), "status", *args], cwd=cwd, env={"COLUMNS": str(columns)})
     return shown.returncode, shown.stdout, shown.stderr
+
+
+def rows(out: str, first: str) -> list[list[str]]:
+    """The table's rows (cells split on two or more spaces) after its heading line, which starts with `first`."""
+    lines = out.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(first)) + 2  # the heading, then its rule
+    found = []
+    for line in lines[start:]:
+        if not line.strip() or line.startswith("["):
+            break
+        found.append(re.split(r"\s{2,}", line.strip()))
+    return found
+
+
+def notes(out: str) -> dict[str, str]:
+    """The numbered notes under a table: `[1] files: /path` as {"[1]": "/path"}."""
+    return {m["ref"]: m["value"] for m in re.finditer(r"^(?P<ref>\[\d+\]) \w+: (?P<value>.+)$", out, re.M)}
 
 
 def test_status_lists_the_executions_newest_first(two_executions, tmp_path: Path) -> None:
     stock, failed = two_executions
     code, out, _ = status(cwd=tmp_path)
     assert code == 0
-    lines = [line for line in out.splitlines() if line.startswith("│")]
-    assert [line.split("│")[1].strip() for line in lines] == [failed.execution_id, stock.execution_id]
+    listed = rows(out, "execution")
+    assert [row[0] for row in listed] == [failed.execution_id, stock.execution_id]
     done, broken = (sum(entry.status == state for entry in failed.tasks.values()) for state in ("done", "failed"))
-    assert re.search(rf"│ flowjobs run\s+│ gated\s+│ failed\s+│.*│ {done}/{broken}/{len(failed.tasks)}\s+│", lines[0])
-    assert re.search(r"│ pyflyte run\s+│ flows.py flaky\s+│ succeeded\s+│.*│ 1/0/1\s+│", lines[1])
+    assert listed[0][1:3] == ["gated", "failed"] and listed[0][4] == f"{done}/{broken}/{len(failed.tasks)}"
+    assert listed[1][1:3] == ["flows.py flaky", "succeeded"] and listed[1][4] == "1/0/1"
 
 
 def test_status_of_an_execution_shows_each_task(two_executions, tmp_path: Path) -> None:
@@ -60,15 +77,26 @@ def test_status_of_an_execution_shows_each_task(two_executions, tmp_path: Path) 
     assert code == 0 and f"Execution {stock.execution_id}" in out
     assert "Artifacts" not in out, "an execution that recorded no Domino artifacts shows no artifact section"
     entry = stock.tasks["tests.support.runner.flows.flaky"]
-    logs = str(Path(entry.stderr_log).parent)
-    assert re.search(rf"│ flaky\s+│ done\s+│ 3\s+│ Small\s+│ [\d:]+\s+│ [\d:]+\s+│ [\d.]+s\s+│ 0\s+│ {logs}", out)
+    [row] = rows(out, "task")
+    assert row[:4] == ["flaky", "done", "3", "Small"] and re.fullmatch(r"[\d:]+", row[4]) and row[6] == "0"
+    assert notes(out)[row[7]] == str(Path(entry.stderr_log).parent), "the kept logs' folder, in a note"
+
+
+@pytest.mark.parametrize("args", [[], ["latest"]])
+def test_status_fits_80_columns_and_puts_paths_whole_below_the_table(two_executions, tmp_path: Path, args) -> None:
+    code, out, _ = status(*args, cwd=tmp_path, columns=80)
+    tables = [line for line in out.splitlines() if not re.match(r"\[\d+\] ", line)]
+    assert code == 0 and max(len(line) for line in tables) <= 80, out
+    assert all(Path(value).exists() or value.startswith(("local-", "-")) for value in notes(out).values())
 
 
 def test_status_latest_is_the_newest_execution_and_shows_the_failure(two_executions, tmp_path: Path) -> None:
     _, failed = two_executions
     code, out, _ = status("latest", cwd=tmp_path)
-    assert code == 0 and f"Execution {failed.execution_id}" in out and failed.error.splitlines()[0][:60] in out
-    assert re.search(r"│ \S+ gate\s+│ failed\s+│ 1\s+│ Small\s+│.*│ 1\s+│", out), "the gate exits 1"
+    assert code == 0 and f"Execution {failed.execution_id}" in out
+    assert failed.error.splitlines()[0][:40] in " ".join(out.split())
+    gate = [row for row in rows(out, "task") if row[0].endswith(" gate")]
+    assert gate and gate[0][1:3] == ["failed", "1"] and gate[0][6] == "1", "the gate exits 1"
 
 
 @pytest.mark.parametrize(

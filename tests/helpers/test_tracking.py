@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -92,6 +93,27 @@ def test_the_parent_run_is_found_again_by_its_execution_id(tmp_path: Path, monke
     tags = tracking.client().get_run(first).data.tags
     assert tags[tracking.TAG_EXECUTION] == "exec-1" and tags[tracking.TAG_FLOW] == "a_flow"
     assert tags["flowjobs.snapshot.iris"] == "iris@1" and tags[tracking.TAG_GIT_COMMIT] == tracking.git_commit()
+
+
+def test_the_parent_run_is_named_by_flow_and_time_in_a_model_training_experiment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """MLflow 3's UI opens an experiment tagged `mlflow.experimentKind` on its model-training view."""
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
+    tracking.connect()
+    run = tracking.client().get_run(tracking.parent_run("named", "flows.multitrain.pipeline", execution_id="e-1"))
+    assert re.fullmatch(r"pipeline \d{4}-\d\d-\d\d \d\d:\d\d:\d\d", run.info.run_name), run.info.run_name
+    experiment = tracking.client().get_experiment(run.info.experiment_id)
+    assert experiment.tags[tracking.TAG_EXPERIMENT_KIND] == "custom_model_development"
+
+
+def test_an_experiment_made_without_the_kind_gets_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
+    tracking.connect()
+    made = tracking.client().create_experiment("older")
+    assert tracking.client().get_experiment(made).tags.get(tracking.TAG_EXPERIMENT_KIND) is None
+    assert tracking.experiment_id("older") == made
+    assert tracking.client().get_experiment(made).tags[tracking.TAG_EXPERIMENT_KIND] == "custom_model_development"
 
 
 def test_a_failing_branch_ends_its_run_and_the_parent_failed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -249,13 +271,13 @@ def test_mlflow_ui_started_beside_the_store_with_no_flags_shows_runs_and_artifac
         branch = next(run for run in runs if run["info"]["run_name"] == "logreg")
         listed = requests.get(
             f"{base}/api/2.0/mlflow/artifacts/list",
-            params={"run_id": branch["info"]["run_id"], "path": "plots"},
+            params={"run_id": branch["info"]["run_id"]},  # the plots at the root, where run comparison looks
             timeout=30,
         ).json()
-        assert {item["path"] for item in listed["files"]} >= {"plots/roc_curve.png"}
+        assert {item["path"] for item in listed["files"]} >= {"roc_curve.png"}
         image = requests.get(
             f"{base}/get-artifact",
-            params={"run_id": branch["info"]["run_id"], "path": "plots/roc_curve.png"},
+            params={"run_id": branch["info"]["run_id"], "path": "roc_curve.png"},
             timeout=30,
         )
         assert image.status_code == 200 and image.content.startswith(b"\x89PNG")

@@ -34,7 +34,7 @@ class Compared:
 
 
 def flowjobs_compare(uri: str, *args: str, cwd: Path) -> tuple[int, str, str]:
-    shown = run([tool("flowjobs"), "compare", *args], cwd=cwd, env={"MLFLOW_TRACKING_URI": uri, "COLUMNS": "250"})
+    shown = run([tool("flowjobs"), "compare", *args], cwd=cwd, env={"MLFLOW_TRACKING_URI": uri, "COLUMNS": "80"})
     return shown.returncode, shown.stdout, shown.stderr
 
 
@@ -74,15 +74,30 @@ def test_the_table_shows_every_branch_of_both_executions_with_its_metrics(compar
     found = executions(client)
     assert [len(branches) for _, branches in found] == [1, 4], "newest first: the weak run, then the full one"
     assert "the 2 latest execution(s), ranked by auc" in compared.stdout
+    assert (
+        max(len(line) for line in compared.stdout.splitlines() if not line.startswith(("wrote ", "MLflow UI: "))) <= 80
+    )
+    assert re.search(
+        r"^MLflow UI: http://127\.0\.0\.1:5000/#/experiments/\d+/runs/\w+\?workflowType=machine_learning$",
+        compared.stdout,
+        re.M,
+    )
     for parent, branches in found:
-        for branch in branches:
-            values = r"\s+│\s+".join(f"{branch.data.metrics[name]:.4f}" for name in METRIC_NAMES)
+        execution = parent.data.tags[tracking.TAG_EXECUTION]
+        table = compared.stdout[compared.stdout.index(f"{execution} · finished · ") :]
+        for place, branch in enumerate(
+            sorted(
+                branches,
+                key=lambda b: (-b.data.metrics["auc"], b.data.metrics["log_loss"], b.data.tags[tracking.TAG_BRANCH]),
+            ),
+            start=1,
+        ):
+            values = r"\s+".join(f"{branch.data.metrics[name]:.4f}" for name in METRIC_NAMES)
             version = versions[branch.info.run_id]
-            mark = "champion" if version == str(champion) else ""
-            execution, name = parent.data.tags[tracking.TAG_EXECUTION], branch.data.tags[tracking.TAG_BRANCH]
-            algorithm = branch.data.params["algorithm"]
-            row = rf"│ {execution}\s+│ FINISHED\s+│ {name}\s+│ {algorithm}\s+│ {version}\s+│\s+{values}\s+│ {mark}\s*│"
-            assert re.search(row, compared.stdout), row
+            marks = ["winner"] * (place == 1) + ["champion"] * (version == str(champion))
+            name = branch.data.tags[tracking.TAG_BRANCH]
+            row = rf"^{name}\s+{version}\s+{values}\s*{' '.join(marks)}\s*$"
+            assert re.search(row, table, re.M), row
 
 
 def test_the_report_is_written_and_logged_to_the_newest_parent_run(compared: Compared, tmp_path: Path) -> None:

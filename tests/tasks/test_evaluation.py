@@ -18,13 +18,14 @@ def test_the_five_metrics_are_the_ones_the_registry_ranks_by() -> None:
     assert list(evaluation.metrics(TRUTH, PROBA, CLASSES)) == list(registry.METRICS)
 
 
-def test_metric_values() -> None:
+def test_metric_values_rounded_to_four_decimals() -> None:
     values = evaluation.metrics(TRUTH, PROBA, CLASSES)
-    assert values["auc"] == pytest.approx(roc_auc_score(TRUTH, PROBA, multi_class="ovr", average="macro"))
-    assert values["log_loss"] == pytest.approx(log_loss(TRUTH, PROBA, labels=CLASSES))
+    assert values["auc"] == round(roc_auc_score(TRUTH, PROBA, multi_class="ovr", average="macro"), 4) == 0.8472
+    assert values["log_loss"] == round(log_loss(TRUTH, PROBA, labels=CLASSES), 4)
     # predicted: setosa, versicolor, virginica, versicolor: one virginica missed
-    assert values["recall"] == pytest.approx((1 + 1 + 0.5) / 3)
-    assert values["precision"] == pytest.approx((1 + 0.5 + 1) / 3)
+    assert values["recall"] == round((1 + 1 + 0.5) / 3, 4)
+    assert values["precision"] == round((1 + 0.5 + 1) / 3, 4)
+    assert all(value == round(value, 4) for value in values.values())
 
 
 def test_a_perfect_model_scores_perfectly() -> None:
@@ -38,6 +39,26 @@ def test_three_plots_as_image_files() -> None:
     assert set(figures) == {"roc_curve.png", "confusion_matrix.png", "precision_recall.png"}
     roc = figures["roc_curve.png"].axes[0]
     assert [text.get_text().split(" (")[0] for text in roc.get_legend().get_texts()][:3] == CLASSES
+
+
+def test_the_roc_legend_shows_the_logged_auc_and_each_class_auc_at_the_same_precision() -> None:
+    legend = [
+        text.get_text()
+        for text in evaluation.plots(TRUTH, PROBA, CLASSES)["roc_curve.png"].axes[0].get_legend().get_texts()
+    ]
+    assert legend[-1] == f"macro average (auc {evaluation.metrics(TRUTH, PROBA, CLASSES)['auc']:.4f})"
+    per_class = [float(text.split("AUC ")[1].rstrip(")")) for text in legend[:3]]
+    assert sum(per_class) / 3 == pytest.approx(evaluation.metrics(TRUTH, PROBA, CLASSES)["auc"], abs=1e-4)
+
+
+def test_no_plot_clips_its_labels() -> None:
+    """What is drawn (tick labels, axis labels, titles, legend) lies inside the figure, even for long class names."""
+    long_names = ["Iris-setosa-with-a-long-name", "Iris-versicolor-with-a-long-name", "Iris-virginica-longer-still"]
+    for name, figure in evaluation.plots([long_names[i] for i in [0, 1, 2, 2]], PROBA, long_names).items():
+        figure.canvas.draw()
+        drawn, page = figure.get_tightbbox(figure.canvas.get_renderer()), figure.bbox_inches
+        assert page.x0 - 0.01 <= drawn.x0 and drawn.x1 <= page.x1 + 0.01, (name, drawn, page)
+        assert page.y0 - 0.01 <= drawn.y0 and drawn.y1 <= page.y1 + 0.01, (name, drawn, page)
 
 
 def test_roc_curves_as_data_per_class_and_their_macro_average() -> None:
