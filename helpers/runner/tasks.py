@@ -134,7 +134,8 @@ class NodeRunner:
             status = TaskStatus.DONE
         finished = records.now()
         entry = self.recorder.record.tasks[key]
-        self.recorder.task(key, status=status, start=entry.start or finished, end=finished, cache_key=key_of_inputs)
+        ended = entry.end if status == TaskStatus.DONE and entry.end else finished
+        self.recorder.task(key, status=status, start=entry.start or finished, end=ended, cache_key=key_of_inputs)
         return {name: Promise(name, outputs.literals[name]) for name in task.interface.outputs}
 
     def _execute(self, ctx: FlyteContext, key: str, task: PythonTask, inputs: LiteralMap) -> LiteralMap:
@@ -144,6 +145,9 @@ class NodeRunner:
             if not isinstance(task, JobTask):  # a job task's attempts report themselves
                 self.recorder.task(key, status=TaskStatus.RUNNING, start=records.now())
 
+        def ended() -> None:  # before its CPUs are free for the next task
+            self.recorder.task(key, end=records.now())
+
         items = map_items.item_inputs(task, inputs) if isinstance(task, ArrayNodeMapTask) else None
         if self.pool is not None and items is not None and workers.location(task.python_function_task):
             started()
@@ -151,7 +155,7 @@ class NodeRunner:
             return map_items.run(self.pool, self.recorder, key, task, items, attempt)
         where = workers.location(task) if self.pool is not None else None
         if where is not None:
-            return retried(task, lambda: self.pool.run(task, where, inputs, started))
+            return retried(task, lambda: self.pool.run(task, where, inputs, started, ended))
         started()
         return task.sandbox_execute(ctx, inputs)
 

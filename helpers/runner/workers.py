@@ -175,8 +175,10 @@ class WorkerPool:
         where: tuple[str, list[str]],
         inputs: LiteralMap,
         started: typing.Callable[[], None] = lambda: None,
+        ended: typing.Callable[[], None] = lambda: None,
     ) -> LiteralMap:
-        """The task's outputs, computed in a worker; TaskError, WorkerDied or TimeoutError when it did not finish."""
+        """The task's outputs, computed in a worker; TaskError, WorkerDied or TimeoutError when it did not finish.
+        `started` and `ended` are told while the task holds its CPUs, so recorded spans never overlap more."""
         share = self.budget.share(cpus_requested(task), task.name, "Resources(cpu)")
         timeout = task.metadata.timeout.total_seconds() if task.metadata.timeout else None
         with self.budget.hold(share):
@@ -186,6 +188,7 @@ class WorkerPool:
             future = slot.executor.submit(_execute, *where, literals, dict(os.environ))
             try:
                 ok, answer = future.result(timeout=timeout)
+                ended()
             except futures.TimeoutError:
                 self._discard(slot)
                 raise TimeoutError(f"task '{task.name}': timed out after {timeout:g}s; its worker was killed") from None
