@@ -61,13 +61,16 @@ def run(
         def started() -> None:
             recorder.task(item, status=TaskStatus.RUNNING, start=records.now())
 
+        def ended() -> None:
+            recorder.task(item, end=records.now())
+
         try:
-            outputs = attempt(lambda: pool.run(inner, where, inputs, started))
+            outputs = attempt(lambda: pool.run(inner, where, inputs, started, ended))
         except BaseException as err:
             status = TaskStatus.FAILED if isinstance(err, Exception) else TaskStatus.INTERRUPTED
             recorder.task(item, status=status, end=records.now(), error=records.first_line(err))
             raise
-        recorder.task(item, status=TaskStatus.DONE, end=records.now())
+        recorder.task(item, status=TaskStatus.DONE)
         return outputs
 
     with futures.ThreadPoolExecutor(max(1, len(items)), thread_name_prefix=f"map-{key}") as fan_out:

@@ -166,6 +166,9 @@ class NodeRunner:
             started()
             return self.in_container(key, task, inputs)
 
+        def ended() -> None:  # before its CPUs are free for the next task
+            self.recorder.task(key, end=records.now())
+
         items = map_items.item_inputs(task, inputs) if isinstance(task, ArrayNodeMapTask) else None
         if self.pool is not None and items is not None and workers.location(task.python_function_task):
             started()
@@ -173,10 +176,6 @@ class NodeRunner:
             return map_items.run(self.pool, self.recorder, key, task, items, attempt)
         where = workers.location(task) if self.pool is not None else None
         if where is not None:
-
-            def ended() -> None:  # before its CPUs are released (the node's record is finished after caching)
-                self.recorder.task(key, end=records.now())
-
             return retried(task, lambda: self.pool.run(task, where, inputs, started, ended))
         started()
         return task.sandbox_execute(ctx, inputs)

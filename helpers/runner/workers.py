@@ -116,8 +116,12 @@ class _Slot:
 
     def start(self) -> futures.Future:
         future = self.executor.submit(os.getpid)
-        future.add_done_callback(lambda done: setattr(self, "pid", None if done.exception() else done.result()))
+        future.add_done_callback(self._started)
         return future
+
+    def _started(self, done: futures.Future) -> None:
+        if not done.cancelled() and done.exception() is None:
+            self.pid = done.result()
 
     def kill(self) -> None:
         if self.pid is not None:
