@@ -122,6 +122,8 @@ def show_status(args: argparse.Namespace) -> int:
         table = status.executions_table(args.last)  # checks --last
         rows = terminal.execution_rows(status.execution_rows(records.list_records()[: args.last]))
         terminal.show(console, str(table.title), rows, terminal.STATUS_MOVED, terminal.STATUS_FOLD)
+        if table.caption:  # records that cannot be read, each named
+            console.print(str(table.caption), highlight=False, soft_wrap=True)
         return 0
     record = status.find(args.execution)
     table, rows = status.tasks_table(record), terminal.task_rows(status.task_rows(record))
@@ -131,7 +133,7 @@ def show_status(args: argparse.Namespace) -> int:
         console.print(artifacts)
     split = status.time_split_table(record)
     if split is not None:
-        print_wide(split)
+        console.print(split)
     return 0
 
 

@@ -20,6 +20,7 @@ import statistics
 import typing
 from pathlib import Path
 
+from rich import box
 from rich.table import Table
 
 from helpers import records, reports, time_split
@@ -217,17 +218,33 @@ def time_split_rows(record: ExecutionRecord) -> list[dict[str, str]]:
     return shown
 
 
+SPLIT_HEADERS = {  # the terminal's short names: the table fits 80 columns
+    "waiting for CPUs": "wait",
+    "start-up": "start",
+    "work": "work",
+    "tracking": "track",
+    "teardown": "exit",
+    "job task": "job",
+    "overhead": "overhead",
+}
+
+
 def time_split_table(record: ExecutionRecord) -> Table | None:
-    """The split as a rich table (seconds), or None when no task recorded one."""
+    """The split as a rich table (seconds) that fits 80 columns, or None when no task recorded one."""
     found = time_split_rows(record)
     if not found:
         return None
     shown = Table(
-        title=f"Where each node's time went (seconds; overhead = start-up + teardown) in {record.execution_id}",
+        title=f"Where each node's time went in {record.execution_id} (seconds)",
         title_justify="left",
+        caption="wait: for CPUs; start: process start to main(); work: main() less tracking; track: MLflow; "
+        "exit: main()'s end to the process gone; job: the job task's own; overhead: start + exit",
+        caption_justify="left",
+        box=box.SIMPLE_HEAD,
     )
-    for column in found[0]:
-        shown.add_column(column, justify="left" if column == "task" else "right")
+    shown.add_column("task", max_width=22, overflow="fold")
+    for header in SPLIT_HEADERS.values():
+        shown.add_column(header, justify="right")
     for row in found:
-        shown.add_row(*row.values())
+        shown.add_row(row["task"], *(row[title] for title in SPLIT_HEADERS))
     return shown

@@ -235,7 +235,8 @@ def check_settings(**values: typing.Any) -> RunSettings:
         where = f"input {name!r}" + (f" item {item[0]}" if item else "")
         message = first["msg"].removeprefix("Value error, ")
         got = repr(first["input"])
-        got = got if len(got) <= 80 else f"{got[:60]}... ({len(first['input'])} items)"
+        if isinstance(first["input"], list | tuple) and len(got) > 80:  # a grid over the bound: its size, not its items
+            got = f"{got[:60]}... ({len(first['input'])} items)"
         raise SettingsError(f"{where}: {message} (got {got})") from None
 
 

@@ -7,9 +7,12 @@ that declares no plain Python task (`@task`, `@dynamic`, `map_task`) starts none
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import multiprocessing.forkserver
+import multiprocessing.util
 import re
+import tempfile
 from pathlib import Path
 
 PLAIN_TASKS = re.compile(r"@(task|dynamic)\b|\bmap_task\(")
@@ -22,4 +25,26 @@ def start_early(file: str) -> None:
         return  # the runner reports a missing file
     if PLAIN_TASKS.search(source):
         multiprocessing.set_forkserver_preload(["flytekit"])
+        socket_folder()
         multiprocessing.forkserver.ensure_running()
+
+
+def socket_folder() -> None:
+    """Multiprocessing's temp folder made once for this process, short enough for the forkserver's socket."""
+    with _short_temp_dir():
+        multiprocessing.util.get_temp_dir()
+
+
+SOCKET_DIR_MAX = 60  # a socket's path may have 107 bytes; the forkserver's is <temp dir>/pymp-…/listener-…
+
+
+@contextlib.contextmanager
+def _short_temp_dir():
+    """The system's temp folder while multiprocessing makes its own, when TMPDIR is too deep for a socket's path."""
+    saved = tempfile.tempdir
+    if len(tempfile.gettempdir()) > SOCKET_DIR_MAX:
+        tempfile.tempdir = "/tmp"
+    try:
+        yield
+    finally:
+        tempfile.tempdir = saved

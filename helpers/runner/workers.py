@@ -27,6 +27,7 @@ from flytekit.core.base_task import PythonTask
 from flytekit.core.python_function_task import PythonFunctionTask
 from flytekit.models.literals import LiteralMap
 
+from helpers.runner import forkserver
 from helpers.runner.budget import CpuBudget
 
 PR_SET_PDEATHSIG = 1
@@ -135,6 +136,7 @@ class WorkerPool:
 
     def __init__(self, root: str, module: str, budget: CpuBudget, start: int = 0):
         self.root, self.module, self.budget = root, module, budget
+        forkserver.socket_folder()  # a deep TMPDIR would make the forkserver's socket path too long
         self.context = multiprocessing.get_context("forkserver")
         self.context.set_forkserver_preload(["flytekit", module])
         self._idle: list[_Slot] = []

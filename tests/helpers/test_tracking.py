@@ -161,7 +161,7 @@ def silent_server() -> typing.Iterator[str]:
 
 
 @pytest.mark.parametrize("kind", ["refused", "silent"])
-def test_a_server_that_does_not_answer_fails_within_10_s_naming_the_uri(
+def test_a_server_that_does_not_answer_fails_within_the_probe_timeout_naming_the_uri(
     kind: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     uri = f"http://127.0.0.1:{_closed_port()}" if kind == "refused" else request.getfixturevalue("silent_server")
@@ -169,7 +169,7 @@ def test_a_server_that_does_not_answer_fails_within_10_s_naming_the_uri(
     started = time.monotonic()
     with pytest.raises(tracking_store.TrackingError, match=f"MLflow tracking server {uri} does not answer"):
         tracking.connect()
-    assert time.monotonic() - started < 10
+    assert time.monotonic() - started < tracking_store.PROBE_TIMEOUT_SECONDS + 5  # one probe, not a client's retries
 
 
 def test_the_error_never_shows_a_password(silent_server: str, monkeypatch: pytest.MonkeyPatch) -> None:

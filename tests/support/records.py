@@ -19,6 +19,11 @@ VOLATILE_TAGS = {
 }  # fmt: skip
 
 
+def _timing(metric: str) -> bool:
+    """A metric that measures time (a duration, a branch's fit seconds): never the same in two runs."""
+    return "duration" in metric or metric.endswith("_seconds")
+
+
 def _artifacts(client: typing.Any, run_id: str, path: str | None = None) -> set[str]:
     found = set()
     for item in client.list_artifacts(run_id, path):
@@ -33,7 +38,7 @@ def _run(client: typing.Any, run: typing.Any, with_values: bool) -> dict[str, ty
             k: v for k, v in run.data.tags.items() if k not in VOLATILE_TAGS and not k.startswith("flowjobs.champion")
         },
         "params": sorted(run.data.params),
-        "metrics": {k: round(v, 9) for k, v in run.data.metrics.items() if "duration" not in k}
+        "metrics": {k: round(v, 9) for k, v in run.data.metrics.items() if not _timing(k)}
         if with_values
         else sorted(run.data.metrics),
         "artifacts": sorted(p for p in _artifacts(client, run.info.run_id) if not p.startswith("model/")),
