@@ -7,7 +7,6 @@ paths and an inputs.pb built from literals, and decodes the outputs.pb or error.
 
 from __future__ import annotations
 
-import os
 import tarfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +17,8 @@ from flyteidl.core import errors_pb2, literals_pb2
 from helpers.container.pod import container_args, results
 from tests.support.image import ImageLayout
 from tests.support.project import PROJECT_ROOT, run, tool
+
+QUIET = {"FLYTE_SDK_LOGGING_LEVEL": "40"}  # a pod's flytekit logs errors only (set per pod, never process-wide)
 
 RESOURCE_TYPES = {"1": task_pb2.TaskSpec, "2": workflow_pb2.WorkflowSpec, "3": launch_plan_pb2.LaunchPlan}
 
@@ -94,7 +95,7 @@ def run_as_pod(
     (workdir / "inputs.pb").write_bytes(inputs.SerializeToString())
     args = container_args(list(spec.template.container.args), workdir)
     container_env = {item.key: item.value for item in spec.template.container.env}
-    pod_env = {**container_env, **image.env, "FLOWJOBS_WORK_DIR": str(workdir / "jobs"), **(env or {})}
+    pod_env = {**QUIET, **container_env, **image.env, "FLOWJOBS_WORK_DIR": str(workdir / "jobs"), **(env or {})}
     pod_env.pop("FLOWJOBS_EXECUTION_ID", None)
     result = run([*(wrapper or []), tool(args[0]), *args[1:]], cwd=image.root, env=pod_env)
     outputs, error = results(workdir)
@@ -107,6 +108,3 @@ def file_uri(outputs: literals_pb2.LiteralMap, name: str) -> Path:
 
 def float_value(outputs: literals_pb2.LiteralMap, name: str) -> float:
     return outputs.literals[name].scalar.primitive.float_value
-
-
-os.environ.setdefault("FLYTE_SDK_LOGGING_LEVEL", "40")
