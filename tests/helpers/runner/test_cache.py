@@ -3,33 +3,21 @@
 from __future__ import annotations
 
 import os
-import typing
 from pathlib import Path
 
 import pytest
-from flytekit import FlyteContextManager
-from flytekit.core.type_engine import TypeEngine
 from flytekit.models.literals import LiteralMap
 
 from helpers import jobs
 from helpers.runner.cache import PARTIAL_PREFIX, ResultStore, cache_key
 from tests.support.runner import flows
+from tests.support.runner.harness import literals
 
 
 @pytest.fixture(scope="module")
 def count_lines() -> jobs.JobTask:
     flows.counted.compile()
     return jobs._TASKS["tests.support.runner.flows.count_lines"]
-
-
-def literals(**values: tuple[typing.Any, typing.Any]) -> LiteralMap:
-    ctx = FlyteContextManager.current_context()
-    return LiteralMap(
-        literals={
-            name: TypeEngine.to_literal(ctx, value, kind, TypeEngine.to_literal_type(kind))
-            for name, (kind, value) in values.items()
-        }
-    )
 
 
 def local_file(path: Path) -> flows.CSV:

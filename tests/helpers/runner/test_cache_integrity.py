@@ -4,31 +4,17 @@ with one warning naming it and the task runs again; the resume key covers the co
 from __future__ import annotations
 
 import logging
-import typing
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from flyteidl.core import literals_pb2
-from flytekit import FlyteContextManager
-from flytekit.core.type_engine import TypeEngine
-from flytekit.models.literals import LiteralMap
 
 from helpers import code_hash, jobs
 from helpers.runner import entry_check, records
 from helpers.runner.cache import OUTPUTS_FILE, ResultStore, task_version
 from tests.support.runner import flows
-from tests.support.runner.harness import run_flow
-
-
-def literals(**values: tuple[typing.Any, typing.Any]) -> LiteralMap:
-    ctx = FlyteContextManager.current_context()
-    return LiteralMap(
-        literals={
-            name: TypeEngine.to_literal(ctx, value, kind, TypeEngine.to_literal_type(kind))
-            for name, (kind, value) in values.items()
-        }
-    )
+from tests.support.runner.harness import literals, run_flow
 
 
 @pytest.fixture

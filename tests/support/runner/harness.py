@@ -5,8 +5,12 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import io
+import typing
 from dataclasses import dataclass
 
+from flytekit.core.context_manager import FlyteContextManager
+from flytekit.core.type_engine import TypeEngine
+from flytekit.models.literals import LiteralMap
 from rich.console import Console
 
 from helpers.runner import command, records
@@ -53,3 +57,14 @@ def peak(spans: list[tuple[dt.datetime, dt.datetime, float]]) -> float:
         running += change
         highest = max(highest, running)
     return highest
+
+
+def literals(**values: tuple[typing.Any, typing.Any]) -> LiteralMap:
+    """Flyte literals of Python values, each given as (type, value): a task's inputs as a pod receives them."""
+    ctx = FlyteContextManager.current_context()
+    return LiteralMap(
+        literals={
+            name: TypeEngine.to_literal(ctx, value, kind, TypeEngine.to_literal_type(kind))
+            for name, (kind, value) in values.items()
+        }
+    )
