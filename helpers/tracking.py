@@ -31,8 +31,9 @@ from helpers.settings import PROJECT_ROOT
 from helpers.tiers import ENV_TIER
 from helpers.tracking_credentials import for_mlflow
 from helpers.tracking_store import (
-    HTTP_DEFAULTS,
     TrackingError,
+    bound_http,
+    check_reachable,
     database_store,
     is_database,
     make_ready,
@@ -73,8 +74,7 @@ def connect() -> str:
 
     Also turns SIGTERM (a task's timeout) into an exit through `finally` blocks, so runs end FAILED.
     """
-    for key, value in HTTP_DEFAULTS.items():
-        os.environ.setdefault(key, value)
+    bound_http()
     uri = tracking_uri()
     make_ready(uri)
     uri = for_mlflow(uri)
@@ -89,10 +89,15 @@ def connect() -> str:
 
 
 def client():
-    """An MLflow client of the flows' store, whether or not `connect()` ran in this process."""
+    """An MLflow client of the flows' store, whether or not `connect()` ran in this process; a tracking server
+    that does not answer is a TrackingError at once (see `check_reachable`), not minutes of retries."""
     from mlflow import MlflowClient
 
-    uri = for_mlflow(tracking_uri())
+    bound_http()
+    uri = tracking_uri()
+    if uri.startswith(("http://", "https://")):
+        check_reachable(uri)
+    uri = for_mlflow(uri)
     return MlflowClient(tracking_uri=uri, registry_uri=uri)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -29,6 +30,9 @@ HTTP_DEFAULTS = {
     "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
 }
 PROBE_TIMEOUT_SECONDS = 15.0  # a refused connection fails at once; a busy server gets time to answer
+# How long a probe's answer holds in this process: an answer briefly (a script's calls come in a burst), a silence
+# for a minute (the runner's closing calls after a failed task each fail at once, not after MLflow's retries)
+ANSWERED_MEMO_SECONDS, SILENT_MEMO_SECONDS = 10.0, 60.0
 DATABASE_SCHEMES = ("sqlite", "postgresql", "mysql", "mssql")
 
 
@@ -75,6 +79,12 @@ def redacted(uri: str) -> str:
         return uri
     host = f"{parts.username}:***@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
     return urllib.parse.urlunsplit(parts._replace(netloc=host))
+
+
+def bound_http() -> None:
+    """This process's MLflow calls get the same bounded timeout and retries as the scripts' (the user's win)."""
+    for key, value in HTTP_DEFAULTS.items():
+        os.environ.setdefault(key, value)
 
 
 def script_env() -> dict[str, str]:
@@ -139,18 +149,32 @@ def prepare_store(uri: str | None = None) -> None:
             database_store(uri)
 
 
+_probed: dict[str, tuple[float, str | None]] = {}  # uri -> (when probed, why it does not answer)
+
+
 def check_reachable(uri: str, timeout: float = PROBE_TIMEOUT_SECONDS) -> None:
-    """A tracking server must answer (any HTTP status) within `timeout`; else TrackingError naming the URI."""
+    """A tracking server must answer (any HTTP status) within `timeout`; else TrackingError naming the URI.
+
+    The answer is kept a while (ANSWERED_MEMO_SECONDS, SILENT_MEMO_SECONDS): once this process found the server
+    silent, its later calls (a task's logs, the record, the parent run) fail at once with the same line.
+    """
+    seen = _probed.get(uri)
+    if seen is None or time.monotonic() - seen[0] >= (SILENT_MEMO_SECONDS if seen[1] else ANSWERED_MEMO_SECONDS):
+        seen = _probed[uri] = (time.monotonic(), _probe(uri, timeout))
+    if seen[1] is not None:
+        raise TrackingError(seen[1])
+
+
+def _probe(uri: str, timeout: float) -> str | None:
     bare = split_credentials(uri)[0]  # urllib would take `user:password@host` for the host name
     try:
         urllib.request.urlopen(f"{bare.rstrip('/')}/health", timeout=timeout).close()
     except urllib.error.HTTPError:
-        return
+        return None
     except (OSError, ValueError) as err:
         reason = getattr(err, "reason", err)
-        raise TrackingError(
-            f"MLflow tracking server {redacted(uri)} does not answer ({reason}); start it or set MLFLOW_TRACKING_URI"
-        ) from None
+        return f"MLflow tracking server {redacted(uri)} does not answer ({reason}); start it or set MLFLOW_TRACKING_URI"
+    return None
 
 
 def make_ready(uri: str) -> None:

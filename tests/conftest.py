@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers import tracking_store
 from tests.support import figures
 from tests.support.multitrain import SMALL_H2O, PipelineRun, copy_store, run_pipeline, shared_run
 from tests.support.project import PROJECT_ROOT
@@ -39,6 +40,8 @@ def _own_tmp(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monke
     tracked = tmp_path_factory.getbasetemp() / "mlflow"
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tracked / 'mlflow.db'}")
     monkeypatch.setenv("FLOWJOBS_MODELS_DIR", str(tracked / "models"))
+    # a port one test found silent may be a live server in the next: no probe answer carries over
+    monkeypatch.setattr(tracking_store, "_probed", {})
 
 
 @pytest.fixture

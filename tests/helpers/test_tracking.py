@@ -172,6 +172,21 @@ def test_a_server_that_does_not_answer_fails_within_the_probe_timeout_naming_the
     assert time.monotonic() - started < tracking_store.PROBE_TIMEOUT_SECONDS + 5  # one probe, not a client's retries
 
 
+def test_once_a_server_was_found_silent_later_calls_of_the_process_fail_at_once(
+    silent_server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", silent_server)
+    with pytest.raises(tracking_store.TrackingError):
+        tracking.connect()
+    started = time.monotonic()
+    for later in (tracking.client, tracking_store.require_store):
+        with pytest.raises(
+            tracking_store.TrackingError, match=f"MLflow tracking server {silent_server} does not answer"
+        ):
+            later()
+    assert time.monotonic() - started < 1, "no second probe, no MLflow retries"
+
+
 def test_the_error_never_shows_a_password(silent_server: str, monkeypatch: pytest.MonkeyPatch) -> None:
     uri = silent_server.replace("http://", "http://user:s3cret@")
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
