@@ -1,6 +1,6 @@
 """A second execution of the same flow in the same project, started while the first one runs (its `train` held
-mid-run), by `flowjobs run` or by stock `pyflyte run`: neither resumes nor touches the other; each keeps its own
-record, parent run, branch run, metrics and model version."""
+mid-run, or just released to finish), each by `flowjobs run` or by stock `pyflyte run`: neither resumes nor touches
+the other; each keeps its own record, parent run, branch run, metrics and model version."""
 
 from __future__ import annotations
 
@@ -18,31 +18,51 @@ FLOW = str(PROJECT_ROOT / "tests" / "support" / "tracked_flow.py")
 INPUTS = ("--mlflow_experiment", EXPERIMENT, "--model_name", MODEL)
 
 
-def pyflyte_beside(folder: Path, uri: str) -> Execution:
-    """A stock `pyflyte run` of the tracked flow to its end, with the state folder of the held execution."""
-    ran = run([tool("pyflyte"), "run", FLOW, "tracked", *INPUTS], cwd=PROJECT_ROOT, env=tracked_env(folder, uri))
-    execution = Execution(ran.returncode, ran.stdout, ran.stderr)
+def pyflyte_record(folder: Path) -> records.ExecutionRecord:
+    """The record of the one stock `pyflyte run` in the state folder (pyflyte prints no `record:` line)."""
     (path,) = [
         path
         for path in (folder / "state" / "runs").glob(f"*/{records.RECORD_FILE}")
         if records.load(path).runner == "pyflyte run"
     ]
-    execution.__dict__["record"] = records.load(path)  # pyflyte prints no `record:` line
+    return records.load(path)
+
+
+def run_beside(runner: str, folder: Path, uri: str) -> Execution:
+    """A second execution of the tracked flow to its end, with the state folder of the held one."""
+    if runner == "flowjobs run":
+        return run_tracked(folder, uri, *INPUTS, name="second")
+    ran = run([tool("pyflyte"), "run", FLOW, "tracked", *INPUTS], cwd=PROJECT_ROOT, env=tracked_env(folder, uri))
+    execution = Execution(ran.returncode, ran.stdout, ran.stderr)
+    execution.__dict__["record"] = pyflyte_record(folder)
     return execution
 
 
-@pytest.mark.parametrize("second_runner", ["flowjobs run", "pyflyte run"])
-def test_an_execution_started_beside_a_running_one_leaves_it_alone(tmp_path: Path, second_runner: str) -> None:
+# (first runner, second runner, when the second starts): while the first's `train` is held mid-run, or as the first
+# is released to finish `train` and run `count`
+OVERLAPS = [
+    ("flowjobs run", "flowjobs run", "mid-run"),
+    ("flowjobs run", "pyflyte run", "mid-run"),
+    ("pyflyte run", "flowjobs run", "mid-run"),
+    ("flowjobs run", "flowjobs run", "near the end"),
+]
+
+
+@pytest.mark.parametrize(("first_runner", "second_runner", "offset"), OVERLAPS)
+def test_an_execution_started_beside_a_running_one_leaves_it_alone(
+    tmp_path: Path, first_runner: str, second_runner: str, offset: str
+) -> None:
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
-    with held_execution(tmp_path, uri, *INPUTS) as held:
-        if second_runner == "flowjobs run":
-            second = run_tracked(tmp_path, uri, *INPUTS, name="second")
-        else:
-            second = pyflyte_beside(tmp_path, uri)
+    with held_execution(tmp_path, uri, *INPUTS, runner=first_runner) as held:
+        if offset == "near the end":
+            held.release()
+        second = run_beside(second_runner, tmp_path, uri)
         assert second.code == 0, second.stderr[-3000:]
         held.release()
         first = held.wait(timeout=300)
     assert first.code == 0, first.stderr[-3000:]
+    if first_runner == "pyflyte run":
+        first.__dict__["record"] = pyflyte_record(tmp_path)
     assert "resuming" not in second.stderr, "a running execution is not a failed one"
     assert second.record.resumes is None
     assert {task(second.record, name).status for name in ("prepare", "train", "count")} == {"done"}

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from helpers.runner import records
-from tests.support.load import Execution, flowjobs_run, tracked_env
-from tests.support.project import PROJECT_ROOT
+from tests.support.load import FLOW_FILE, WORKFLOW, Execution, flowjobs_run, tracked_env
+from tests.support.project import PROJECT_ROOT, tool
 
 HELD_WITHIN_SECONDS = 300  # `flowjobs run` start, `prepare`, and `train` up to its hold, on a busy machine
 
@@ -63,14 +63,21 @@ def run_tracked(folder: Path, uri: str, *args: str, name: str = "run", **env: st
 
 
 @contextlib.contextmanager
-def held_execution(folder: Path, uri: str, *args: str, name: str = "held", **env: str) -> Iterator[Held]:
-    """Start the tracked flow with `--hold`; yield once `train`'s first attempt is waiting to be released."""
+def held_execution(
+    folder: Path, uri: str, *args: str, name: str = "held", runner: str = "flowjobs run", **env: str
+) -> Iterator[Held]:
+    """Start the tracked flow with `--hold` (by `flowjobs run`, or by stock `pyflyte run`); yield once `train`'s
+    first attempt is waiting to be released."""
     logs = _folders(folder)
     hold = folder / "hold"
     hold.mkdir()
+    if runner == "pyflyte run":
+        command = [tool("pyflyte"), "run", str(FLOW_FILE), WORKFLOW, "--hold", str(hold), *args]
+    else:
+        command = flowjobs_run("--hold", str(hold), *args)
     with (logs / f"{name}.out").open("w") as out, (logs / f"{name}.err").open("w") as err:
         process = subprocess.Popen(
-            flowjobs_run("--hold", str(hold), *args),
+            command,
             cwd=PROJECT_ROOT,
             env=tracked_env(folder, uri, **env),
             stdout=out,
