@@ -216,7 +216,11 @@ class WorkerPool:
             slot.kill()
 
     def close(self) -> None:
+        """End the workers once every task's outputs are back: killed, not asked to exit (a worker's own exit would
+        tear down its copy of flytekit, a second or so of the command's end for nothing), then reaped."""
         with self._lock:
             slots, self._all, self._idle = list(self._all), [], []
         for slot in slots:
-            slot.executor.shutdown(wait=True, cancel_futures=True)
+            slot.kill()
+        for slot in slots:
+            slot.executor.shutdown(wait=True)
