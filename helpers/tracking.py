@@ -88,14 +88,18 @@ def connect() -> str:
 # --- the run hierarchy ---------------------------------------------------------------------------------------
 
 
-def client():
-    """An MLflow client of the flows' store, whether or not `connect()` ran in this process; a tracking server
-    that does not answer is a TrackingError at once (see `check_reachable`), not minutes of retries."""
+def client(probe: bool = False):
+    """An MLflow client of the flows' store, whether or not `connect()` ran in this process.
+
+    With `probe` (the runner's calls after a task), a tracking server that does not answer is a TrackingError at
+    once (see `check_reachable`). A script's calls go without: a server lost mid-task must fail the attempt as
+    MLflow reports it, which is retried, not as a refused input, which is not.
+    """
     from mlflow import MlflowClient
 
     bound_http()
     uri = tracking_uri()
-    if uri.startswith(("http://", "https://")):
+    if probe and uri.startswith(("http://", "https://")):
         check_reachable(uri)
     uri = for_mlflow(uri)
     return MlflowClient(tracking_uri=uri, registry_uri=uri)
@@ -287,7 +291,7 @@ def end_runs_left_running(attempt: typing.Any) -> typing.Iterator[None]:
 
 def runs_anywhere(query: str, **options: typing.Any) -> list:
     """The runs matching a search filter in every experiment of the store (none when it has no experiment)."""
-    found = client()
+    found = client(probe=True)  # the runner's look-ups (logs, records, resumes): a silent server fails at once
     experiments = [experiment.experiment_id for experiment in found.search_experiments()]
     return found.search_runs(experiments, filter_string=query, **options) if experiments else []
 

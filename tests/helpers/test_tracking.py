@@ -179,7 +179,7 @@ def test_once_a_server_was_found_silent_later_calls_of_the_process_fail_at_once(
     with pytest.raises(tracking_store.TrackingError):
         tracking.connect()
     started = time.monotonic()
-    for later in (tracking.client, tracking_store.require_store):
+    for later in (lambda: tracking.runs_anywhere("attributes.status = 'RUNNING'"), tracking_store.require_store):
         with pytest.raises(
             tracking_store.TrackingError, match=f"MLflow tracking server {silent_server} does not answer"
         ):
