@@ -203,7 +203,7 @@ class Run:
         """`entity(**inputs)` as `pyflyte run` calls it, with the scheduler walking the nodes."""
         entity, workflow = as_workflow(entity)
 
-        if runs_python_in_process(workflow):
+        if runs_python_in_process(workflow, pooled=self.workers is not None):
             load_lazy_modules()
 
         def execute(**kwargs: typing.Any) -> typing.Any:

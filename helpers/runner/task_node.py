@@ -52,9 +52,19 @@ def python_tasks(workflow: WorkflowBase) -> list[PythonTask]:
     return found
 
 
-def runs_python_in_process(workflow: WorkflowBase) -> bool:
-    """Whether any node (at any depth) is a Python task other than a job task."""
-    return bool(python_tasks(workflow))
+def runs_python_in_process(workflow: WorkflowBase, pooled: bool) -> bool:
+    """Whether any node (at any depth) is a Python task run in the runner's process: any, without worker
+    processes; with them, one a worker cannot load (`@dynamic`, a plugin's task type, a map over bound values)."""
+    for task in python_tasks(workflow):
+        if not pooled:
+            return True
+        if isinstance(task, ArrayNodeMapTask):
+            if task._partial is not None or task._bound_inputs_values:
+                return True
+            task = task.python_function_task
+        if workers.location(task) is None:
+            return True
+    return False
 
 
 def load_lazy_modules() -> None:
