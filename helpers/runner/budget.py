@@ -1,13 +1,15 @@
 """The machine's CPUs as a budget: a running task holds its tier's CPUs until its attempt ends.
 
-Waiting tasks are admitted first come, first served, so a big tier is not starved by a stream of small ones.
+Waiting tasks are admitted first come, first served, except that a later task that fits in CPUs the first in line
+cannot use yet may pass it (backfilling, so a CPU does not sit idle while a big tier waits for two), at most
+MAX_PASSES times per waiting task: a big tier is delayed by a few small tasks, never starved by a stream of them.
 A tier asking more than the whole budget runs alone (it takes everything), with a warning.
 """
 
 from __future__ import annotations
 
 import contextlib
-import itertools
+import dataclasses
 import logging
 import threading
 import time
@@ -21,6 +23,15 @@ if typing.TYPE_CHECKING:
 log = logging.getLogger("flowjobs")
 
 
+MAX_PASSES = 2  # how many later tasks may start before a waiting one
+
+
+@dataclasses.dataclass(eq=False)
+class _Waiting:
+    cpus: float
+    passed: int = 0  # later tasks that started before this one
+
+
 class Interrupted(Exception):
     """The run is being stopped: no new attempt may start."""
 
@@ -31,8 +42,7 @@ class CpuBudget:
         self.free = self.total
         self.stopped = False
         self._warned: set[str] = set()
-        self._tickets = itertools.count()
-        self._queue: list[int] = []
+        self._queue: list[_Waiting] = []
         self._changed = threading.Condition()
 
     def share(self, cpus: float, task: str, tier: str) -> float:
@@ -57,14 +67,15 @@ class CpuBudget:
 
     @contextlib.contextmanager
     def hold(self, cpus: float) -> typing.Iterator[None]:
-        """Wait for `cpus` (at most the whole budget) to be free, in turn; hold them while the block runs."""
+        """Wait for `cpus` (at most the whole budget) to be free, in turn (see MAX_PASSES); hold them while the
+        block runs."""
         with self._changed:
-            ticket = next(self._tickets)
-            self._queue.append(ticket)
+            me = _Waiting(cpus)
+            self._queue.append(me)
             try:
-                self._changed.wait_for(lambda: self.stopped or (self._queue[0] == ticket and self.free >= cpus))
+                self._changed.wait_for(lambda: self.stopped or self._may_start(me))
             finally:
-                self._queue.remove(ticket)
+                self._queue.remove(me)
                 self._changed.notify_all()
             if self.stopped:
                 raise Interrupted("the run was interrupted")
@@ -75,6 +86,15 @@ class CpuBudget:
             with self._changed:
                 self.free += cpus
                 self._changed.notify_all()
+
+    def _may_start(self, me: _Waiting) -> bool:
+        """Its CPUs are free, and every task ahead of it may still be passed (which it then is)."""
+        ahead = self._queue[: self._queue.index(me)]
+        if self.free < me.cpus or any(waiting.passed >= MAX_PASSES for waiting in ahead):
+            return False
+        for waiting in ahead:
+            waiting.passed += 1
+        return True
 
     def stop(self) -> None:
         """Refuse every waiting and future request (Ctrl-C)."""

@@ -1,4 +1,5 @@
-"""The CPU budget: tasks hold their tier's CPUs, wait their turn, and are refused once the run is stopped."""
+"""The CPU budget: tasks hold their tier's CPUs, wait their turn (small ones may pass a big one a bounded number
+of times), and are refused once the run is stopped."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import time
 
 import pytest
 
-from helpers.runner.budget import CpuBudget, Interrupted
+from helpers.runner.budget import MAX_PASSES, CpuBudget, Interrupted
 
 
 def hold_in_thread(budget: CpuBudget, cpus: float, log: list, name: str, seconds: float) -> threading.Thread:
@@ -27,16 +28,28 @@ def hold_in_thread(budget: CpuBudget, cpus: float, log: list, name: str, seconds
     return thread
 
 
-def test_waiting_tasks_are_admitted_in_turn_so_a_big_one_is_not_starved() -> None:
+def test_a_small_task_uses_a_cpu_a_waiting_big_one_cannot_use_yet() -> None:
     budget, log = CpuBudget(2), []
     threads = [
-        hold_in_thread(budget, 1, log, "small_a", 0.3),
+        hold_in_thread(budget, 1, log, "small_a", 0.5),
         hold_in_thread(budget, 2, log, "big", 0.1),
         hold_in_thread(budget, 1, log, "small_b", 0.1),
     ]
     for thread in threads:
         thread.join(5)
-    assert log == ["small_a start", "small_a end", "big start", "big end", "small_b start", "small_b end"]
+    assert log == ["small_a start", "small_b start", "small_b end", "small_a end", "big start", "big end"]
+    assert budget.free == 2
+
+
+def test_a_waiting_big_task_is_passed_a_bounded_number_of_times_not_starved() -> None:
+    budget, log = CpuBudget(2), []
+    threads = [hold_in_thread(budget, 1, log, "long", 1.0), hold_in_thread(budget, 2, log, "big", 0.1)]
+    threads += [hold_in_thread(budget, 1, log, f"small_{index}", 0.1) for index in range(5)]
+    for thread in threads:
+        thread.join(10)
+    starts = [line.removesuffix(" start") for line in log if line.endswith(" start")]
+    assert starts[: MAX_PASSES + 2] == ["long", *[f"small_{index}" for index in range(MAX_PASSES)], "big"]
+    assert sorted(starts) == sorted(["long", "big", *[f"small_{index}" for index in range(5)]])
     assert budget.free == 2
 
 
