@@ -4,10 +4,12 @@ the artifacts `flowjobs/record.json` and `flowjobs/tasks.html`, the task table: 
 end, exit code, log folder). Tasks are not runs of their own: the branches' child runs stay the only children.
 
 `flowjobs run`: tracking is on for a workflow with an `experiment_name` input (its value names the experiment,
-as in the multi-train flow) or when `--experiment NAME` is given. The runner gets or creates the parent run for
-its execution id before any node starts (helpers.tracking.parent_run is idempotent, so the flow's own first
-task finds the same run), and at the end adds the tasks and sets the run's status: FINISHED, FAILED, or KILLED
-after Ctrl-C, so no run is left RUNNING.
+as in the multi-train flow) or when `--experiment NAME` is given. Before any node starts, the runner checks that
+the store can be used (`prepare`) and loads MLflow in a background thread while the nodes run, so the two seconds
+of MLflow's import and store are not on the run's path. The flow's own first tracked task creates the parent run
+for the execution id, as under stock `pyflyte run`; at the end the runner gets it (or creates it, when no task
+tracked: helpers.tracking.parent_run is idempotent), tags it as run by flowjobs, adds the tasks and sets its
+status: FINISHED, FAILED, or KILLED after Ctrl-C, so no run is left RUNNING.
 
 Stock `pyflyte run`: when a job task with `tracking=True` ran, the process, as it exits, finds the parent run
 the flow opened (by the execution id) and adds the tasks; it ends the run only if the flow left it RUNNING.
@@ -15,8 +17,10 @@ the flow opened (by the execution id) and adds the tasks; it ends the run only i
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
+import threading
 import typing
 from pathlib import Path
 
@@ -42,8 +46,22 @@ def experiment_for(inputs: dict[str, typing.Any], option: str | None) -> str | N
     return option or inputs.get(EXPERIMENT_INPUT) or None
 
 
+def prepare() -> None:
+    """Before a run that records its execution: the store must answer (or get its schema) now; MLflow itself is
+    loaded by a background thread while the nodes run. Raises helpers.tracking_store.TrackingError."""
+    tracking_store.bound_http()  # here, not in the thread: the environment is not changed while tasks start
+    tracking_store.make_ready(tracking_store.tracking_uri())
+    threading.Thread(target=_load_mlflow, name="mlflow-load", daemon=True).start()
+
+
+def _load_mlflow() -> None:
+    with contextlib.suppress(Exception):  # the end of the run meets any problem again, and reports it
+        tracking.client().search_experiments(max_results=1)
+
+
 def open_run(experiment: str, workflow: str, execution_id: str, runner: str, record_path: Path) -> str:
-    """The execution's parent run (get or create), tagged as run by flowjobs; the store is made ready first.
+    """The execution's parent run (found by its execution id, else created in `experiment`), tagged as run by
+    flowjobs; the store is made ready first.
 
     Raises helpers.tracking_store.TrackingError when a tracking server does not answer.
     """
@@ -52,7 +70,8 @@ def open_run(experiment: str, workflow: str, execution_id: str, runner: str, rec
     uri = tracking_store.tracking_uri()
     tracking_store.make_ready(uri)
     mlflow.set_tracking_uri(uri)
-    run_id = tracking.parent_run(experiment, workflow, execution_id)
+    found = find_run(execution_id)  # made by the flow's first tracked task, in whichever experiment it tracks to
+    run_id = found.info.run_id if found is not None else tracking.parent_run(experiment, workflow, execution_id)
     tracking.log_values(run_id, tags={TAG_RUNNER: runner, TAG_RECORD: str(record_path)})
     return run_id
 

@@ -141,14 +141,12 @@ class Run:
             self.console.print(f"ended FAILED {ended} MLflow run(s) execution {failed.execution_id} left RUNNING")
 
     def execute(self, inputs: dict[str, typing.Any], experiment: str | None = None) -> int:
-        record_path = records.execution_dir(self.execution_id) / records.RECORD_FILE
-        try:
-            run_id = experiment and parent_run.open_run(
-                experiment, self.loaded.name, self.execution_id, RUNNER, record_path
-            )
-        except tracking_store.TrackingError as err:
-            self.console.print(f"[red]error:[/red] {escape(str(err))}", highlight=False)
-            return 2
+        if experiment:
+            try:  # a store that cannot be used stops the run before any node (MLflow itself loads in the background)
+                parent_run.prepare()
+            except tracking_store.TrackingError as err:
+                self.console.print(f"[red]error:[/red] {escape(str(err))}", highlight=False)
+                return 2
         self.recorder = records.begin(
             records.ExecutionRecord(
                 execution_id=self.execution_id,
@@ -157,17 +155,13 @@ class Run:
                 file=str(self.loaded.file),
                 command=sys.argv,
                 inputs={name: str(value) for name, value in inputs.items()},
-                mlflow_run_id=run_id or None,
                 resumes=self.resumes.execution_id if self.resumes else None,
             )
         )
-        if run_id:
-            self.console.print(f"MLflow parent run {run_id} in experiment '{escape(experiment)}'", highlight=False)
         if self.resumes:
             self.console.print(f"resuming {self.resumes.status} execution {self.resumes.execution_id}")
             lifecycle.mark_killed(self.resumes)
             self._end_runs_left_running(self.resumes)
-            lifecycle.link_runs(run_id, self.resumes, self.console)
         display = Display(self.console, self.recorder)
         failures: list = []
         with self._environment() as stopped_by, display.live(), futures.ThreadPoolExecutor(self.max_parallel) as pool:
@@ -183,13 +177,7 @@ class Run:
             finally:
                 if self.workers is not None:
                     self.workers.close()
-        self._finish(display, status, error)
-        if run_id:
-            try:
-                parent_run.close_run(run_id, self.recorder.record, record_path)
-            except Exception as err:  # the store went away mid-run: say so, the local record is complete
-                message = escape(f"MLflow parent run {run_id} not closed: {err}")
-                self.console.print(f"[yellow]warning:[/yellow] {message}", highlight=False)
+        self._finish(display, status, error, experiment)
         self.recorder.release()
         lease.release(self.resume_claim)
         for step, err in failures:
@@ -198,6 +186,25 @@ class Run:
         if status == ExecutionStatus.SUCCEEDED:
             click.echo(output)
         return code
+
+    def _record_in_mlflow(self, experiment: str) -> None:
+        """The execution as its MLflow parent run: got or created (the flow's first tracked task may have made it),
+        linked to the run of the execution it resumes, with the tasks and the final status."""
+        record = self.recorder.record
+        record_path = self.recorder.path
+        try:
+            run_id = parent_run.open_run(experiment, self.loaded.name, self.execution_id, RUNNER, record_path)
+            with self.recorder.lock:
+                record.mlflow_run_id = run_id
+                self.recorder.save()
+            if self.resumes:
+                lifecycle.link_runs(run_id, self.resumes, self.console)
+            parent_run.close_run(run_id, record, record_path)
+        except Exception as err:  # the store went away mid-run: say so, the local record is complete
+            message = escape(f"the MLflow parent run of execution {self.execution_id} not recorded: {err}")
+            self.console.print(f"[yellow]warning:[/yellow] {message}", highlight=False)
+            return
+        self.console.print(f"MLflow parent run {run_id} in experiment '{escape(experiment)}'", highlight=False)
 
     def _call(self, entity: typing.Any, inputs: dict[str, typing.Any], pool: futures.Executor) -> typing.Any:
         """`entity(**inputs)` as `pyflyte run` calls it, with the scheduler walking the nodes."""
@@ -283,9 +290,12 @@ class Run:
                 ):
                     self.recorder.task(key, status=TaskStatus.INTERRUPTED)
 
-    def _finish(self, display: Display, status: ExecutionStatus, error: str | None) -> None:
-        """Close the record; keep this run's results for resuming only when it did not succeed."""
+    def _finish(self, display: Display, status: ExecutionStatus, error: str | None, experiment: str | None) -> None:
+        """Close the record (and its MLflow parent run); keep this run's results for resuming only when it did not
+        succeed."""
         self.recorder.finish(status, error)
+        if experiment:
+            self._record_in_mlflow(experiment)
         results, previous = self.stores.results, self.stores.resume_from
         if status == ExecutionStatus.SUCCEEDED:
             results.remove()
