@@ -48,7 +48,10 @@ def experiment_for(inputs: dict[str, typing.Any], option: str | None) -> str | N
 
 def prepare() -> None:
     """Before a run that records its execution: the store must answer (or get its schema) now; MLflow itself is
-    loaded by a background thread while the nodes run. Raises helpers.tracking_store.TrackingError."""
+    loaded by a background thread while the nodes run. Raises helpers.tracking_store.TrackingError.
+
+    The caller loads flytekit's lazy modules first (helpers/runner/task_node.py): MLflow imports pandas, and a
+    lazy module loaded by two threads at once is seen half-loaded by one of them."""
     tracking_store.bound_http()  # here, not in the thread: the environment is not changed while tasks start
     tracking_store.make_ready(tracking_store.tracking_uri())
     threading.Thread(target=_load_mlflow, name="mlflow-load", daemon=True).start()

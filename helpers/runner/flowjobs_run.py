@@ -142,6 +142,7 @@ class Run:
 
     def execute(self, inputs: dict[str, typing.Any], experiment: str | None = None) -> int:
         if experiment:
+            load_lazy_modules()  # MLflow loads in a thread beside the nodes' threads: flytekit's lazy modules first
             try:  # a store that cannot be used stops the run before any node (MLflow itself loads in the background)
                 parent_run.prepare()
             except tracking_store.TrackingError as err:
