@@ -88,9 +88,12 @@ class CpuBudget:
                 self._changed.notify_all()
 
     def _may_start(self, me: _Waiting) -> bool:
-        """Its CPUs are free, and every task ahead of it may still be passed (which it then is)."""
+        """Its CPUs are free, and every task ahead of it cannot start now and may still be passed (which it then
+        is): tasks that fit keep their order."""
         ahead = self._queue[: self._queue.index(me)]
-        if self.free < me.cpus or any(waiting.passed >= MAX_PASSES for waiting in ahead):
+        if self.free < me.cpus:
+            return False
+        if any(waiting.cpus <= self.free or waiting.passed >= MAX_PASSES for waiting in ahead):
             return False
         for waiting in ahead:
             waiting.passed += 1
