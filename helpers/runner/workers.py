@@ -47,7 +47,12 @@ class WorkerDied(Exception):
 
 
 def _worker_started(root: str, module: str) -> None:
-    """In each worker: Ctrl-C is the runner's, the worker dies with it, the workflow's module is imported."""
+    """In each worker: Ctrl-C is the runner's, the worker dies with it, the workflow's module is imported, and
+    flytekit's own random generator is seeded anew: forked from one forkserver, every worker would otherwise draw
+    the same "random" output folders, and tasks running side by side would write their outputs into one."""
+    from flytekit.interfaces.random import random as flytekit_random
+
+    flytekit_random.seed()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)

@@ -40,6 +40,11 @@ def spans(record: ExecutionRecord, prefix: str, weight: float = 1.0) -> list:
     return [(e.start, e.end, weight) for e in record.tasks.values() if e.name.startswith(prefix)]
 
 
+def test_tasks_side_by_side_in_workers_write_their_outputs_apart() -> None:
+    outcome = run_flow("frames", "--cpus", "2", file=WORKERS)
+    assert outcome.code == 0 and outcome.stdout == "[0, 1, 2, 3]\n", outcome.log
+
+
 def test_plain_task_siblings_run_at_the_same_time_in_other_processes() -> None:
     outcome = run_flow("siblings", "--cpus", "4", file=WORKERS)
     assert outcome.code == 0 and outcome.stdout == "6\n", outcome.log

@@ -10,6 +10,7 @@ too_slow    a task sleeping past its timeout
 lingering   two tasks that write their process id, then wait (for Ctrl-C)
 dynamic_siblings  an @dynamic fanning out to N tasks burning CPU ─► join
 tolerant    a map task whose even items fail, with min_success_ratio=0.5
+frames      N tasks each returning a DataFrame of its own ─► the values read back
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import time
 import typing
 from pathlib import Path
 
+import pandas as pd
 from flytekit import Resources, WorkflowFailurePolicy, dynamic, map_task, task, workflow
 
 BRANCHES = int(os.environ.get("FLOWJOBS_BENCH_BRANCHES", "4"))
@@ -156,3 +158,18 @@ def present(xs: typing.List[int | None]) -> typing.List[int]:
 @workflow
 def tolerant(n: int = 4) -> typing.List[int]:
     return present(xs=map_task(odd_only, min_success_ratio=0.5)(x=count(n=n)))
+
+
+@task
+def frame(x: int) -> pd.DataFrame:
+    return pd.DataFrame({"x": [x]})
+
+
+@task
+def frame_values(frames: typing.List[pd.DataFrame]) -> typing.List[int]:
+    return [int(one["x"].iloc[0]) for one in frames]
+
+
+@workflow
+def frames() -> typing.List[int]:
+    return frame_values(frames=[frame(x=index) for index in range(BRANCHES)])
