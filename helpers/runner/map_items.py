@@ -21,9 +21,15 @@ from helpers.records import TaskStatus
 from helpers.runner import workers
 
 
+def splittable(task: ArrayNodeMapTask) -> bool:
+    """Whether the map's items can be handed out one by one: not when bound Python values (a `functools.partial`,
+    bound inputs) live in the map object itself."""
+    return task._partial is None and not task._bound_inputs_values
+
+
 def item_inputs(task: ArrayNodeMapTask, inputs: LiteralMap) -> list[LiteralMap] | None:
     """Each item's inputs; None when the map cannot run item by item here."""
-    if task._partial is not None or task._bound_inputs_values:  # bound Python values live in the map object
+    if not splittable(task):
         return None
     mapped = [name for name in inputs.literals if name not in task.bound_inputs]
     if not mapped:

@@ -59,7 +59,7 @@ def runs_python_in_process(workflow: WorkflowBase, pooled: bool) -> bool:
         if not pooled:
             return True
         if isinstance(task, ArrayNodeMapTask):
-            if task._partial is not None or task._bound_inputs_values:
+            if not map_items.splittable(task):
                 return True
             task = task.python_function_task
         if workers.location(task) is None:
