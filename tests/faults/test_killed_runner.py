@@ -13,7 +13,6 @@ import pytest
 from helpers import registry, tracking
 from helpers.runner import lifecycle, records
 from tests.support.held_flow import held_execution, run_tracked, task
-from tests.support.held_pyflyte import held_pyflyte
 from tests.support.load import EXPERIMENT, MODEL, client
 
 pytestmark = pytest.mark.slow
@@ -81,10 +80,12 @@ def test_a_killed_runner_leaves_nothing_running_and_the_next_run_resumes_it(tmp_
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGHUP], ids=lambda sig: sig.name)
 def test_a_killed_stock_pyflyte_run_leaves_nothing_running(tmp_path: Path, sig: int) -> None:
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
-    with held_pyflyte(tmp_path, uri, *INPUTS[:4]) as (process, train_pid):
-        process.send_signal(sig)
-        process.wait(timeout=GONE_WITHIN_SECONDS)
+    with held_execution(tmp_path, uri, *INPUTS[:4], runner="pyflyte run") as held:
+        train_pid = held.train_pid
+        held.process.send_signal(sig)
+        held.process.wait(timeout=GONE_WITHIN_SECONDS)
         alone = gone(train_pid, GONE_WITHIN_SECONDS)
+        held.release()  # a script still running would now register its model and finish its runs
     assert alone, f"train (pid {train_pid}) kept running after pyflyte run got {signal.Signals(sig).name}"
     (path,) = (tmp_path / "state" / "runs").glob(f"*/{records.RECORD_FILE}")
     assert records.load(path).status == "killed"

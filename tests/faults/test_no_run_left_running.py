@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.held_pyflyte import held_pyflyte
+from tests.support.held_flow import held_execution
 from tests.support.load import client
 from tests.support.multitrain import prepare_alone, run_task
 
@@ -24,9 +24,10 @@ def statuses(uri: str) -> list[str]:
 
 def test_ctrl_c_of_pyflyte_run_during_a_tracked_task_ends_its_runs(tmp_path: Path) -> None:
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
-    with held_pyflyte(tmp_path, uri) as (process, _):
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=300)
+    with held_execution(tmp_path, uri, runner="pyflyte run") as held:
+        held.process.send_signal(signal.SIGINT)
+        held.process.wait(timeout=300)
+        held.release()  # a script still running would now finish its runs
     found = statuses(uri)
     assert found and "RUNNING" not in found and "FINISHED" not in found, found
 

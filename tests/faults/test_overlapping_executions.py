@@ -10,11 +10,10 @@ import pytest
 
 from helpers.runner import records
 from tests.support.held_flow import held_execution, run_tracked, task
-from tests.support.load import EXPERIMENT, MODEL, Execution, Load, client, missing, tracked_env
-from tests.support.project import PROJECT_ROOT, run, tool
+from tests.support.load import EXPERIMENT, MODEL, Execution, Load, client, missing, pyflyte_run, tracked_env
+from tests.support.project import PROJECT_ROOT, run
 
 pytestmark = pytest.mark.slow
-FLOW = str(PROJECT_ROOT / "tests" / "support" / "tracked_flow.py")
 INPUTS = ("--mlflow_experiment", EXPERIMENT, "--model_name", MODEL)
 
 
@@ -32,7 +31,7 @@ def run_beside(runner: str, folder: Path, uri: str) -> Execution:
     """A second execution of the tracked flow to its end, with the state folder of the held one."""
     if runner == "flowjobs run":
         return run_tracked(folder, uri, *INPUTS, name="second")
-    ran = run([tool("pyflyte"), "run", FLOW, "tracked", *INPUTS], cwd=PROJECT_ROOT, env=tracked_env(folder, uri))
+    ran = run(pyflyte_run(*INPUTS), cwd=PROJECT_ROOT, env=tracked_env(folder, uri))
     execution = Execution(ran.returncode, ran.stdout, ran.stderr)
     execution.__dict__["record"] = pyflyte_record(folder)
     return execution

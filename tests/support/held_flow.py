@@ -1,4 +1,4 @@
-"""The tracked flow run by `flowjobs run` with its `train` task held mid-run, for the fault and security tests.
+"""The tracked flow run by `flowjobs run` (or stock `pyflyte run`) with its `train` task held mid-run, for the
 
     with held_execution(folder, uri) as held:    # returns once train's first attempt waits (tracked_step --hold)
         os.kill(held.train_pid, signal.SIGKILL)  # ... or stop the tracking server
@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from helpers.runner import records
-from tests.support.load import FLOW_FILE, WORKFLOW, Execution, flowjobs_run, tracked_env
-from tests.support.project import PROJECT_ROOT, tool
+from tests.support.load import Execution, flowjobs_run, pyflyte_run, tracked_env
+from tests.support.project import PROJECT_ROOT
 
 HELD_WITHIN_SECONDS = 300  # `flowjobs run` start, `prepare`, and `train` up to its hold, on a busy machine
 
@@ -71,10 +71,7 @@ def held_execution(
     logs = _folders(folder)
     hold = folder / "hold"
     hold.mkdir()
-    if runner == "pyflyte run":
-        command = [tool("pyflyte"), "run", str(FLOW_FILE), WORKFLOW, "--hold", str(hold), *args]
-    else:
-        command = flowjobs_run("--hold", str(hold), *args)
+    command = (pyflyte_run if runner == "pyflyte run" else flowjobs_run)("--hold", str(hold), *args)
     with (logs / f"{name}.out").open("w") as out, (logs / f"{name}.err").open("w") as err:
         process = subprocess.Popen(
             command,

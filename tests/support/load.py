@@ -110,6 +110,10 @@ def flowjobs_run(*args: str) -> list[str]:
     return [tool("flowjobs"), "run", str(FLOW_FILE), WORKFLOW, *args]
 
 
+def pyflyte_run(*args: str) -> list[str]:
+    return [tool("pyflyte"), "run", str(FLOW_FILE), WORKFLOW, *args]
+
+
 def _stop(processes: list[subprocess.Popen]) -> None:
     """Each execution runs in a session of its own: stop each one's whole group (its scripts too)."""
     for process in processes:
