@@ -1,4 +1,5 @@
 """The tracked flow run by `flowjobs run` (or stock `pyflyte run`) with its `train` task held mid-run, for the
+fault and security tests.
 
     with held_execution(folder, uri) as held:    # returns once train's first attempt waits (tracked_step --hold)
         os.kill(held.train_pid, signal.SIGKILL)  # ... or stop the tracking server
