@@ -12,6 +12,7 @@ as its inputs are ready, within the machine's CPU budget.
     task_node.py        one task node in a worker thread: its own Flyte context, the cache, resume, retries
     workers.py          plain Python tasks in worker processes (forkserver), literals crossing serialized
     forkserver.py       the workers' forkserver started as the command begins, importing flytekit alongside
+    in_forkserver.py    what that forkserver does: imports the flow's module, ends without teardown
     map_items.py        a map task's items side by side in workers, each recorded as its own node
     logs.py             flytekit's log messages on stderr
     budget.py           CPUs held by running tasks, per tier

@@ -1,8 +1,9 @@
 """The worker processes' forkserver, started before the runner imports flytekit, so both imports overlap.
 
 Worker processes (workers.py) are forked from a forkserver that imported flytekit once. Started as the command
-begins, it does that import on another core while the runner does its own, instead of after it; a workflow file
-that declares no plain Python task (`@task`, `@dynamic`, `map_task`) starts none. Nothing here imports flytekit.
+begins, it does that import on another core while the runner does its own, instead of after it, and then imports
+the flow file's module, so a worker starts with it loaded (in_forkserver.py); a workflow file that declares no
+plain Python task (`@task`, `@dynamic`, `map_task`) starts none. Nothing here imports flytekit.
 """
 
 from __future__ import annotations
@@ -11,11 +12,14 @@ import contextlib
 import multiprocessing
 import multiprocessing.forkserver
 import multiprocessing.util
+import os
 import re
 import tempfile
 from pathlib import Path
 
 PLAIN_TASKS = re.compile(r"@(task|dynamic)\b|\bmap_task\(")
+PRELOAD = ["flytekit", "helpers.runner.in_forkserver"]  # what the forkserver imports as it starts
+PRELOAD_FILE = "FLOWJOBS_PRELOAD_FILE"  # the flow file it imports then (in_forkserver.py)
 
 
 def start_early(file: str) -> None:
@@ -24,9 +28,13 @@ def start_early(file: str) -> None:
     except OSError:
         return  # the runner reports a missing file
     if PLAIN_TASKS.search(source):
-        multiprocessing.set_forkserver_preload(["flytekit"])
+        multiprocessing.set_forkserver_preload(PRELOAD)
         socket_folder()
-        multiprocessing.forkserver.ensure_running()
+        os.environ[PRELOAD_FILE] = str(Path(file).resolve())
+        try:
+            multiprocessing.forkserver.ensure_running()
+        finally:
+            os.environ.pop(PRELOAD_FILE, None)  # for the forkserver alone
 
 
 def socket_folder() -> None:

@@ -47,21 +47,29 @@ class WorkerDied(Exception):
 
 
 def _worker_started(root: str, module: str) -> None:
-    """In each worker: Ctrl-C is the runner's, the worker dies with it, the workflow's module is imported, and
-    flytekit's own random generator is seeded anew: forked from one forkserver, every worker would otherwise draw
-    the same "random" output folders, and tasks running side by side would write their outputs into one."""
+    """In each worker: Ctrl-C is the runner's, the worker dies with it, the workflow's module is imported (what
+    its import prints going nowhere: the runner printed it), and flytekit's own random generator is seeded anew:
+    forked from one forkserver, every worker would otherwise draw the same "random" output folders, and tasks
+    running side by side would write their outputs into one."""
     from flytekit.interfaces.random import random as flytekit_random
 
     flytekit_random.seed()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    if root not in sys.path:
-        sys.path.insert(0, root)
-    importlib.import_module(module)
     from helpers.runner.logs import flytekit_logs_to_stderr
 
+    import_quietly(module, root)  # already imported by the forkserver, unless it could not
     flytekit_logs_to_stderr()
+
+
+def import_quietly(module: str, root: str) -> None:
+    """The flow's module imported from its project root, what its import prints going nowhere (in the forkserver,
+    in_forkserver.py; in a worker, if the forkserver could not)."""
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    with open(os.devnull, "w") as nowhere, contextlib.redirect_stdout(nowhere), contextlib.redirect_stderr(nowhere):
+        importlib.import_module(module)
 
 
 def _execute(resolver: str, loader_args: list[str], inputs: bytes, env: dict[str, str]) -> tuple[bool, typing.Any]:
@@ -143,7 +151,7 @@ class WorkerPool:
         self.root, self.module, self.budget = root, module, budget
         forkserver.socket_folder()  # a deep TMPDIR would make the forkserver's socket path too long
         self.context = multiprocessing.get_context("forkserver")
-        self.context.set_forkserver_preload(["flytekit", module])
+        self.context.set_forkserver_preload(forkserver.PRELOAD)  # if start_early did not start it
         self._idle: list[_Slot] = []
         self._all: list[_Slot] = []
         self._lock = threading.Lock()

@@ -3,6 +3,7 @@ its node, retries and timeouts as for job tasks, and Ctrl-C leaving no worker be
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -16,6 +17,7 @@ from tests.support.project import BIN, PROJECT_ROOT, tool
 from tests.support.runner.harness import peak, run_flow
 
 WORKERS = str(PROJECT_ROOT / "tests" / "support" / "runner" / "worker_flows.py")
+IMPORT_MARKS = str(PROJECT_ROOT / "tests" / "support" / "runner" / "import_marks_flow.py")
 STARTUP_SECONDS = 300
 
 
@@ -112,6 +114,25 @@ def test_ctrl_c_leaves_no_worker_process(tmp_path: Path) -> None:
     while (alive := started & descendants(1)) and time.monotonic() < deadline:
         time.sleep(0.5)
     assert not alive, f"left running: {alive}"
+
+
+def test_workers_start_with_the_flows_module_imported_once_for_all_of_them(tmp_path: Path) -> None:
+    """The forkserver imports the flow's module once; a worker forked from it does not import it again, and what
+    the import prints reaches stdout once, as under `pyflyte run`; the module's exit handler runs once."""
+    env = {**os.environ, "FLOWJOBS_TEST_IMPORT_MARKS": str(tmp_path)}
+    argv = [tool("flowjobs"), "run", IMPORT_MARKS, "whose_processes", "--cpus", "2"]
+    done = subprocess.run(argv, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=STARTUP_SECONDS)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("imported") == 1, done.stdout
+    imported, result = done.stdout.splitlines()
+    task_pids = set(json.loads(result))
+    importing = {int(path.name) for path in tmp_path.iterdir() if path.name.isdigit()}
+    exit_handlers_run = [path.name for path in tmp_path.iterdir() if path.name.startswith("atexit-")]
+    assert imported == "imported"
+    assert len(task_pids) >= 2, "the four tasks ran in more than one worker"
+    assert not task_pids & importing, "no worker imported the module itself"
+    assert len(importing) == 2, "the runner and the workers' forkserver imported it, nothing else"
+    assert len(exit_handlers_run) == 1, "the module's exit handler ran once, in the runner, not in the forkserver"
 
 
 def test_the_nodes_a_dynamic_creates_run_at_the_same_time() -> None:
