@@ -23,6 +23,7 @@ PRELOAD_FILE = "FLOWJOBS_PRELOAD_FILE"  # the flow file it imports then (in_fork
 
 
 def start_early(file: str) -> None:
+    """The forkserver started now, if FILE declares plain Python tasks (once started, a second call does nothing)."""
     try:
         source = Path(file).read_text(encoding="utf-8", errors="replace")
     except OSError:
