@@ -4,11 +4,14 @@ its nodes' own work.
 A node's own work is its step's work and tracking (helpers/time_split.py): what is left when start-up,
 teardown, waiting for CPUs and the job task's own handling are taken away. Under stock `pyflyte run` the nodes
 run one after another, so the whole command is held to the sum of their own work; under `flowjobs run` to the
-ideal over their own work (the longest path, or the CPU work over the cores).
+ideal over their own work (the longest path, or the CPU work over the cores), and to the tiers' floor: the
+shortest schedule of that work in which every task holds its tier's CPUs, as the runner's budget has it.
 """
 
 from __future__ import annotations
 
+import itertools
+import math
 import typing
 
 from helpers.records import ExecutionRecord
@@ -26,16 +29,61 @@ def own_work(record: ExecutionRecord) -> dict[str, float]:
     return found
 
 
+def _place(task: str, after: float, took: dict, cpus: dict, placed: dict, cores: int) -> tuple[float, float]:
+    """The earliest span from `after` on where the task's CPUs fit beside the spans already placed."""
+    for start in sorted({after} | {end for _, end in placed.values() if end > after}):
+        end = start + took[task]
+        moments = [start] + [begin for begin, _ in placed.values() if start < begin < end]
+        held = (sum(cpus[other] for other, (b, e) in placed.items() if b <= moment < e) for moment in moments)
+        if all(amount + cpus[task] <= cores + 1e-9 for amount in held):
+            return start, end
+    raise AssertionError("a span after every placed one always fits")
+
+
+def tier_floor(took: dict[str, float], cpus: dict[str, float], needs: dict[str, set[str]], cores: int) -> float:
+    """The shortest schedule of `took` in which each task holds `cpus` from start to end, never more than `cores`
+    at once, each after the tasks it needs: every order the dependencies allow, each task placed as early as it
+    fits (a serial schedule; one of those orders gives an optimal one). n! orders: for small flows only."""
+    if len(took) > 9:
+        return math.nan
+    best = math.inf
+    for order in itertools.permutations(took):
+        placed: dict[str, tuple[float, float]] = {}
+        for task in order:
+            before = [other for other in needs.get(task, ()) if other in took]
+            if any(other not in placed for other in before):
+                break  # an order the dependencies do not allow
+            after = max((placed[other][1] for other in before), default=0.0)
+            placed[task] = _place(task, after, took, cpus, placed, cores)
+        else:
+            best = min(best, max(end for _, end in placed.values()))
+    return best
+
+
 def rows(
     pyflyte_wall: float,
     pyflyte: ExecutionRecord,
     flowjobs_wall: float,
     best: typing.Callable[[dict[str, float]], float],
     ratio: typing.Callable,
+    floor: typing.Callable[[dict[str, float]], float] | None = None,
 ) -> list[list[str]]:
-    """The two whole-job ratios; `best` is the ideal over the given per-task seconds."""
+    """The whole-job ratios; `best` is the ideal over the given per-task seconds, `floor` the tiers' floor."""
     own = own_work(pyflyte)
     total, ideal = sum(own.values()), best(own)
+    tiers_floor = (
+        []
+        if floor is None
+        else [
+            [
+                "flowjobs run",
+                f"{flowjobs_wall:.1f}s",
+                f"the tiers' floor ({floor(own) / ideal:.2f} × ideal)",
+                f"{floor(own):.1f}s",
+                ratio(flowjobs_wall / floor(own)),
+            ]
+        ]
+    )
     return [
         [
             "pyflyte run",
@@ -51,4 +99,5 @@ def rows(
             f"{ideal:.1f}s",
             ratio(flowjobs_wall / ideal, TARGETS["flowjobs run"]),
         ],
+        *tiers_floor,
     ]

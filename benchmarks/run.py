@@ -118,12 +118,17 @@ def task_needs(flow: str, workflow: str) -> dict[str, set[str]]:
     return graph
 
 
+def tier_cpus(record: records.ExecutionRecord) -> dict[str, float]:
+    """The CPUs each task holds while it runs: its tier's, capped at the machine's."""
+    return {e.task: min(tiers.get_tier(e.tier).cpu_limit, CORES) for e in record.tasks.values()}
+
+
 def ideal(sequential: records.ExecutionRecord, needs: dict[str, set[str]], took: dict | None = None) -> float:
     """max(critical path, CPU work / cores) from a one-after-another run's task durations (or `took`, by task)."""
     took = took or {
         e.task: sum((a.end - a.start).total_seconds() for a in e.attempts) for e in sequential.tasks.values()
     }
-    cpus = {e.task: min(tiers.get_tier(e.tier).cpu_limit, CORES) for e in sequential.tasks.values()}
+    cpus = tier_cpus(sequential)
 
     @functools.cache
     def finish(task: str) -> float:
@@ -301,7 +306,15 @@ def multitrain_floor(pyflyte: Ran, flowjobs: Ran) -> None:
     if split is not None:
         console.print(split)
     needs = task_needs(*MULTITRAIN)
-    rows = floor.rows(pyflyte.wall, pyflyte.record, flowjobs.wall, lambda own: ideal(pyflyte.record, needs, own), ratio)
+    cpus = tier_cpus(pyflyte.record)
+    rows = floor.rows(
+        pyflyte.wall,
+        pyflyte.record,
+        flowjobs.wall,
+        lambda own: ideal(pyflyte.record, needs, own),
+        ratio,
+        lambda own: floor.tier_floor(own, cpus, needs, CORES),
+    )
     table("(b) the whole job against its nodes' own work", floor.COLUMNS, rows)
 
 
