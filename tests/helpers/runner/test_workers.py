@@ -118,17 +118,20 @@ def test_ctrl_c_leaves_no_worker_process(tmp_path: Path) -> None:
 
 def test_workers_start_with_the_flows_module_imported_once_for_all_of_them(tmp_path: Path) -> None:
     """The forkserver imports the flow's module once; a worker forked from it does not import it again, and what
-    the import prints reaches stdout once, as under `pyflyte run`; the module's exit handler runs once."""
+    the import prints reaches stdout once and what it reads of stdin is the runner's, as under `pyflyte run`; the
+    module's exit handler runs once."""
     env = {**os.environ, "FLOWJOBS_TEST_IMPORT_MARKS": str(tmp_path)}
     argv = [tool("flowjobs"), "run", IMPORT_MARKS, "whose_processes", "--cpus", "2"]
-    done = subprocess.run(argv, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=STARTUP_SECONDS)
+    done = subprocess.run(
+        argv, cwd=PROJECT_ROOT, env=env, input="answer\n", capture_output=True, text=True, timeout=STARTUP_SECONDS
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.count("imported") == 1, done.stdout
     imported, result = done.stdout.splitlines()
     task_pids = set(json.loads(result))
     importing = {int(path.name) for path in tmp_path.iterdir() if path.name.isdigit()}
     exit_handlers_run = [path.name for path in tmp_path.iterdir() if path.name.startswith("atexit-")]
-    assert imported == "imported"
+    assert imported == "imported, read 'answer'", "the runner's import, not the forkserver's, read stdin"
     assert len(task_pids) >= 2, "the four tasks ran in more than one worker"
     assert not task_pids & importing, "no worker imported the module itself"
     assert len(importing) == 2, "the runner and the workers' forkserver imported it, nothing else"

@@ -1,6 +1,6 @@
 """A flow that marks each process importing it (for the worker-process tests): with FLOWJOBS_TEST_IMPORT_MARKS set
-to a folder, its import writes a file named by the process id there and prints a line, and the exit handler it
-registers writes `atexit-<process id>`.
+to a folder, its import writes a file named by the process id there, reads a line of stdin and prints it, and the
+exit handler it registers writes `atexit-<process id>`.
 
 whose_processes    four plain tasks side by side, each returning the id of the process it ran in
 """
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import sys
 import typing
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from flytekit import task, workflow
 MARKS = os.environ.get("FLOWJOBS_TEST_IMPORT_MARKS")
 if MARKS:
     Path(MARKS, str(os.getpid())).touch()
-    print("imported")
+    print(f"imported, read {sys.stdin.readline().strip()!r}")
     atexit.register(lambda: Path(MARKS, f"atexit-{os.getpid()}").touch())
 
 
