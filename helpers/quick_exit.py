@@ -15,6 +15,7 @@ import contextlib
 import os
 import sys
 import threading
+import typing
 
 
 def _others_running() -> bool:
@@ -27,6 +28,11 @@ def exit_now(code: int = 0) -> None:
     if _others_running():
         return
     atexit._run_exitfuncs()
+    end_at_once(code)
+
+
+def end_at_once(code: int = 0) -> typing.NoReturn:
+    """Flush stdout and stderr and end the process with `code`, running nothing else (no exit handler)."""
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(Exception):
             stream.flush()

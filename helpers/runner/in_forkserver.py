@@ -17,8 +17,8 @@ from __future__ import annotations
 import atexit
 import contextlib
 import os
-import sys
 
+from helpers import quick_exit
 from helpers.runner.forkserver import PRELOAD_FILE
 from helpers.runner.workers import import_quietly
 
@@ -34,10 +34,7 @@ def _exit_at_once(pid: int) -> None:
     exit handlers are the runner's to run (once, as under `pyflyte run`); multiprocessing's have nothing to do
     in a forkserver, whose workers are plain forks."""
     if os.getpid() == pid:  # not in a process forked from it
-        for stream in (sys.stdout, sys.stderr):
-            with contextlib.suppress(Exception):
-                stream.flush()
-        os._exit(0)
+        quick_exit.end_at_once(0)
 
 
 def _stdin_from_nowhere() -> None:
