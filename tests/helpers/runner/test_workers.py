@@ -138,6 +138,28 @@ def test_workers_start_with_the_flows_module_imported_once_for_all_of_them(tmp_p
     assert len(exit_handlers_run) == 1, "the module's exit handler ran once, in the runner, not in the forkserver"
 
 
+def test_a_flow_that_fails_to_import_is_named_in_one_line_and_leaves_no_forkserver() -> None:
+    """The forkserver's import of the flow fails too, quietly: the runner's own import names the file and error."""
+    env = {**os.environ, "FLOWJOBS_TEST_IMPORT_FAILS": "1"}
+    argv = [tool("flowjobs"), "run", IMPORT_MARKS, "whose_processes"]
+    pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True}
+    runner = subprocess.Popen(argv, cwd=PROJECT_ROOT, env=env, **pipes)
+    started: set[int] = set()
+    while runner.poll() is None:
+        started |= descendants(runner.pid)
+        time.sleep(0.05)
+    stdout, stderr = runner.communicate(timeout=STARTUP_SECONDS)
+    assert runner.returncode == 2 and stdout == "", stderr
+    assert stderr.strip().splitlines() == [
+        f"error: {IMPORT_MARKS}: RuntimeError: this module refuses to be imported"
+    ], stderr
+    assert started, "the forkserver was started for the flow's plain tasks"
+    deadline = time.monotonic() + 60
+    while (alive := started & descendants(1)) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not alive, f"left running: {alive}"
+
+
 def test_the_nodes_a_dynamic_creates_run_at_the_same_time() -> None:
     outcome = run_flow("dynamic_siblings", "--cpus", "4", file=WORKERS)
     assert outcome.code == 0 and outcome.stdout == "6\n", outcome.log
