@@ -4,6 +4,7 @@
     .venv/bin/python benchmarks/run.py --quick    # short cases only, to try it
     .venv/bin/python benchmarks/run.py --load     # the load case only (5 minutes); needs PostgreSQL on 127.0.0.1
     .venv/bin/python benchmarks/run.py --plain    # (f), (g), (h) only: plain Python @task nodes
+    .venv/bin/python benchmarks/run.py --peers    # (a) beside its peers only, working and doing nothing
 
     (a) 4 equal CPU-bound branches: flowjobs vs pyflyte wall time, and flowjobs vs the ideal
     (b) model_training_pipeline (flows/multitrain_flow.py): the same three figures
@@ -293,8 +294,13 @@ def beside_peers(seconds: float, branches: int = 4) -> None:
     def flowjobs_wall() -> float:
         return run("flowjobs", BENCH_FLOWS, "busy_branches", env=branches_env(branches, seconds)).wall
 
+    def flowjobs_noop() -> float:
+        return run("flowjobs", BENCH_FLOWS, "noops", env=branches_env(branches, 0)).wall
+
     shown = peers.rows(branches, seconds, CORES, flowjobs_wall, ratio)
     table(f"(a) beside its peers: {branches} × {seconds:g}s CPU as whole commands", peers.COLUMNS, shown)
+    starts = peers.start_rows(branches, flowjobs_noop)
+    table(f"(a) beside its peers: the same commands, {branches} branches doing nothing", peers.START_COLUMNS, starts)
 
 
 def multitrain_floor(pyflyte: Ran, flowjobs: Ran) -> None:
@@ -314,6 +320,7 @@ def multitrain_floor(pyflyte: Ran, flowjobs: Ran) -> None:
         lambda own: ideal(pyflyte.record, needs, own),
         ratio,
         lambda own: floor.tier_floor(own, cpus, needs, CORES),
+        flowjobs.record,
     )
     table("(b) the whole job against its nodes' own work", floor.COLUMNS, rows)
 
@@ -323,6 +330,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="short cases only (1 s branches, no 100k/1M rows)")
     parser.add_argument("--load", action="store_true", help="only the load case: 16 executions on SQLite, PostgreSQL")
     parser.add_argument("--plain", action="store_true", help="only (f), (g), (h): plain Python @task nodes")
+    parser.add_argument("--peers", action="store_true", help="only (a) beside its peers, working and doing nothing")
     args = parser.parse_args()
     seconds = 1.0 if args.quick else 5.0
     console.print(f"{time.strftime('%Y-%m-%d %H:%M')} · {CORES} CPUs · load average before: {os.getloadavg()}")
@@ -334,6 +342,9 @@ def main() -> None:
         console.print(f"load average after: {os.getloadavg()}")
         return
     tracking_store.prepare_store(tracking_uri())
+    if args.peers:
+        beside_peers(seconds)
+        return
     plain_tasks(args.quick)
 
     rows = [

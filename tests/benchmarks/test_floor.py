@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
+import types
 
-from benchmarks.floor import tier_floor
+from benchmarks.floor import rows, tier_floor
 
 BRANCHES = {"logreg": 3.7, "h2o": 23.0, "rf": 4.5, "xgb": 3.7}
 NEEDS = {**{branch: {"prepare"} for branch in BRANCHES}, "compare": set(BRANCHES), "promote": {"compare"}}
@@ -29,3 +30,37 @@ def test_the_multi_train_shape_leaves_a_core_idle_beside_the_odd_small_branch() 
 
 def test_dependencies_are_kept() -> None:
     assert tier_floor({"a": 1, "b": 1}, {"a": 1, "b": 1}, {"b": {"a"}}, 2) == 2
+
+
+def test_on_four_cores_the_small_branches_fit_beside_h2o_and_the_floor_is_the_longest_path() -> None:
+    took = {"prepare": 1.4, **BRANCHES, "compare": 1.4, "promote": 1.4}
+    cpus = {**dict.fromkeys(took, 1), "h2o": 2}
+    assert math.isclose(tier_floor(took, cpus, NEEDS, 4), 1.4 + 23.0 + 1.4 + 1.4)
+
+
+def _record(took: dict[str, float]) -> types.SimpleNamespace:
+    """A record as own_work reads it: each task's attempts with their split (work and tracking)."""
+    split = lambda seconds: types.SimpleNamespace(time_split=types.SimpleNamespace(work=seconds - 1, tracking=1.0))  # noqa: E731
+    tasks = {task: types.SimpleNamespace(task=task, attempts=[split(seconds)]) for task, seconds in took.items()}
+    return types.SimpleNamespace(tasks=tasks)
+
+
+def test_the_whole_job_is_also_set_against_the_work_of_its_own_run() -> None:
+    cpus = {"a": 1, "b": 1}
+    slower = {"a": 4.0, "b": 6.0}  # the flowjobs run's own work: its b took 2 s more than in pyflyte's run
+    shown = rows(
+        10.0,
+        _record({"a": 4.0, "b": 4.0}),
+        7.0,
+        lambda own: max(own.values()),
+        lambda value, target=None: f"{value:.2f}",
+        lambda own: tier_floor(own, cpus, {}, 2),
+        _record(slower),
+    )
+    assert [row[2:] for row in shown] == [
+        ["sum of own work", "8.0s", "1.25"],
+        ["ideal of pyflyte's own work", "4.0s", "1.75"],
+        ["tiers' floor of pyflyte's own work (1.00 × ideal)", "4.0s", "1.75"],
+        ["ideal of its own work", "6.0s", "1.17"],
+        ["tiers' floor of its own work (1.00 × ideal)", "6.0s", "1.17"],
+    ]
