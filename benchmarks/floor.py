@@ -21,11 +21,13 @@ COLUMNS = ["case", "wall (whole command)", "measured against", "seconds", "ratio
 
 
 def own_work(record: ExecutionRecord) -> dict[str, float]:
-    """Each task's own work (work and tracking, over its attempts), by task name; tasks without a split count 0."""
+    """Each job task's own work (work and tracking, over its attempts), by task name. Tasks without a split are left
+    out: a plain Python task (the champion's keeping, run by the runner or a worker) has no script to split."""
     found = {}
     for entry in record.tasks.values():
         splits = [attempt.time_split for attempt in entry.attempts if attempt.time_split is not None]
-        found[entry.task] = sum((split.work or 0.0) + (split.tracking or 0.0) for split in splits)
+        if splits:
+            found[entry.task] = sum((split.work or 0.0) + (split.tracking or 0.0) for split in splits)
     return found
 
 

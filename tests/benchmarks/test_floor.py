@@ -38,10 +38,13 @@ def test_on_four_cores_the_small_branches_fit_beside_h2o_and_the_floor_is_the_lo
     assert math.isclose(tier_floor(took, cpus, NEEDS, 4), 1.4 + 23.0 + 1.4 + 1.4)
 
 
-def _record(took: dict[str, float]) -> types.SimpleNamespace:
-    """A record as own_work reads it: each task's attempts with their split (work and tracking)."""
+def _record(took: dict[str, float], plain: str = "") -> types.SimpleNamespace:
+    """A record as own_work reads it: each task's attempts with their split (work and tracking); `plain`, a task
+    recorded without a split."""
     split = lambda seconds: types.SimpleNamespace(time_split=types.SimpleNamespace(work=seconds - 1, tracking=1.0))  # noqa: E731
     tasks = {task: types.SimpleNamespace(task=task, attempts=[split(seconds)]) for task, seconds in took.items()}
+    if plain:
+        tasks[plain] = types.SimpleNamespace(task=plain, attempts=[types.SimpleNamespace(time_split=None)])
     return types.SimpleNamespace(tasks=tasks)
 
 
@@ -55,7 +58,7 @@ def test_the_whole_job_is_also_set_against_the_work_of_its_own_run() -> None:
         lambda own: max(own.values()),
         lambda value, target=None: f"{value:.2f}",
         lambda own: tier_floor(own, cpus, {}, 2),
-        _record(slower),
+        _record(slower, plain="keep"),  # a plain Python task only the flowjobs run records: no split, left out
     )
     assert [row[2:] for row in shown] == [
         ["sum of own work", "8.0s", "1.25"],
