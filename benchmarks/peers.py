@@ -79,7 +79,7 @@ def start_rows(branches: int, flowjobs_noop: typing.Callable[[], float]) -> list
     ours = median(flowjobs_noop)
     shown = [["flowjobs run", f"{ours:.2f}s", "1.00"]]
     imported = median(flytekit_import)
-    shown.append(["flytekit's import alone (inside flowjobs run)", f"{imported:.2f}s", f"{imported / ours:.2f}"])
+    shown.append(["flytekit's import alone (a fresh interpreter)", f"{imported:.2f}s", f"{imported / ours:.2f}"])
     if PEERS_PYTHON.exists():
         for name, script in PEERS.items():
             wall = median(lambda script=script: peer_wall(script, branches, 0))

@@ -41,10 +41,13 @@ def test_on_four_cores_the_small_branches_fit_beside_h2o_and_the_floor_is_the_lo
 def _record(took: dict[str, float], plain: str = "") -> types.SimpleNamespace:
     """A record as own_work reads it: each task's attempts with their split (work and tracking); `plain`, a task
     recorded without a split."""
-    split = lambda seconds: types.SimpleNamespace(time_split=types.SimpleNamespace(work=seconds - 1, tracking=1.0))  # noqa: E731
-    tasks = {task: types.SimpleNamespace(task=task, attempts=[split(seconds)]) for task, seconds in took.items()}
+
+    def entry(task: str, split: types.SimpleNamespace | None) -> types.SimpleNamespace:
+        return types.SimpleNamespace(task=task, attempts=[types.SimpleNamespace(time_split=split)])
+
+    tasks = {task: entry(task, types.SimpleNamespace(work=took[task] - 1, tracking=1.0)) for task in took}
     if plain:
-        tasks[plain] = types.SimpleNamespace(task=plain, attempts=[types.SimpleNamespace(time_split=None)])
+        tasks[plain] = entry(plain, None)
     return types.SimpleNamespace(tasks=tasks)
 
 

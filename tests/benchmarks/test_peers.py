@@ -19,7 +19,7 @@ def test_start_rows_give_each_command_its_median_and_its_ratio_to_flowjobs(monke
     monkeypatch.setattr(peers, "PEERS_PYTHON", Path("/nonexistent/python"))  # the peers' environment not made
     walls = iter([3.0, 1.0, 2.5, 9.0, 2.0])
     rows = peers.start_rows(4, lambda: next(walls))
-    assert [row[0] for row in rows] == ["flowjobs run", "flytekit's import alone (inside flowjobs run)"]
+    assert [row[0] for row in rows] == ["flowjobs run", "flytekit's import alone (a fresh interpreter)"]
     assert rows[0][1:] == ["2.50s", "1.00"]  # the median of five, not the mean (3.5), the first or the last
     imported = float(rows[1][1].rstrip("s"))
     assert abs(float(rows[1][2]) - imported / 2.5) < 0.01  # both shown rounded to two places
