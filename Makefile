@@ -9,14 +9,24 @@ PY := $(VENV)/bin/python
 UV := $(VENV)/bin/uv
 # "-pyc": a .venv set up before bytecode was compiled at install is set up again once
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)-pyc
-PROJECT_CODE := helpers tasks multitrain flows benchmarks
+PROJECT_CODE := src/flowjobs helpers tasks multitrain flows benchmarks
 
 .PHONY: setup run test lint fuzz bench image-check
+
+# The toolkit installs as the package `flowjobs` (src/flowjobs; the wheel holds nothing else). This repository's own
+# project (flows/, tasks/, helpers/, multitrain/) is made importable in .venv as `pip install -e .` makes a user's
+# project importable: a .pth naming this folder, so `python tasks/train_logreg.py …` runs from any folder.
+define PROJECT_PTH
+import pathlib, sysconfig
+pathlib.Path(sysconfig.get_path("purelib"), "flowjobs-project.pth").write_text(str(pathlib.Path.cwd()) + "\n")
+endef
+export PROJECT_PTH
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check uv
 	UV_COMPILE_BYTECODE=1 $(UV) pip install --quiet --compile-bytecode --python $(PY) -e ".[dev]"
+	$(PY) -c "$$PROJECT_PTH"
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
 # Bytecode is compiled here, never at run time: uv writes no .pyc unless told, and where PYTHONDONTWRITEBYTECODE

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from helpers.flows import add_output_dir, handle_outputs, run_main
+from flowjobs.script import add_output_dir, handle_outputs, run_main
 
 
 def busy(seconds: float) -> int:

@@ -1,7 +1,7 @@
 """Benchmark (b)'s floor: where each node of the multi-train flow spends its time, and the whole job against
 its nodes' own work.
 
-A node's own work is its step's work and tracking (helpers/time_split.py): what is left when start-up,
+A node's own work is its step's work and tracking (flowjobs/time_split.py): what is left when start-up,
 teardown, waiting for CPUs and the job task's own handling are taken away. Under stock `pyflyte run` the nodes
 run one after another, so the whole command is held to the sum of their own work; under `flowjobs run` to the
 ideal over their own work (the longest path, or the CPU work over the cores), and to the tiers' floor: the
@@ -14,7 +14,7 @@ import itertools
 import math
 import typing
 
-from helpers.records import ExecutionRecord
+from flowjobs.records import ExecutionRecord
 
 TARGETS = {"pyflyte run": 1.30, "flowjobs run": 1.15}
 COLUMNS = ["case", "wall (whole command)", "measured against", "seconds", "ratio"]

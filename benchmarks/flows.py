@@ -17,7 +17,7 @@ import typing
 
 from flytekit import workflow
 
-from helpers.jobs import Output, run_job_task
+from flowjobs.jobs import Output, run_job_task
 
 BRANCHES = int(os.environ.get("FLOWJOBS_BENCH_BRANCHES", "4"))
 SECONDS = float(os.environ.get("FLOWJOBS_BENCH_SECONDS", "5"))

@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/image_check.py [--tag localhost/flowjobs:local] [--work DIR]
 
 1. Builds the Dockerfile with podman (or docker); its base image is made from Debian's packages when the registry
-   cannot be reached (helpers/container/base_image.py), and cached outside the clone.
+   cannot be reached (flowjobs/container/base_image.py), and cached outside the clone.
 2. Packages the flows with `pyflyte package --image <tag>` and runs, each in a container with no network:
    every task of the sample flow, chained literal to literal (one pod's outputs.pb is the next one's inputs.pb),
    and the training task given a CSV without the label column, which must end in an error.pb (USER,
@@ -34,8 +34,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from flyteidl.core import errors_pb2, execution_pb2, literals_pb2  # noqa: E402
 
-from helpers.container import build, engine  # noqa: E402
-from helpers.container.pod import PodRun, run_pod  # noqa: E402
+from flowjobs.container import build, engine  # noqa: E402
+from flowjobs.container.pod import PodRun, run_pod  # noqa: E402
 from tests.support import servers  # noqa: E402
 from tests.support.iris import DATA, partition, write  # noqa: E402
 from tests.support.multitrain import pipeline_env, prepare_alone  # noqa: E402
@@ -67,7 +67,7 @@ class Measured:
 
 def pod_modules(script: str) -> str:
     """What a job task's pod imports: Flyte's entrypoint, the resolver's module, then the script's own imports."""
-    return f"flytekit.bin.entrypoint, helpers.jobs, tasks.{script}"
+    return f"flytekit.bin.entrypoint, flowjobs.jobs, tasks.{script}"
 
 
 def args_of(packaged, name: str) -> tuple[list[str], str]:
@@ -155,9 +155,9 @@ def multitrain_branch(tag: str, work: Path) -> Measured:
     from flytekit.models.literals import Literal
     from mlflow import MlflowClient
 
+    from flowjobs.jobs import JobSpec
+    from flowjobs.value_types import from_token
     from flows.multitrain_flow import CSV
-    from helpers.jobs import JobSpec
-    from helpers.value_types import from_token
     from multitrain.model_specs import BranchResult, load_specs
 
     folder = work / "multitrain"

@@ -4,7 +4,7 @@ and the script's imports, up to its main()) and teardown (from there to the proc
     .venv/bin/python benchmarks/node_overhead.py                       # this checkout, median of 3
     .venv/bin/python benchmarks/node_overhead.py --root /tmp/older     # and another checkout, side by side
 
-CPU seconds hardly move with the machine's load, wall seconds do. A checkout with helpers/quick_exit.py ends the
+CPU seconds hardly move with the machine's load, wall seconds do. A checkout with flowjobs/quick_exit.py ends the
 way its run_main does; an older one exits normally. Bytecode as the checkout has it (`make setup` compiles it).
 """
 
@@ -30,13 +30,14 @@ STEPS = [
     "promote_champion",
 ]
 IMPORTED = "import sys, time, tasks.{step}; print(time.process_time(), time.time(), len(sys.modules), flush=True)"
-QUICK_EXIT = "; from helpers import quick_exit; quick_exit.exit_now()"
+QUICK_EXIT = "; from {toolkit} import quick_exit; quick_exit.exit_now()"
 
 
 def measure(root: Path, step: str) -> tuple[float, float, float, float, int]:
     """(start-up wall, teardown wall, start-up CPU, teardown CPU, modules) of one process importing the step."""
-    code = IMPORTED.format(step=step) + (QUICK_EXIT if (root / "helpers" / "quick_exit.py").exists() else "")
-    env = {**os.environ, "PYTHONPATH": str(root)}
+    toolkit = next((p for p in ("src/flowjobs", "helpers") if (root / p / "quick_exit.py").exists()), None)
+    code = IMPORTED.format(step=step) + (QUICK_EXIT.format(toolkit=toolkit.split("/")[-1]) if toolkit else "")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), str(root / "src")])}
     before, started = resource.getrusage(resource.RUSAGE_CHILDREN), time.time()
     done = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True, check=True)
     ended, after = time.time(), resource.getrusage(resource.RUSAGE_CHILDREN)

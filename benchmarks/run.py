@@ -44,7 +44,7 @@ sys.path.insert(0, str(ROOT))
 from rich.console import Console  # noqa: E402 (the project root must be importable first)
 from rich.table import Table  # noqa: E402
 
-from helpers import records, tiers, tracking_store  # noqa: E402
+from flowjobs import records, tiers, tracking_store  # noqa: E402
 
 BIN = Path(sys.executable).parent
 CORES = len(os.sched_getaffinity(0))
@@ -104,7 +104,7 @@ def task_needs(flow: str, workflow: str) -> dict[str, set[str]]:
     """Which tasks each task waits for, from the compiled workflow (branches of a conditional count alike)."""
     from flytekit.core.condition import BranchNode
 
-    from helpers.runner import branches, scheduler, workflow_inputs
+    from flowjobs.runner import branches, scheduler, workflow_inputs
 
     def names(node) -> list[str]:
         if isinstance(node.flyte_entity, BranchNode):
@@ -306,7 +306,7 @@ def beside_peers(seconds: float, branches: int = 4) -> None:
 def multitrain_floor(pyflyte: Ran, flowjobs: Ran) -> None:
     """(b) node by node (pyflyte's run), and the whole job against its nodes' own work (benchmarks/floor.py)."""
     from benchmarks import floor
-    from helpers import status
+    from flowjobs import status
 
     split = status.time_split_table(pyflyte.record)
     if split is not None:

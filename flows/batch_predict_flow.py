@@ -13,16 +13,17 @@ without one fails with an error naming the model.
 from __future__ import annotations
 
 import typing
+from pathlib import Path
 
 from flytekit import workflow
 from flytekit.types.file import FlyteFile
 
-from helpers.jobs import Input, Output, run_job_task
-from helpers.settings import DATA_DIR
+from flowjobs.jobs import Input, Output, run_job_task
 from multitrain.model_specs import DEFAULTS
 
 CSV = FlyteFile[typing.TypeVar("csv")]
-DATASET_D = CSV(str(DATA_DIR / "datasetD.csv"))
+DATA = Path(__file__).resolve().parent.parent / "data"  # this project's data/
+DATASET_D = CSV(str(DATA / "datasetD.csv"))
 
 
 class BatchPrediction(typing.NamedTuple):

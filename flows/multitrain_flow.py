@@ -27,7 +27,7 @@ import typing
 from flytekit import conditional, task, workflow
 from flytekit.types.file import FlyteFile
 
-from helpers.jobs import DatasetSnapshot, Input, Output, run_job_task
+from flowjobs.jobs import DatasetSnapshot, Input, Output, run_job_task
 from multitrain.model_specs import (
     DEFAULTS,
     HOLDOUT_PARTITION,

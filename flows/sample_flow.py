@@ -16,17 +16,18 @@ outputs read back from its outputs folder (see "The I/O contract" in the README)
 from __future__ import annotations
 
 import typing
+from pathlib import Path
 
 from flytekit import workflow
 from flytekit.types.file import FlyteFile
 
-from helpers.jobs import Input, Output, run_job_task
-from helpers.settings import DATA_DIR
+from flowjobs.jobs import Input, Output, run_job_task
 
 CSV = FlyteFile[typing.TypeVar("csv")]
+DATA = Path(__file__).resolve().parent.parent / "data"  # this project's data/
 PKL = FlyteFile[typing.TypeVar("pkl")]
-DATASET_A = CSV(str(DATA_DIR / "datasetA.csv"))
-DATASET_B = CSV(str(DATA_DIR / "datasetB.csv"))
+DATASET_A = CSV(str(DATA / "datasetA.csv"))
+DATASET_B = CSV(str(DATA / "datasetB.csv"))
 
 
 class TrainingResult(typing.NamedTuple):

@@ -1,4 +1,4 @@
-"""Coverage-guided fuzzing of the script-side I/O helpers (helpers/flows.py over helpers/contract.py).
+"""Coverage-guided fuzzing of the script-side I/O helpers (flowjobs/script.py over flowjobs/contract.py).
 
 Whatever bytes land in a script's inputs folder, and whatever name and value a script hands to
 handle_outputs, the helpers may only answer with the contract's own clear errors (ScriptInputError,
@@ -23,13 +23,13 @@ from pathlib import Path
 import atheris
 
 with atheris.instrument_imports():
-    from helpers import contract, flows
-    from helpers.value_types import Kind, ValueType
+    from flowjobs import contract, script
+    from flowjobs.value_types import Kind, ValueType
 
 SCRATCH = Path(tempfile.mkdtemp(prefix="flowjobs-fuzz-"))
 FLAGS: dict[str, dict[str, typing.Any]] = {
-    "text": {}, "count": {"type": int}, "ratio": {"type": float}, "flag": {"type": flows.boolean},
-    "switch": {"action": "store_true"}, "when": {"type": flows.rfc3339}, "data": {"type": Path},
+    "text": {}, "count": {"type": int}, "ratio": {"type": float}, "flag": {"type": script.boolean},
+    "switch": {"action": "store_true"}, "when": {"type": script.rfc3339}, "data": {"type": Path},
     "numbers": {"type": int, "nargs": "+"}, "mapping": {"type": json.loads},
 }  # fmt: skip
 OUTPUT_KINDS = ["int", "float", "str", "bool", "list", "dict", "file"]
@@ -51,8 +51,8 @@ def fuzz_input(data: atheris.FuzzedDataProvider, folder: Path) -> None:
             (path / (str(index) if data.ConsumeProbability() < 0.9 else "x")).write_bytes(data.ConsumeBytes(16))
     else:
         path.write_bytes(data.ConsumeBytes(data.ConsumeIntInRange(0, 256)))
-    with contextlib.suppress(flows.ScriptInputError):
-        flows.get_param_from_args(parser(), name)
+    with contextlib.suppress(script.ScriptInputError):
+        script.get_param_from_args(parser(), name)
 
 
 def fuzz_output(data: atheris.FuzzedDataProvider, folder: Path) -> None:
@@ -70,7 +70,7 @@ def fuzz_output(data: atheris.FuzzedDataProvider, folder: Path) -> None:
     if kind == "file":
         value.write_bytes(data.ConsumeBytes(64))
     try:
-        written = flows.handle_outputs({name: value}, workflow_output_dir=folder)
+        written = script.handle_outputs({name: value}, workflow_output_dir=folder)
     except (contract.ContractError, TypeError):
         return
     vtype = {

@@ -12,13 +12,13 @@ from pathlib import Path
 
 from rich.table import Table
 
-from helpers.cli import console
-from helpers.flows import rfc3339
+from flowjobs.cli import console
+from flowjobs.script import rfc3339
 from multitrain.model_specs import DEFAULTS
 
 
 def show_champion(args: argparse.Namespace) -> int:
-    from helpers import tracking_store
+    from flowjobs import tracking_store
     from multitrain import registry  # mlflow loads only when asked
 
     tracking_store.require_store()
@@ -55,7 +55,7 @@ def compare_runs(args: argparse.Namespace) -> int:
 
 
 def default_report() -> Path:
-    from helpers.records import state_dir
+    from flowjobs.records import state_dir
 
     return state_dir() / "comparison.html"
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import urllib.parse
 from pathlib import Path
 
-from helpers import tracking
+from flowjobs import tracking
 from multitrain.registry import RegistryError
 
 

@@ -14,21 +14,22 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import typing
 from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
-from helpers import config, tiers
-from helpers.config import ConfigError
-from helpers.errors import ScriptInputError
-from helpers.settings import PROJECT_ROOT, config_file
+from flowjobs import config, tiers
+from flowjobs.config import ConfigError
+from flowjobs.errors import ScriptInputError
 from multitrain.registry import METRICS
 
 METRIC_DECIMALS = 4  # what is logged, ranked and shown is the same number: a tie on screen is a tie in the ranking
 
 ENV_MODEL_SPECS = "FLOWJOBS_MODEL_SPECS"
+PROJECT = Path(__file__).resolve().parent.parent  # the project this application is part of
 MAX_GRID_POINTS = 100  # a branch's grid search (5-fold CV per point): past this a typo, not a search
 
 
@@ -142,7 +143,8 @@ class ModelSpecFile(BaseModel):
 
 
 def specs_file() -> Path:
-    return config_file(ENV_MODEL_SPECS, PROJECT_ROOT / "flows" / "model_specs.yaml")
+    """flows/model_specs.yaml of this project, or the file FLOWJOBS_MODEL_SPECS names."""
+    return Path(os.environ.get(ENV_MODEL_SPECS) or PROJECT / "flows" / "model_specs.yaml")
 
 
 def load_specs(path: Path | None = None) -> list[ModelSpec]:

@@ -14,8 +14,8 @@ import json
 import typing
 from dataclasses import asdict, dataclass
 
-from helpers import tracking
-from helpers.errors import ScriptInputError
+from flowjobs import tracking
+from flowjobs.errors import ScriptInputError
 
 # The held-out metrics every branch logs, and whether higher is better.
 METRICS: dict[str, bool] = {"auc": True, "log_loss": False, "f1": True, "precision": True, "recall": True}

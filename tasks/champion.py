@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers import tracking
+from flowjobs import tracking
 from helpers.flows import ScriptInputError, add_output_dir, get_param_from_args
 from multitrain import model_files, registry
 from multitrain.model_specs import RunSettings, add_setting_arguments, check_settings

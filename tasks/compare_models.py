@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 from pydantic import TypeAdapter, ValidationError
 
-from helpers import phases, reports, tracking
+from flowjobs import phases, reports, tracking
 from helpers.flows import ScriptInputError, get_param_from_args, handle_outputs, run_main
 from multitrain import registry
 from multitrain.model_specs import BranchResult

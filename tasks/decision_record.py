@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import typing
 
-from helpers import tracking
+from flowjobs import tracking
 from multitrain import registry
 from multitrain.model_specs import BranchResult
 

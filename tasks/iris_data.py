@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers import reports
+from flowjobs import reports
+from flowjobs.settings import ENV_MAX_DATA_MB, max_data_bytes
 from helpers.flows import ScriptInputError, handle_outputs
-from helpers.settings import ENV_MAX_DATA_MB, max_data_bytes
 
 ID = "Id"
 FEATURES = ["SepalLengthCm", "SepalWidthCm", "PetalLengthCm", "PetalWidthCm"]
@@ -23,7 +23,7 @@ class DataError(ScriptInputError):
 
 
 def check_size(path: Path, what: str = "data file") -> None:
-    """Refuse a file above the size limit (helpers.settings.max_data_bytes) before reading any of it."""
+    """Refuse a file above the size limit (flowjobs.settings.max_data_bytes) before reading any of it."""
     try:
         limit = max_data_bytes()
     except ValueError as err:

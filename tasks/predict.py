@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers import tracking
+from flowjobs import tracking
 from helpers.flows import add_output_dir, get_param_from_args, handle_outputs, run_main
 from multitrain import registry
 from multitrain.model_specs import add_setting_arguments, check_settings

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers import phases, snapshots, tracking
+from flowjobs import phases, snapshots, tracking
 from helpers.flows import add_output_dir, file_name, get_param_from_args, handle_outputs, run_main
 from multitrain import registry
 from multitrain.model_specs import (

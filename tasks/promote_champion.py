@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import argparse
 
-from helpers import phases, tracking, tracking_store
+from flowjobs import phases, tracking, tracking_store
 from helpers.flows import get_param_from_args, handle_outputs, run_main
 from multitrain import registry
 from tasks import champion, decision_record

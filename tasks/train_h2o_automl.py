@@ -22,8 +22,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from flowjobs.tiers import ENV_TIER, script_cpus, script_memory_mb
 from helpers.flows import ScriptInputError, is_workflow_job, run_main
-from helpers.tiers import ENV_TIER, script_cpus, script_memory_mb
 from tasks.iris_data import FEATURES, TARGET
 from tasks.training import CV_FOLDS, SEED, Branch, Fitted, GridPoint, branch_main
 

@@ -16,9 +16,9 @@ import pandas as pd
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.model_selection import train_test_split
 
-from helpers import reports
+from flowjobs import reports
+from flowjobs.tiers import script_cpus
 from helpers.flows import ScriptInputError, add_output_dir, get_param_from_args, handle_outputs, run_main
-from helpers.tiers import script_cpus
 from tasks.iris_data import FEATURES, TARGET, read_csv, require_species, validate
 
 SEED = 42

@@ -9,8 +9,8 @@ run. Output `result` (JSON) for the compare step: the branch's run, registered v
 
 from __future__ import annotations
 
+from flowjobs.tiers import script_cpus
 from helpers.flows import run_main
-from helpers.tiers import script_cpus
 from tasks.training import SEED, Branch, Fitted, branch_main, fit_sklearn
 
 ALGORITHM = "random_forest"

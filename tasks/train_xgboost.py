@@ -7,8 +7,8 @@ Writes the model as XGBoost JSON (xgb_clf.json). Output `result` (JSON) for the 
 
 from __future__ import annotations
 
+from flowjobs.tiers import script_cpus
 from helpers.flows import run_main
-from helpers.tiers import script_cpus
 from tasks.iris_data import SPECIES
 from tasks.training import SEED, Branch, Fitted, branch_main, fit_sklearn
 

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers import phases, reports, tracking, tracking_store
+from flowjobs import phases, reports, tracking, tracking_store
 from helpers.flows import (
     ScriptInputError,
     add_output_dir,
@@ -37,7 +37,6 @@ from helpers.flows import (
     get_param_from_args,
     handle_outputs,
 )
-from helpers.settings import MODELS_DIR
 from multitrain import model_specs, registry
 from multitrain.model_specs import (
     ALGORITHMS,
@@ -50,6 +49,7 @@ from multitrain.model_specs import (
 from tasks.iris_data import FEATURES, TARGET, read_csv, require_species, validate
 
 ENV_MODELS_DIR = "FLOWJOBS_MODELS_DIR"
+MODELS_DIR = Path(__file__).resolve().parent.parent / "models"  # this project's models/
 PYFUNC_CODE = Path(__file__).with_name("pyfunc_model.py")
 REQUIREMENTS = ("mlflow", "pandas", "numpy", "scikit-learn", "joblib", "xgboost-cpu", "h2o")
 SEED = 42

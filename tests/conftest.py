@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import tracking_store
+from flowjobs import tracking_store
 from tests.support import figures
 from tests.support.multitrain import SMALL_H2O, PipelineRun, copy_store, run_pipeline, shared_run
 from tests.support.project import PROJECT_ROOT

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PROJECT_PACKAGES = ("helpers", "tasks", "flows", "benchmarks")
+PROJECT_PACKAGES = ("src/flowjobs", "helpers", "tasks", "flows", "benchmarks")
 # What the job task and the steps import: the libraries whose import time the issue is about.
 LIBRARIES = "import flytekit, mlflow, sklearn.linear_model, pandas, xgboost, matplotlib.pyplot, sqlalchemy"
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from rich.table import Table
 
-from helpers import tracking
+from flowjobs import tracking
 from multitrain import registry
 from multitrain.compare.runs import CompareError, Comparison, collect
 

@@ -10,7 +10,7 @@ import datetime as dt
 import io
 import typing
 
-from helpers import html_pages
+from flowjobs import html_pages
 from multitrain import registry
 from multitrain.compare.runs import BranchRun, Comparison
 

@@ -14,8 +14,8 @@ import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from helpers import tracking, tracking_store
-from helpers.errors import ScriptInputError
+from flowjobs import tracking, tracking_store
+from flowjobs.errors import ScriptInputError
 from multitrain import registry
 from multitrain.model_specs import DEFAULTS
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from rich.console import Group
 from rich.text import Text
 
-from helpers import terminal, tracking
+from flowjobs import terminal, tracking
 from multitrain import registry
 from multitrain.compare.runs import BranchRun, Comparison, Execution
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from helpers.model_specs import RunSettings
+from multitrain.model_specs import RunSettings
 
 MB_LIMIT = r"is 1,074 MB, above the limit of 256 MB \(FLOWJOBS_MAX_DATA_MB\)"
 

@@ -65,7 +65,7 @@ def test_the_table_names_only_scripts_and_flags_that_exist() -> None:
 
 
 def test_every_workflow_input_reaches_a_flag_with_cases() -> None:
-    from helpers.runner.loading import load_workflow
+    from flowjobs.runner.workflow_inputs import load_workflow
 
     for (file, name), inputs in WORKFLOW_INPUTS.items():
         workflow = load_workflow(file, name).workflow

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from flytekit.types.file import FlyteFile
 
-from helpers.runner import command, loading
+from flowjobs.runner import flowjobs_run, workflow_inputs
 from tests.badinput.cases import WORKFLOW_INPUTS
 from tests.badinput.files import bad_csvs
 from tests.support.project import PROJECT_ROOT, run, tool
@@ -39,13 +39,13 @@ def wrong_value(python_type: typing.Any) -> str | None:
 
 @pytest.mark.parametrize(("file", "workflow"), list(WORKFLOW_INPUTS), ids=lambda value: str(value))
 def test_a_workflow_input_of_the_wrong_type_is_refused_naming_it(file: str, workflow: str) -> None:
-    loaded = loading.load_workflow(str(PROJECT_ROOT / file), workflow)
+    loaded = workflow_inputs.load_workflow(str(PROJECT_ROOT / file), workflow)
     for name, python_type in loaded.workflow.python_interface.inputs.items():
         value = wrong_value(python_type)
         if value is None:
             continue  # a str: its bad values are its flag's cases
-        with pytest.raises(loading.SetupError) as refused:
-            loading.parse_arguments(loaded, [f"--{name}", value], command.OPTIONS)
+        with pytest.raises(workflow_inputs.SetupError) as refused:
+            workflow_inputs.parse_arguments(loaded, [f"--{name}", value], flowjobs_run.OPTIONS)
         message = str(refused.value)
         assert message.startswith(f"workflow '{workflow}' ({Path(file).name}): Invalid value for '--{name}': ")
         assert len(message.splitlines()) == 1 and value in message

@@ -8,8 +8,8 @@ import itertools
 import pytest
 from playwright.sync_api import Page
 
-from helpers import graph
-from helpers.graph.loading import load_workflow
+from flowjobs import graph
+from flowjobs.graph.workflows import load_workflow
 from tests.support.browser import Browser
 from tests.support.compiled_dag import CONSTRUCTS_FLOW, SAMPLE_FLOW, expected_edges, expected_nodes, value_names
 

@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page
 
-from helpers import graph
-from helpers.runner import records
+from flowjobs import graph, records
 from tests.support.browser import Browser
 from tests.support.project import PROJECT_ROOT, run, tool
 from tests.support.runner.harness import run_flow

@@ -14,8 +14,8 @@ import pytest
 from mlflow import MlflowClient
 from playwright.sync_api import expect
 
-from helpers import tracking
-from helpers.model_specs import DEFAULTS
+from flowjobs import tracking
+from multitrain.model_specs import DEFAULTS
 from tests.browser.test_mlflow_ui import open_page, shown
 from tests.support.browser import Browser
 

@@ -12,8 +12,8 @@ import pytest
 from mlflow import MlflowClient
 from playwright.sync_api import Page, expect
 
-from helpers import tracking
-from helpers.model_specs import DEFAULTS
+from flowjobs import tracking
+from multitrain.model_specs import DEFAULTS
 from tests.support.browser import Browser
 
 pytestmark = pytest.mark.slow

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from helpers import tracking
-from helpers.model_specs import DEFAULTS
+from flowjobs import tracking
+from multitrain.model_specs import DEFAULTS
 from tests.support.browser import Browser
 from tests.support.multitrain import PipelineRun, copy_store
-from tests.support.project import run, tool
+from tests.support.project import PROJECT_ROOT, run, tool
 
 pytestmark = pytest.mark.slow
 
@@ -22,7 +22,7 @@ def report(multitrain_run: PipelineRun, tmp_path_factory: pytest.TempPathFactory
     assert multitrain_run.returncode == 0, multitrain_run.stderr[-5000:]
     folder = tmp_path_factory.mktemp("report")
     uri = copy_store(multitrain_run, folder)
-    made = run([tool("flowjobs"), "compare", "-o", str(folder / "comparison.html")], cwd=folder,
+    made = run([tool("flowjobs"), "compare", "-o", str(folder / "comparison.html")], cwd=PROJECT_ROOT,
                env={"MLFLOW_TRACKING_URI": uri})  # fmt: skip
     assert made.returncode == 0, made.stderr
     return folder / "comparison.html", multitrain_run

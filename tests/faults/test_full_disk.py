@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers.runner import records
+from flowjobs import records
 from tests.support.runner.harness import run_flow
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from helpers.runner import records
-from helpers.settings import hardware_tiers_file
+from flowjobs import records
+from flowjobs.settings import DEFAULTS
 from tests.support.held_flow import task
 from tests.support.multitrain import FLOW, WORKFLOW, java_processes_under, pipeline_env
 from tests.support.project import PROJECT_ROOT, run, tool
@@ -20,7 +20,7 @@ HEAP_MB = 1000 * 1024 * 1024 * 3 // 4  # tasks/train_h2o_automl.py: 3/4 of the t
 
 
 def test_a_jvm_that_cannot_get_its_heap_fails_the_branch_in_one_line_and_leaves_no_java(tmp_path: Path) -> None:
-    tiers = yaml.safe_load(hardware_tiers_file().read_text())
+    tiers = yaml.safe_load((DEFAULTS / "hardware_tiers.yaml").read_text())
     tiers["tiers"]["Impossible"] = IMPOSSIBLE
     (tmp_path / "tiers.yaml").write_text(yaml.safe_dump(tiers))
     specs = {"models": [{"name": "h2o_automl", "algorithm": "h2o_automl", "tier": "Impossible"}]}

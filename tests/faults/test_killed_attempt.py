@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import tracking
+from flowjobs import tracking
 from tests.scripts.tracked_step import FLOW_NAME, STEPS, read_csv
 from tests.support.held_flow import held_execution, task
 

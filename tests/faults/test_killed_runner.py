@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from helpers import registry, tracking
-from helpers.runner import lifecycle, records
+from flowjobs import records, tracking
+from flowjobs.runner import lifecycle
+from multitrain import registry
 from tests.support.held_flow import held_execution, run_tracked, task
 from tests.support.load import EXPERIMENT, MODEL, client
 

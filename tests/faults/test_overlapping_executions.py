@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers.runner import records
+from flowjobs import records
 from tests.support.held_flow import held_execution, run_tracked, task
 from tests.support.load import EXPERIMENT, MODEL, Execution, Load, client, missing, pyflyte_run, tracked_env
 from tests.support.project import PROJECT_ROOT, run

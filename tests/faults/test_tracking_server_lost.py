@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from helpers import tracking
+from flowjobs import tracking
 from tests.scripts.tracked_step import FLOW_NAME
 from tests.support.held_flow import held_execution, run_tracked
 from tests.support.leaks import files_holding
 from tests.support.servers import free_port, running, tracking_server_argv
 
 pytestmark = pytest.mark.slow
-FAILS_WITHIN_SECONDS = 120  # two attempts, each bounded by MLflow's HTTP timeout and retries (helpers/tracking.py)
+FAILS_WITHIN_SECONDS = 120  # two attempts, each bounded by MLflow's HTTP timeout and retries (flowjobs/tracking.py)
 
 
 def test_a_lost_tracking_server_fails_the_task_in_bounded_time_and_the_next_run_resumes(tmp_path: Path) -> None:

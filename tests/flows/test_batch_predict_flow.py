@@ -9,8 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from flowjobs import tracking
 from flows.batch_predict_flow import CSV, batch_predict
-from helpers import registry, tracking
+from multitrain import registry
 from tests.support.iris import DATA, partition
 from tests.support.multitrain import PipelineRun, java_processes_under
 

@@ -9,9 +9,9 @@ import re
 
 import pytest
 
-from helpers import registry, tracking
-from helpers.model_specs import DEFAULTS, load_specs
-from helpers.runner import records
+from flowjobs import records, tracking
+from multitrain import registry
+from multitrain.model_specs import DEFAULTS, load_specs
 from tasks import decision_record
 from tests.support.multitrain import PipelineRun
 

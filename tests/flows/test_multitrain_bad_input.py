@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from flows.multitrain_flow import model_training_pipeline
-from helpers.model_specs import DEFAULTS
+from multitrain.model_specs import DEFAULTS
 from tests.support.multitrain import FLOW, WORKFLOW, PipelineRun, copy_store, pipeline_env
 from tests.support.project import PROJECT_ROOT, run, tool
 

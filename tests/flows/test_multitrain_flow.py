@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from helpers import registry, tracking
-from helpers.model_specs import DEFAULTS, load_specs
-from helpers.runner import records
-from helpers.snapshots import DatasetSnapshot, resolve
+from flowjobs import records, tracking
+from flowjobs.snapshots import DatasetSnapshot, resolve
+from multitrain import registry
+from multitrain.model_specs import DEFAULTS, load_specs
 from tests.support.multitrain import PipelineRun, java_processes_under
 
 pytestmark = pytest.mark.slow
@@ -78,7 +78,7 @@ def test_the_parent_run_shows_each_task_of_the_execution(done: PipelineRun, pare
     page = Path(client.download_artifacts(parent.info.run_id, "flowjobs/tasks.html", str(done.folder / "tmp")))
     for entry in record.tasks.values():
         assert f"<tr><td>{entry.name}</td><td>done</td><td>1</td><td>{entry.tier}</td>" in page.read_text()
-        split = entry.attempts[-1].time_split  # every step marks its main() and its tracking (helpers/phases.py)
+        split = entry.attempts[-1].time_split  # every step marks its main() and its tracking (flowjobs/phases.py)
         assert split is not None and split.start_up > 0 and split.teardown >= 0 and split.work >= 0, entry.name
         assert split.tracking > 0, f"{entry.name} records to MLflow"
     assert "time went (seconds; overhead = start-up + teardown)" in page.read_text(), "the split, as status shows it"

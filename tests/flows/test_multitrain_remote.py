@@ -18,11 +18,11 @@ from flytekit.core.type_engine import TypeEngine
 from flytekit.models.literals import Literal
 from mlflow import MlflowClient
 
+from flowjobs.jobs import JobSpec
+from flowjobs.snapshots import resolve
+from flowjobs.value_types import from_token
 from flows.multitrain_flow import CSV, IRIS
-from helpers.jobs import JobSpec
-from helpers.model_specs import DEFAULTS, BranchResult, load_specs
-from helpers.snapshots import resolve
-from helpers.value_types import from_token
+from multitrain.model_specs import DEFAULTS, BranchResult, load_specs
 from tasks.prepare_data import HOLDOUT_PARTITION, TRAIN_PARTITIONS
 from tests.support.image import build_layout
 from tests.support.multitrain import pipeline_env, prepare_alone

@@ -16,9 +16,9 @@ import pytest
 from flytekit.core.type_engine import TypeEngine
 from flytekit.models.interface import Variable
 
-from helpers import tiers
-from helpers.jobs import JobSpec
-from helpers.value_types import from_token
+from flowjobs import tiers
+from flowjobs.jobs import JobSpec
+from flowjobs.value_types import from_token
 from tests.support.pod import package
 
 IMAGE = "registry.example.com/flowjobs:packaging"
@@ -52,7 +52,7 @@ def job_specs(packaged) -> dict[str, tuple[JobSpec, object]]:
     found = {}
     for name, spec in packaged.tasks.items():
         args = list(spec.template.container.args)
-        if "helpers.jobs.job_task_resolver" in args:
+        if "flowjobs.jobs.job_task_resolver" in args:
             found[name] = (JobSpec.model_validate_json(args[args.index("job-spec") + 1]), spec.template)
     return found
 
@@ -66,7 +66,7 @@ def test_every_job_task_runs_pyflyte_execute_with_our_resolver_in_the_image(pack
     for name, (spec, template) in job_specs(packaged).items():
         args = list(template.container.args)
         assert args[:2] == ["pyflyte-execute", "--inputs"], name
-        assert args[args.index("--resolver") + 1] == "helpers.jobs.job_task_resolver", name
+        assert args[args.index("--resolver") + 1] == "flowjobs.jobs.job_task_resolver", name
         assert spec.name == name == template.id.name
         expected_image = NAMED_IMAGES.get(spec.environment_name or "default", IMAGE)
         assert template.container.image == expected_image, name
@@ -152,7 +152,7 @@ def test_the_daily_retraining_launch_plan_is_registered_with_its_schedule_and_no
 
 
 def test_launch_plans_come_from_config(tmp_path, monkeypatch) -> None:
-    from helpers.launch_plans import LaunchPlanError, create_all
+    from flowjobs.launch_plans import LaunchPlanError, create_all
 
     path = tmp_path / "plans.yaml"
     path.write_text(

@@ -39,7 +39,7 @@ def test_every_task_of_the_sample_flow_is_packaged_with_the_image(packaged) -> N
     train = packaged.tasks[PREFIX + "train_model"].template
     assert train.container.image == IMAGE
     args = list(train.container.args)
-    assert args[0] == "pyflyte-execute" and args[args.index("--resolver") + 1] == "helpers.jobs.job_task_resolver"
+    assert args[0] == "pyflyte-execute" and args[args.index("--resolver") + 1] == "flowjobs.jobs.job_task_resolver"
     assert {r.value for r in train.container.resources.limits} == {"4", "8Gi"}
 
 
@@ -93,4 +93,4 @@ def test_a_bad_input_in_a_pod_writes_a_user_error_with_the_scripts_message(packa
     assert result.error.error.kind == errors_pb2.ContainerError.NON_RECOVERABLE, "a refused input is not retried"
     assert "missing column 'Species'" in result.error.error.message
     assert "task 'flows.sample_flow.train_model': script exited with code 1" in result.error.error.message
-    assert str(image.root / "helpers" / "job_runtime.py") in result.error.error.message, "ran from the image layout"
+    assert "flowjobs/job_runtime.py" in result.error.error.message, "the image's toolkit is the installed package"

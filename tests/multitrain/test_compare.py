@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 from mlflow import MlflowClient
 
-from helpers import registry, tracking
-from helpers.model_specs import DEFAULTS
+from flowjobs import tracking
+from multitrain import registry
+from multitrain.model_specs import DEFAULTS
 from tests.support.multitrain import PipelineRun, copy_store
-from tests.support.project import run, tool
+from tests.support.project import PROJECT_ROOT, run, tool
 
 pytestmark = pytest.mark.slow
 METRIC_NAMES = ("auc", "log_loss", "f1", "precision", "recall")
@@ -34,7 +35,8 @@ class Compared:
 
 
 def flowjobs_compare(uri: str, *args: str, cwd: Path) -> tuple[int, str, str]:
-    shown = run([tool("flowjobs"), "compare", *args], cwd=cwd, env={"MLFLOW_TRACKING_URI": uri, "COLUMNS": "80"})
+    env = {"MLFLOW_TRACKING_URI": uri, "COLUMNS": "80", "FLOWJOBS_PROJECT_ROOT": str(PROJECT_ROOT)}  # its commands
+    shown = run([tool("flowjobs"), "compare", *args], cwd=cwd, env=env)
     return shown.returncode, shown.stdout, shown.stderr
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers import tracking, tracking_store
+from flowjobs import tracking, tracking_store
 from multitrain import registry
 from tasks import champion
 

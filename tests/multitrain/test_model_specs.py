@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers import model_specs
-from helpers.model_specs import ModelSpecError, SettingsError, check_settings, load_specs
+from multitrain import model_specs
+from multitrain.model_specs import ModelSpecError, SettingsError, check_settings, load_specs
 from tests.support.project import PROJECT_ROOT
 
 

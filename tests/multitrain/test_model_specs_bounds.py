@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from helpers.config import ConfigError
+from flowjobs.config import ConfigError
 from multitrain.model_specs import MAX_GRID_POINTS, ModelSpec, SettingsError, check_settings
 
 
@@ -28,7 +28,7 @@ def test_a_branch_grid_past_the_bound_is_refused_when_the_specs_are_read() -> No
 
 
 def test_a_branch_run_alone_refuses_its_grid_before_training(tmp_path) -> None:
-    from helpers.flows import ScriptInputError
+    from flowjobs.script import ScriptInputError
     from tasks import training
 
     with pytest.raises(ScriptInputError, match=r"input 'params': the grid has 1010 points"):

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from helpers import cli, registry, tracking
-from tests.support.project import run, tool
+from flowjobs import cli, tracking
+from multitrain import registry
+from tests.support.project import PROJECT_ROOT, run, tool
 
 UTC = dt.UTC
 
@@ -93,7 +94,7 @@ def test_the_champion_command_answers_for_a_date(
 ) -> None:
     first = registry.decide("auc", "2", scores(0.9, 0.3), None, None)
     registry.promote(model, first, "exec-c", at=dt.datetime(2026, 11, 20, 9, tzinfo=UTC))
-    at = run([tool("flowjobs"), "champion", "--model", model, "--at", "2026-11-20T12:00"], cwd=tmp_path)
+    at = run([tool("flowjobs"), "champion", "--model", model, "--at", "2026-11-20T12:00"], cwd=PROJECT_ROOT / "tasks")
     assert at.returncode == 0, at.stderr
     assert at.stdout.splitlines()[0] == f"{model} at 2026-11-20T12:00:00+00:00: version 2"
     monkeypatch.setenv("COLUMNS", "200")

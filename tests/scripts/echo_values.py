@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from helpers.contract import inputs_dir
+from flowjobs.contract import inputs_dir
 from helpers.flows import boolean, get_param_from_args, handle_outputs, rfc3339, run_main
 
 FLAGS = {

@@ -3,7 +3,7 @@
 import os
 import signal
 
-from helpers import tracking
+from flowjobs import tracking
 
 tracking.connect()
 parent = tracking.parent_run("killed", "a_flow")

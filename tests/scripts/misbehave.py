@@ -40,14 +40,14 @@ elif mode == "env":
 elif mode == "write_too_big":
     import resource
 
-    from helpers.flows import handle_outputs, run_main
+    from flowjobs.script import handle_outputs, run_main
 
     big = Path("big.bin")
     big.write_bytes(b"x" * 100_000)
     resource.setrlimit(resource.RLIMIT_FSIZE, (10_000, 10_000))
     run_main(lambda: handle_outputs({"result": big}))
 elif mode == "refuse":
-    from helpers.flows import ScriptInputError, run_main
+    from flowjobs.script import ScriptInputError, run_main
 
     def refuse() -> None:
         raise ScriptInputError(f"input 'value' is not usable (attempt {os.environ['FLOWJOBS_ATTEMPT']})")

@@ -13,7 +13,7 @@ import os
 import sys
 from pathlib import Path
 
-from helpers import reports
+from flowjobs import reports
 from helpers.flows import handle_outputs, run_main
 
 

@@ -15,8 +15,8 @@ import sys
 import time
 from pathlib import Path
 
+from flowjobs.script_process import ENV_PROCESS_TAG
 from helpers.flows import get_param_from_args, handle_outputs, run_main
-from helpers.script_process import ENV_PROCESS_TAG
 
 
 def note_pids(folder: Path, *pids: int) -> None:

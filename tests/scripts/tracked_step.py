@@ -21,7 +21,7 @@ import random
 import time
 from pathlib import Path
 
-from helpers import registry, tracking
+from flowjobs import tracking
 from helpers.flows import (
     ScriptInputError,
     add_output_dir,
@@ -30,6 +30,7 @@ from helpers.flows import (
     handle_outputs,
     run_main,
 )
+from multitrain import registry
 
 FLOW_NAME = "tracked"
 ROWS, STEPS = 40, 10

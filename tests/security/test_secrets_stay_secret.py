@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import tracking_store
+from flowjobs import tracking_store
 from tests.support.held_flow import run_tracked
 from tests.support.leaks import files_holding
 from tests.support.project import PROJECT_ROOT
@@ -27,7 +27,7 @@ def test_a_password_in_the_tracking_uri_is_handed_apart_and_mlflow_errors_never_
     assert handed["MLFLOW_TRACKING_URI"] == f"http://127.0.0.1:{port}"
     assert (handed["MLFLOW_TRACKING_USERNAME"], handed["MLFLOW_TRACKING_PASSWORD"]) == ("user", password)
     failed = subprocess.run(
-        [sys.executable, "-c", "from helpers import tracking; tracking.client().get_run('0' * 32)"],
+        [sys.executable, "-c", "from flowjobs import tracking; tracking.client().get_run('0' * 32)"],
         env={**os.environ, **handed, "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0", "PYTHONPATH": str(PROJECT_ROOT)},
         capture_output=True,
         text=True,

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from flytekit import workflow
 
-from helpers.jobs import Input, Output, run_job_task
+from flowjobs.jobs import Input, Output, run_job_task
 
 PAYLOADS = [
     "; touch {pwned}",

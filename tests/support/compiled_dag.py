@@ -1,4 +1,4 @@
-"""What a DAG picture must show, read straight from flytekit's compiled workflow (not from helpers.graph).
+"""What a DAG picture must show, read straight from flytekit's compiled workflow (not from flowjobs.graph).
 
 The graph tests compare the drawing with this: one box per compiled node plus the workflow's inputs and
 outputs, one arrow per (upstream, downstream) pair found in the bindings, each naming the values it passes.

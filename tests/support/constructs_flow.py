@@ -12,7 +12,7 @@ import typing
 
 from flytekit import LaunchPlan, conditional, dynamic, map_task, task, workflow
 
-from helpers.jobs import Input, Output, run_job_task
+from flowjobs.jobs import Input, Output, run_job_task
 
 
 @task(retries=2, cache=True, cache_version="7")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flytekit import workflow
 
-from helpers.jobs import Input, Output, run_job_task
+from flowjobs.jobs import Input, Output, run_job_task
 
 PROBE = "python tests/scripts/environment_probe.py"
 

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from helpers.runner import records
+from flowjobs import records
 from tests.support.load import Execution, flowjobs_run, pyflyte_run, tracked_env
 from tests.support.project import PROJECT_ROOT
 

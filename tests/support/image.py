@@ -37,6 +37,8 @@ def build_layout(target: Path, dockerfile: Path = PROJECT_ROOT / "Dockerfile") -
             env.update(arg.split("=", 1) for arg in args)
         elif instruction == "COPY":
             *sources, destination = args
+            if not Path(destination).is_relative_to(workdir):
+                continue  # the toolkit's sources, installed in the image as a wheel (here: the test environment's)
             for source in sources:
                 origin = PROJECT_ROOT / source
                 placed = target / Path(destination).relative_to(workdir)

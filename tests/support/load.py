@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from helpers import registry, tracking
-from helpers.runner import records
+from flowjobs import records, tracking
+from multitrain import registry
 from tests.scripts.tracked_step import METRICS, read_csv
 from tests.support.project import BIN, PROJECT_ROOT, tool
 from tests.support.servers import free_port, postgres_database, running, tracking_server_argv

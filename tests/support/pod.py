@@ -14,7 +14,7 @@ from pathlib import Path
 from flyteidl.admin import launch_plan_pb2, task_pb2, workflow_pb2
 from flyteidl.core import errors_pb2, literals_pb2
 
-from helpers.container.pod import container_args, results
+from flowjobs.container.pod import container_args, results
 from tests.support.image import ImageLayout
 from tests.support.project import PROJECT_ROOT, run, tool
 

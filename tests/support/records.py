@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import typing
 
-from helpers import registry, tracking
-from helpers.model_specs import DEFAULTS
+from flowjobs import tracking
+from multitrain import registry
+from multitrain.model_specs import DEFAULTS
 
 DETERMINISTIC = ("logreg", "random_forest", "xgboost")
 VOLATILE_TAGS = {

@@ -18,7 +18,7 @@ import typing
 from flytekit import workflow
 from flytekit.types.file import FlyteFile
 
-from helpers.jobs import Input, Output, run_job_task
+from flowjobs.jobs import Input, Output, run_job_task
 
 CSV = FlyteFile[typing.TypeVar("csv")]
 STEP = "python tests/scripts/tracked_step.py"

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import log_loss, roc_auc_score
 
-from helpers import registry
+from multitrain import registry
 from tasks import evaluation
 
 CLASSES = ["Iris-setosa", "Iris-versicolor", "Iris-virginica"]

@@ -9,9 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers.flows import ScriptInputError
-from helpers.model_specs import ALGORITHMS, BranchResult
-from helpers.snapshots import DatasetSnapshot, resolve
+from flowjobs.script import ScriptInputError
+from flowjobs.snapshots import DatasetSnapshot, resolve
+from multitrain.model_specs import ALGORITHMS, BranchResult
 from tasks import training
 from tasks.iris_data import FEATURES, TARGET, DataError
 from tasks.predict import features

@@ -8,7 +8,7 @@ import joblib
 import pandas as pd
 import pytest
 
-from helpers.flows import ScriptInputError
+from flowjobs.script import ScriptInputError
 from tasks.iris_data import DataError
 from tasks.merge_data import merge
 from tasks.process_data import process

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers import registry
-from helpers.model_specs import DEFAULTS
+from multitrain import registry
+from multitrain.model_specs import DEFAULTS
 from tests.support import figures
 from tests.support.multitrain import PipelineRun, copy_store, java_processes_under
 from tests.support.project import tool

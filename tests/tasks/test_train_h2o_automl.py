@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import contract
+from flowjobs import contract
 from tasks.pyfunc_model import h2o_session
 from tasks.train_h2o_automl import heap_mb
 from tests.support.multitrain import java_processes_under, prepare_alone, run_task, stop_group

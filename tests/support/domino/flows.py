@@ -1,4 +1,4 @@
-"""Domino-style flows written for the tests, in Domino's own API: only their imports name helpers.domino.
+"""Domino-style flows written for the tests, in Domino's own API: only their imports name flowjobs.domino.
 
 They use each API of Domino's plugin: DominoJobTask with a job config, run_domino_job_task with Domino's keywords,
 dataset snapshots at /mnt/data, artifacts and their export, a PathConfig output, .sh and .sas commands, two
@@ -10,7 +10,7 @@ from typing import NamedTuple, TypeVar
 from flytekit import workflow
 from flytekit.types.file import FlyteFile
 
-from helpers.domino.artifact import (
+from flowjobs.domino.artifact import (
     DATA,
     MODEL,
     REPORT,
@@ -18,8 +18,8 @@ from helpers.domino.artifact import (
     ExportArtifactToDatasetsSpec,
     run_launch_export_artifacts_task,
 )
-from helpers.domino.helpers import Input, Output, run_domino_job_task
-from helpers.domino.task import DatasetSnapshot, DominoJobConfig, DominoJobTask, GitRef, PathConfig
+from flowjobs.domino.helpers import Input, Output, run_domino_job_task
+from flowjobs.domino.task import DatasetSnapshot, DominoJobConfig, DominoJobTask, GitRef, PathConfig
 
 SCRIPTS = "/mnt/code/tests/support/domino/scripts"
 TableArtifact = Artifact("Iris Tables", DATA)

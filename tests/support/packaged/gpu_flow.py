@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flytekit import workflow
 
-from helpers.jobs import Input, Output, run_job_task
+from flowjobs.jobs import Input, Output, run_job_task
 
 SETTINGS = {"cache": True, "cache_version": "3", "retries": 2, "timeout": 90}
 

@@ -17,7 +17,7 @@ import typing
 from flytekit import conditional, dynamic, task, workflow
 from flytekit.types.file import FlyteFile
 
-from helpers.jobs import Input, Output, run_job_task
+from flowjobs.jobs import Input, Output, run_job_task
 
 CSV = FlyteFile[typing.TypeVar("csv")]
 TXT = FlyteFile[typing.TypeVar("txt")]

@@ -13,8 +13,9 @@ from flytekit.core.type_engine import TypeEngine
 from flytekit.models.literals import LiteralMap
 from rich.console import Console
 
-from helpers.runner import command, records
-from helpers.runner.records import ExecutionRecord
+from flowjobs import records
+from flowjobs.records import ExecutionRecord
+from flowjobs.runner import flowjobs_run
 from tests.support.project import PROJECT_ROOT
 
 FLOWS = PROJECT_ROOT / "tests" / "support" / "runner" / "flows.py"
@@ -38,7 +39,7 @@ def run_flow(workflow: str, *args: str, file: str = str(FLOWS), terminal: bool =
     printed = io.StringIO()
     console = Console(file=shown, width=200, soft_wrap=True, force_terminal=terminal, no_color=True)
     with contextlib.redirect_stdout(printed):
-        code = command.main(file, workflow, list(args), console=console)
+        code = flowjobs_run.main(file, workflow, list(args), console=console)
     new = [record for record in records.list_records() if record.execution_id not in before]
     return Outcome(code, printed.getvalue(), shown.getvalue(), new[0] if new else None)
 

@@ -9,7 +9,7 @@ import typing
 
 from flytekit import workflow
 
-from helpers.jobs import Input
+from flowjobs.jobs import Input
 from tests.support.runner.flows import STEP, TXT, job, sleeper
 
 

@@ -4,7 +4,7 @@ import argparse
 import csv
 import json
 
-from helpers.flows import get_output_location, get_param_from_args, read_input
+from flowjobs.script import get_output_location, get_param_from_args, read_input
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--table", type=str)

@@ -1,0 +1,164 @@
+"""Domino's flow artifacts: named groups of output files (DATA, MODEL, REPORT), here real and inspectable.
+
+    DataArtifact = Artifact("Merged Data", DATA)
+    run_domino_job_task(..., output_specs=[Output(name="merged", type=DataArtifact.File(name="merged.csv"))])
+    run_launch_export_artifacts_task(spec_list=[ExportArtifactToDatasetsSpec(artifact=DataArtifact, dataset_id="d1")])
+
+An output typed `Artifact(...).File(name=...)` is a FlyteFile to Flyte; when its task succeeds the file is
+recorded under the execution's artifacts, grouped by artifact, and logged to the execution's MLflow parent run
+under `artifacts/<KIND>/<name>/` (flowjobs/domino/artifact_store.py; `flowjobs artifacts` lists them).
+The export copies an artifact's files of the execution to a dataset folder (the project config's `domino` section).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import typing
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from flytekit.core.context_manager import ExecutionState
+from flytekit.core.type_engine import AsyncTypeTransformer, TypeEngine
+
+from flowjobs.domino.layout import ArtifactFileSpec
+
+DATA, MODEL, REPORT = "DATA", "MODEL", "REPORT"
+KINDS = (DATA, MODEL, REPORT)
+EXPORT_COMMAND = "python -m flowjobs.domino.export_artifacts"  # found wherever helpers is, any project root
+
+
+class ArtifactMark(AsyncTypeTransformer):
+    """What `Artifact.File` puts on its FlyteFile type. A job task's output with it is recorded when the task
+    succeeds (flowjobs/domino/plugin.py); for Flyte, which takes a TypeTransformer in `Annotated` as the type's
+    transformer, it is a FlyteFile, and a workflow's output with it is recorded when a local run reads it back."""
+
+    def __init__(self, spec: ArtifactFileSpec, artifact: Artifact, inner: type):
+        super().__init__(name=f"artifact file {spec.artifact}/{spec.file}", t=inner)
+        self.spec, self.artifact, self.inner = spec, artifact, inner
+
+    def get_literal_type(self, t: typing.Any = None) -> typing.Any:
+        return TypeEngine.to_literal_type(self.inner)
+
+    def guess_python_type(self, literal_type: typing.Any) -> type:
+        return self.inner
+
+    def assert_type(self, t: typing.Any, v: typing.Any) -> None:
+        TypeEngine.get_transformer(self.inner).assert_type(self.inner, v)
+
+    async def async_to_literal(self, ctx, python_val, python_type, expected):  # noqa: ANN001, ANN201 (flytekit's)
+        return await TypeEngine.async_to_literal(ctx, python_val, self.inner, expected)
+
+    async def async_to_python_value(self, ctx, lv, expected_python_type):  # noqa: ANN001, ANN201 (flytekit's)
+        value = await TypeEngine.async_to_python_value(ctx, lv, self.inner)
+        path = Path(getattr(value, "path", ""))
+        state = ctx.execution_state
+        in_pod_task = state is not None and state.mode == ExecutionState.Mode.TASK_EXECUTION
+        if path.is_file() and not in_pod_task:  # a workflow's output, as a local run reads it back
+            from flowjobs.domino import artifact_store
+
+            artifact_store.record("workflow", self.spec.file, self.spec, path)
+        return value
+
+
+class Artifact:
+    """A named flow artifact of one kind; `.File(name=...)` is the type of an output that is one of its files."""
+
+    def __init__(self, name: str, type: str | None = None, *, kind: str | None = None):  # noqa: A002 (Domino's name)
+        chosen = kind or type
+        if chosen not in KINDS:
+            raise ValueError(f"artifact {name!r}: kind must be DATA, MODEL or REPORT, got {chosen!r}")
+        if not isinstance(name, str) or not name.strip():
+            raise ValueError(f"an artifact needs a name, got {name!r}")
+        self.name, self.kind = name, chosen
+        self._produced: list[tuple[object, object, str]] = []  # (definition state, promise, file name)
+
+    def __repr__(self) -> str:
+        return f"Artifact({self.name!r}, {self.kind})"
+
+    def File(self, name: str, type: str | None = None) -> typing.Any:  # noqa: N802, A002 (Domino's names)
+        """The type of an output that is file `name` of this artifact: a FlyteFile of its extension."""
+        from flytekit.types.file import FlyteFile
+
+        extension = type or PurePosixPath(name).suffix.lstrip(".")
+        file_type = FlyteFile[typing.TypeVar(extension)] if extension else FlyteFile
+        spec = ArtifactFileSpec(artifact=self.name, kind=self.kind, file=name)
+        return typing.Annotated[file_type, ArtifactMark(spec, self, file_type)]
+
+    def produced(self, promise: object, file_name: str) -> None:
+        """A task of the workflow being defined (or run) outputs a file of this artifact."""
+        self._produced.append((_definition_state(), promise, file_name))
+
+    def files_here(self) -> list[tuple[object, str]]:
+        """The (promise, file name) pairs produced in the workflow being defined (or run) now."""
+        state = _definition_state()
+        return [(promise, name) for owner, promise, name in self._produced if owner is state]
+
+
+def _definition_state() -> object:
+    from flytekit import FlyteContextManager
+
+    ctx = FlyteContextManager.current_context()
+    return ctx.compilation_state or ctx.execution_state
+
+
+def artifact_mark(output_type: typing.Any) -> tuple[typing.Any, ArtifactMark | None]:
+    """An output type without its artifact mark, and the mark (None for an ordinary type)."""
+    if typing.get_origin(output_type) is typing.Annotated:
+        inner, *marks = typing.get_args(output_type)
+        found = next((mark for mark in marks if isinstance(mark, ArtifactMark)), None)
+        if found is not None:
+            return inner, found
+    return output_type, None
+
+
+@dataclass(frozen=True)
+class ExportArtifactToDatasetsSpec:
+    """Copy an artifact's files of this execution into a dataset (here: <datasets folder>/<dataset_id>/)."""
+
+    artifact: Artifact
+    dataset_id: str
+
+
+@dataclass(frozen=True)
+class ExportArtifactToNetAppVolumesSpec:
+    """Domino's export to a NetApp volume: there are no NetApp volumes here, so defining one is an error."""
+
+    artifact: Artifact
+    netapp_volume_id: str
+    target_relative_path: str = ""
+
+    def __post_init__(self) -> None:
+        raise ValueError(
+            f"artifact {self.artifact.name!r}: NetApp volumes exist only on Domino; "
+            "export to a dataset folder instead (ExportArtifactToDatasetsSpec)"
+        )
+
+
+def run_launch_export_artifacts_task(
+    spec_list: list[ExportArtifactToDatasetsSpec], use_project_defaults_for_omitted: bool = True, **_: typing.Any
+) -> typing.Any:
+    """A task that runs after the artifact files it exports and copies them to their datasets' folders."""
+    from flytekit.types.file import FlyteFile
+
+    from flowjobs.jobs import Input, run_job_task
+
+    inputs, plan = [], []
+    for spec in spec_list:
+        files = spec.artifact.files_here()
+        if not files:
+            raise ValueError(f"artifact {spec.artifact.name!r} has no file output before its export in this workflow")
+        for promise, file_name in files:
+            name = f"file_{len(inputs)}"
+            inputs.append(Input(name, FlyteFile, promise))
+            plan.append({"input": name, "dataset": spec.dataset_id, "artifact": spec.artifact.name, "file": file_name})
+    text = json.dumps(plan, sort_keys=True)
+    inputs.append(Input("plan", str, text))
+    key = hashlib.sha256(text.encode()).hexdigest()[:8]  # one task per export plan, the same in every process
+    return run_job_task(f"export_artifacts_{key}", EXPORT_COMMAND, _default_tier(), inputs=inputs)
+
+
+def _default_tier() -> str:
+    from flowjobs.domino.layout import load_project
+
+    return load_project().defaults.hardware_tier

@@ -1,0 +1,214 @@
+"""What a job task does when it runs: write the script's inputs, run it, read its outputs back.
+
+Each attempt gets a fresh working folder (inputs/, outputs/, reports/, logs/), so nothing of a failed attempt can reach
+the next attempt or a downstream node. Locally the task enforces its own retries (stock `pyflyte run` ignores
+them); on a cluster Flyte retries, and a failed script raises a recoverable error so that it does.
+
+Attempt hooks (ATTEMPT_HOOKS) are context managers entered around every attempt: a local execution records
+each attempt in its execution record (flowjobs/records.py), and `flowjobs run` adds one that holds the
+tier's CPUs and shows the attempt live. They see the attempt before it starts and its outcome after.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import logging
+import os
+import sys
+import tempfile
+import typing
+from pathlib import Path
+
+from flytekit.exceptions.user import FlyteRecoverableException
+
+from flowjobs import contract, decks, execution, job_plugins, phases, snapshots, tiers, tracking, tracking_store
+from flowjobs.errors import first_line
+from flowjobs.job_spec import Attempt, AttemptHook, JobSpec
+from flowjobs.project import ENV_PROJECT_ROOT
+from flowjobs.script_command import to_argv
+from flowjobs.script_process import ScriptRun, run_script
+from flowjobs.settings import project_root
+from flowjobs.tracking_secret import apply_tracking_secret
+from flowjobs.value_types import Kind, ValueType, describe, from_token
+
+ENV_WORK_DIR = "FLOWJOBS_WORK_DIR"
+ENV_ATTEMPT = "FLOWJOBS_ATTEMPT"
+
+log = logging.getLogger("flowjobs")
+if not log.handlers:
+    _handler = logging.StreamHandler(sys.stderr)
+    _handler.setFormatter(logging.Formatter("flowjobs: %(message)s"))
+    log.addHandler(_handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False
+
+
+def _record_execution(attempt: Attempt) -> typing.ContextManager[None]:
+    from flowjobs import parent_run, records
+
+    return records.record_attempt(attempt, on_stock_exit=parent_run.close_stock_run)
+
+
+def _log_to_branch_runs(attempt: Attempt) -> typing.ContextManager[None]:
+    from flowjobs import tracking_logs
+
+    return tracking_logs.log_to_branch_runs(attempt)
+
+
+ATTEMPT_HOOKS: list[AttemptHook] = [_record_execution, tracking.end_runs_left_running, _log_to_branch_runs]
+
+
+class ScriptFailedError(FlyteRecoverableException):
+    """The script exited non-zero or ran out of time; recoverable, so a cluster retries it like we do locally."""
+
+
+REFUSED_FILE = "refused.txt"  # beside the attempt's log files: the script's one-line refusal (FLOWJOBS_REFUSED_FILE)
+
+
+class ScriptRefusedInputError(ValueError):
+    """The script refused its input (a one-line error from run_main): not recoverable, so nobody retries it."""
+
+
+class JobIOError(ValueError):
+    """An input that cannot be given to the script or an output it did not deliver as declared."""
+
+
+@functools.cache
+def value_type(token: str) -> ValueType:
+    return describe(from_token(token))
+
+
+def _work_root() -> Path:
+    if os.environ.get(ENV_WORK_DIR):
+        root = Path(os.environ[ENV_WORK_DIR])
+        root.mkdir(parents=True, exist_ok=True)
+        return root
+    from flytekit import FlyteContextManager
+
+    return Path(FlyteContextManager.current_context().user_space_params.working_directory)
+
+
+def run_job(spec: JobSpec, values: dict[str, typing.Any]) -> dict[str, typing.Any]:
+    """Run the job's script until it succeeds or its attempts are used up; returns its outputs by name."""
+    tier = spec.hardware_tier()
+    attempts = spec.retries + 1 if execution.is_local_execution() else 1
+    short_name = spec.name.rsplit(".", 1)[-1]
+    for attempt in range(1, attempts + 1):
+        folder = Path(tempfile.mkdtemp(prefix=f"{short_name}-attempt{attempt}-", dir=_work_root()))
+        try:
+            return _run_attempt(spec, tier, values, folder, attempt, attempts)
+        except ScriptFailedError as err:
+            if attempt == attempts:
+                raise
+            log.warning("%s; retrying (attempt %d of %d)", first_line(err), attempt + 1, attempts)
+    raise AssertionError("unreachable")
+
+
+def _run_attempt(
+    spec: JobSpec, tier: tiers.Tier, values: dict, folder: Path, attempt: int, attempts: int
+) -> dict[str, typing.Any]:
+    seen = Attempt(spec, tier, attempt, attempts, folder)
+    with contextlib.ExitStack() as hooks:
+        for hook in list(ATTEMPT_HOOKS):
+            hooks.enter_context(hook(seen))
+        return _run_script(seen, values)
+
+
+def _run_script(seen: Attempt, values: dict) -> dict[str, typing.Any]:
+    spec, tier, folder, attempt = seen.spec, seen.tier, seen.folder, seen.number
+    apply_tracking_secret(spec.tracking_secret)  # on a cluster: the tracking URI from a Flyte secret, if configured
+    if spec.tracking and not execution.is_local_execution():
+        tracking_store.require_named_store(spec.name)
+    inputs, outputs, reports = folder / "inputs", folder / "outputs", folder / "reports"
+    refused = folder / "logs" / REFUSED_FILE
+    for made in (inputs, outputs, reports):
+        made.mkdir()
+    write_inputs(spec, values, inputs)
+    env = {
+        **os.environ,
+        **tier.script_env(),
+        **contract.flow_env(inputs, outputs, spec.name, reports, refused=refused),
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(project_root()), os.environ.get("PYTHONPATH")])),
+        ENV_PROJECT_ROOT: str(project_root()),  # the script's project is the flow's, wherever it runs from
+        "PYTHONUNBUFFERED": "1",
+        execution.ENV_EXECUTION_ID: execution.execution_id(),
+        ENV_ATTEMPT: str(attempt),
+        phases.ENV_MARKS_FILE: str(folder / "logs" / phases.MARKS_FILE),  # the script's time split
+        **tracking_store.script_env(),  # an absolute MLFLOW_TRACKING_URI and bounded HTTP retries
+    }
+    if spec.tracking:
+        # a fresh store's schema, once, before any script
+        tracking_store.prepare_store(env[tracking_store.ENV_TRACKING_URI])
+    argv, cwd = to_argv(spec.command), folder
+    plugin = job_plugins.of(spec)  # a plugin's task: the plugin's view of the attempt's folders
+    prepared = plugin.prepare(seen, env, inputs, outputs) if plugin is not None else None
+    if prepared is not None:
+        argv, cwd, env = prepared
+    log.info("%s on %s, attempt %d/%d, logs in %s", spec.name, tier.name, attempt, seen.attempts, folder / "logs")
+    seen.run = run_script(
+        argv,
+        cwd=cwd,
+        env=env,
+        log_dir=folder / "logs",
+        timeout=spec.timeout_seconds,
+        echo=seen.echo,
+    )
+    if plugin is not None:
+        plugin.collect(seen, outputs)
+    _check_exit(spec, seen.run, refused=refused.is_file())
+    results = read_outputs(spec, outputs)
+    if plugin is not None:
+        plugin.publish(seen, results)
+    seen.deck = decks.publish(spec.name, reports, folder, local=execution.is_local_execution())
+    return results
+
+
+def _check_exit(spec: JobSpec, run: ScriptRun, refused: bool = False) -> None:
+    if run.timed_out:
+        raise ScriptFailedError(
+            f"task '{spec.name}': timed out after {spec.timeout_seconds:g}s; its processes were killed "
+            f"(logs: {run.stderr_log.parent})"
+        )
+    if run.returncode != 0:
+        how = f"was killed by signal {-run.returncode}" if run.returncode < 0 else f"exited with code {run.returncode}"
+        cause = next((line.strip() for line in reversed(run.stderr_tail) if line.strip()), "no output on stderr")
+        tail = "\n".join(run.stderr_tail)
+        raise (ScriptRefusedInputError if refused else ScriptFailedError)(
+            f"task '{spec.name}': script {how}: {cause}\n"
+            f"--- last {len(run.stderr_tail)} lines of stderr (all in {run.stderr_log}) ---\n{tail}"
+        )
+
+
+def write_inputs(spec: JobSpec, values: dict[str, typing.Any], folder: Path) -> None:
+    for name, token in spec.inputs.items():
+        try:
+            if name in spec.snapshot_inputs:
+                snapshots.materialize(snapshots.resolve_ref(values[name]), folder / name)
+            else:
+                contract.write_value(folder / name, values[name], value_type(token))
+        except (ValueError, OSError) as err:
+            raise JobIOError(f"task '{spec.name}': input '{name}' ({token}): {err}") from None
+
+
+def read_outputs(spec: JobSpec, folder: Path) -> dict[str, typing.Any]:
+    results = {}
+    for name, token in spec.outputs.items():
+        vtype = value_type(token)
+        path = folder / name
+        try:
+            path = contract.check_inside(contract.locate_output(folder, name, vtype), folder)
+            value = contract.read_value(path, vtype, max_scalar_bytes=contract.MAX_SCALAR_BYTES)
+        except (ValueError, OSError) as err:
+            raise JobIOError(f"task '{spec.name}': output '{name}' ({token}) at {path}: {err}") from None
+        results[name] = _as_flyte_value(value, vtype)
+    return results
+
+
+def _as_flyte_value(value: typing.Any, vtype: ValueType) -> typing.Any:
+    """Paths become the declared FlyteFile/FlyteDirectory type, so Flyte uploads them as such."""
+    if vtype.kind in (Kind.FILE, Kind.DIRECTORY):
+        return vtype.python_type(path=str(value))
+    if vtype.kind == Kind.LIST:
+        return [_as_flyte_value(item, vtype.item) for item in value]
+    return value

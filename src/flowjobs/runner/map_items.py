@@ -1,0 +1,108 @@
+"""A map task's items run side by side, each in a worker process, each filed in the record as its own node.
+
+Item i of a map task receives the i-th element of every mapped input (and the whole value of a bound input),
+exactly as flytekit's local map execution slices them; the node's output is the list of the items' outputs, in
+order. As in flytekit, the node fails when fewer items succeed than `min_successes` / `min_success_ratio` ask
+(all, by default); a failed item the ratio allows is None in the list. A map over a `functools.partial` or
+with bound Python values, or over a task a worker cannot load, runs as one node through flytekit instead.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as futures
+import math
+import typing
+
+from flytekit.core.array_node_map_task import ArrayNodeMapTask
+from flytekit.models.literals import Literal, LiteralCollection, LiteralMap, Scalar, Void
+
+from flowjobs import records
+from flowjobs.records import TaskStatus
+from flowjobs.runner import workers
+
+
+def splittable(task: ArrayNodeMapTask) -> bool:
+    """Whether the map's items can be handed out one by one: not when bound Python values (a `functools.partial`,
+    bound inputs) live in the map object itself."""
+    return task._partial is None and not task._bound_inputs_values
+
+
+def item_inputs(task: ArrayNodeMapTask, inputs: LiteralMap) -> list[LiteralMap] | None:
+    """Each item's inputs; None when the map cannot run item by item here."""
+    if not splittable(task):
+        return None
+    mapped = [name for name in inputs.literals if name not in task.bound_inputs]
+    if not mapped:
+        return None
+    size = len(inputs.literals[mapped[0]].collection.literals)
+    return [
+        LiteralMap(
+            {
+                name: literal if name in task.bound_inputs else literal.collection.literals[index]
+                for name, literal in inputs.literals.items()
+            }
+        )
+        for index in range(size)
+    ]
+
+
+def run(
+    pool: workers.WorkerPool,
+    recorder: records.Recorder,
+    key: str,
+    task: ArrayNodeMapTask,
+    items: list[LiteralMap],
+    attempt: typing.Callable[[typing.Callable[[], LiteralMap]], LiteralMap],
+) -> LiteralMap:
+    """Every item in a worker at once (each waiting for its CPUs); the outputs collected in item order."""
+    inner = task.python_function_task
+    where = workers.location(inner)
+    if where is None:
+        raise ValueError(f"map task '{task.name}': its task cannot be loaded by a worker")
+
+    def one(index: int, inputs: LiteralMap) -> LiteralMap:
+        item = f"{key}[{index}]"
+        recorder.task(item, name=f"{inner.name.rsplit('.', 1)[-1]}[{index}]", task=inner.name)
+
+        def started() -> None:
+            recorder.task(item, status=TaskStatus.RUNNING, start=records.now())
+
+        def ended() -> None:
+            recorder.task(item, end=records.now())
+
+        try:
+            outputs = attempt(lambda: pool.run(inner, where, inputs, started, ended))
+        except BaseException as err:
+            status = TaskStatus.FAILED if isinstance(err, Exception) else TaskStatus.INTERRUPTED
+            recorder.task(item, status=status, end=records.now(), error=records.first_line(err))
+            raise
+        recorder.task(item, status=TaskStatus.DONE)
+        return outputs
+
+    with futures.ThreadPoolExecutor(max(1, len(items)), thread_name_prefix=f"map-{key}") as fan_out:
+        running = [fan_out.submit(one, index, inputs) for index, inputs in enumerate(items)]
+        futures.wait(running)
+    failed = [future.exception() for future in running if future.exception() is not None]
+    if failed and len(items) - len(failed) < needed(task, len(items)):
+        raise failed[0]
+    nothing = Literal(scalar=Scalar(none_type=Void()))  # a failed item the success ratio allows, as flytekit has it
+    names = list(inner.python_interface.outputs)
+    return LiteralMap(
+        {
+            name: Literal(
+                collection=LiteralCollection(
+                    [nothing if f.exception() is not None else f.result().literals[name] for f in running]
+                )
+            )
+            for name in names
+        }
+    )
+
+
+def needed(task: ArrayNodeMapTask, size: int) -> int:
+    """How many items must succeed: `min_successes`, else `min_success_ratio` of them, else all (as flytekit)."""
+    if task._min_successes:
+        return task._min_successes
+    if task._min_success_ratio:
+        return math.ceil(size * task._min_success_ratio)
+    return size

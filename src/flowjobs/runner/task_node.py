@@ -1,0 +1,224 @@
+"""One task node in a worker thread: run the way flytekit runs a task locally, with the cache in front of it.
+
+flytekit keeps its context stack in a ContextVar and is otherwise written for one thread, so every worker
+starts from its own copy of the stack the workflow execution had (never the shared list itself) and pushes the
+same child context `flyte_entity_call_handler` would. The inputs become a LiteralMap as in
+`PythonTask.local_execute`; `sandbox_execute` then runs the task (a job task runs its script; an @dynamic
+task compiles and runs its inner workflow with flytekit's local executor, as one node).
+
+Before running, the outputs may come from the cache (cache=True, same version, same input contents) or from
+the failed run this one resumes; after running they are stored for both.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+import typing
+from dataclasses import dataclass
+
+from flytekit import FlyteContextManager
+from flytekit.core.array_node_map_task import ArrayNodeMapTask
+from flytekit.core.base_task import PythonTask
+from flytekit.core.condition import BranchNode
+from flytekit.core.context_manager import FlyteContext, OutputMetadataTracker, flyte_context_Var
+from flytekit.core.gate import Gate
+from flytekit.core.promise import Promise, VoidPromise, translate_inputs_to_literals
+from flytekit.core.workflow import WorkflowBase
+from flytekit.models.literals import LiteralMap
+
+from flowjobs import records, task_kinds
+from flowjobs.records import TaskStatus
+from flowjobs.runner import branches, cache, gates, map_items, workers
+
+
+def python_tasks(workflow: WorkflowBase) -> list[PythonTask]:
+    """The nodes (at any depth) that are Python tasks other than job tasks: they run in worker processes."""
+    found = []
+    for node in workflow.nodes:
+        entity = node.flyte_entity
+        if isinstance(entity, BranchNode):
+            entities = [case.flyte_entity for case in branches.case_nodes(entity)]
+        else:
+            entities = [getattr(entity, "workflow", entity)]  # a launch plan: its workflow
+        for inner in entities:
+            if isinstance(inner, WorkflowBase):
+                found += python_tasks(inner)
+            elif isinstance(inner, PythonTask) and task_kinds.kind_of(inner).runs_python:
+                found.append(inner)
+    return found
+
+
+def runs_python_in_process(workflow: WorkflowBase, pooled: bool) -> bool:
+    """Whether any node (at any depth) is a Python task run in the runner's process: any, without worker
+    processes; with them, one a worker cannot load (`@dynamic`, a plugin's task type, a map over bound values)."""
+    for task in python_tasks(workflow):
+        if not pooled:
+            return True
+        if isinstance(task, ArrayNodeMapTask):
+            if not map_items.splittable(task):
+                return True
+            task = task.python_function_task
+        if workers.location(task) is None:
+            return True
+    return False
+
+
+def load_lazy_modules() -> None:
+    """flytekit imports pandas, pyarrow and joblib lazily, and Python 3.11's lazy loader is not thread-safe (two
+    threads touching a module first at once can see it half-loaded), so they are loaded before the fan-out."""
+    for module in list(sys.modules.values()):
+        if type(module).__name__ == "_LazyModule":
+            vars(module)  # any attribute access runs the module
+
+
+log = logging.getLogger("flowjobs")
+
+
+def retried(task: PythonTask, attempt: typing.Callable[[], LiteralMap]) -> LiteralMap:
+    """The attempt, made again on an exception up to the task's `retries` times, as a job task's script is."""
+    attempts = task.metadata.retries + 1
+    for number in range(1, attempts + 1):
+        try:
+            return attempt()
+        except Exception as err:
+            if number == attempts:
+                raise
+            log.warning(
+                "task '%s' failed: %s; retrying (attempt %d of %d)",
+                task.name,
+                records.first_line(err),
+                number + 1,
+                attempts,
+            )
+    raise AssertionError("unreachable")
+
+
+class OutputsNotStoredError(OSError):
+    """A task ran, but its outputs could not be stored (a full or read-only state folder)."""
+
+
+@dataclass
+class Stores:
+    cache: cache.ResultStore  # tasks with cache=True, shared by every run
+    results: cache.ResultStore  # this run's outputs, for a next run to resume from after a failure
+    resume_from: cache.ResultStore | None  # the failed run this one resumes
+    lookup: bool = True  # False with --fresh: run everything again
+
+
+class NodeRunner:
+    """Runs task nodes and other entities in worker threads; files what happened in the execution record."""
+
+    def __init__(
+        self,
+        stack: list[FlyteContext],
+        recorder: records.Recorder,
+        stores: Stores,
+        pool: workers.WorkerPool | None = None,
+        in_container: typing.Callable[[str, PythonTask, LiteralMap], LiteralMap] | None = None,
+    ):
+        self.stack = list(stack)
+        self.recorder = recorder
+        self.stores = stores
+        self.pool = pool  # plain Python tasks and map items run in its worker processes
+        self.in_container = in_container  # --in-image: tasks of a kind that runs in its image run there
+
+    def _enter(self, key: str, entity_name: str) -> FlyteContext:
+        flyte_context_Var.set(list(self.stack))
+        records.current_node.set((key, entity_name))
+        return FlyteContextManager.current_context()
+
+    def run_task(self, key: str, task: PythonTask, promises: dict[str, Promise]) -> dict[str, Promise]:
+        ctx = self._enter(key, task.name)
+        literals = translate_inputs_to_literals(ctx, promises, task.interface.inputs, task.get_input_types())
+        inputs = LiteralMap(literals=literals)
+        key_of_inputs = cache.cache_key(task, inputs)
+        outputs, status = self._reuse(task, key_of_inputs)
+        if outputs is not None:
+            self._publish_reused(key, task, outputs)
+        if outputs is None:
+            state = ctx.execution_state.with_params(mode=task.local_execution_mode())
+            child = ctx.with_execution_state(state).with_output_metadata_tracker(OutputMetadataTracker())
+            try:
+                with FlyteContextManager.with_context(child):
+                    outputs = self._execute(ctx, key, task, inputs)
+            except BaseException as err:
+                status = TaskStatus.FAILED if isinstance(err, Exception) else TaskStatus.INTERRUPTED
+                self.recorder.task(key, status=status, end=records.now(), error=records.first_line(err))
+                raise
+            store = self.stores.cache if task.metadata.cache else self.stores.results
+            try:
+                store.put(key_of_inputs, outputs)
+            except OSError as err:  # a full disk: the node has no outputs a run could use, so it failed
+                error = OutputsNotStoredError(f"task '{task.name}': outputs not stored in {store.folder}: {err}")
+                self.recorder.task(key, status=TaskStatus.FAILED, end=records.now(), error=str(error))
+                raise error from None
+            status = TaskStatus.DONE
+        finished = records.now()
+        entry = self.recorder.record.tasks[key]
+        end = entry.end if status == TaskStatus.DONE and entry.end else finished
+        self.recorder.task(key, status=status, start=entry.start or finished, end=end, cache_key=key_of_inputs)
+        return {name: Promise(name, outputs.literals[name]) for name in task.interface.outputs}
+
+    def _execute(self, ctx: FlyteContext, key: str, task: PythonTask, inputs: LiteralMap) -> LiteralMap:
+        """In a worker process when one can load the task (a map task: each item in one); else in this thread."""
+
+        kind = task_kinds.kind_of(task)
+        contained = self.in_container is not None and kind.runs_in_image
+
+        def started() -> None:  # once the task holds its CPUs: waiting for them is not running
+            if contained or not kind.reports_own_attempts:  # a job task's attempts on this host report themselves
+                self.recorder.task(key, status=TaskStatus.RUNNING, start=records.now())
+
+        if contained:
+            started()
+            return self.in_container(key, task, inputs)
+
+        def ended() -> None:  # before its CPUs are free for the next task
+            self.recorder.task(key, end=records.now())
+
+        items = map_items.item_inputs(task, inputs) if isinstance(task, ArrayNodeMapTask) else None
+        if self.pool is not None and items is not None and workers.location(task.python_function_task):
+            started()
+            attempt = functools.partial(retried, task.python_function_task)
+            return map_items.run(self.pool, self.recorder, key, task, items, attempt)
+        where = workers.location(task) if self.pool is not None else None
+        if where is not None:
+            return retried(task, lambda: self.pool.run(task, where, inputs, started, ended))
+        started()
+        return task.sandbox_execute(ctx, inputs)
+
+    def _reuse(self, task: PythonTask, key: str) -> tuple[LiteralMap | None, TaskStatus | None]:
+        stores = self.stores
+        if not stores.lookup:
+            return None, None
+        if task.metadata.cache:
+            return stores.cache.get(key), TaskStatus.CACHED
+        tracked = task_kinds.kind_of(task).tracked(task)  # its runs belong to the execution that made them
+        if stores.resume_from is not None and not tracked:
+            return stores.results.take(key, stores.resume_from), TaskStatus.RESUMED
+        return None, None
+
+    def _publish_reused(self, key: str, task: PythonTask, outputs: LiteralMap) -> None:
+        """What a reused node's kind publishes (a Domino task's artifact files), recorded for this execution too (or
+        the node fails, saying why)."""
+        try:
+            task_kinds.kind_of(task).reused(task, outputs)
+        except Exception as err:
+            self.recorder.task(key, status=TaskStatus.FAILED, end=records.now(), error=records.first_line(err))
+            raise
+
+    def run_entity(self, key: str, entity: typing.Any, promises: dict[str, Promise]) -> dict[str, Promise]:
+        """Fallback for nodes the scheduler does not open up (launch plans, ...): called as flytekit's imperative
+        workflows call a node, so flytekit runs it, as one node."""
+        ctx = self._enter(key, entity.name)
+        if isinstance(entity, Gate):
+            return gates.open_gate(ctx, entity, promises)
+        results = entity(**promises)
+        names = list(entity.python_interface.outputs)
+        if results is None or isinstance(results, VoidPromise):
+            return {}
+        if len(names) == 1:
+            return {names[0]: results[0] if isinstance(results, tuple) else results}
+        return dict(zip(names, results, strict=True))
