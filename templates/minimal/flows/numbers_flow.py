@@ -3,7 +3,7 @@
     pyflyte run flows/numbers_flow.py numbers --rows 200 --seed 3
     flowjobs run flows/numbers_flow.py numbers --rows 200        # independent nodes in parallel, cached, resumable
 
-    make_numbers (Small) ─► summarize (Small) ─► mean, report.json
+    make_numbers (Small) ─► summarize (Small) ─► mean, report.json, an MLflow run (experiment `numbers`)
 
 Each task is a script in tasks/ that also runs alone (`python -m tasks.make_numbers --rows 5`): its inputs arrive
 as flags or from the job task, its outputs go to --output-dir or back to the flow (helpers/flows.py).
@@ -43,5 +43,6 @@ def numbers(rows: int = 100, seed: int = 7) -> Summary:
         inputs=[Input("table", CSV, made)],
         output_specs=[Output("mean", float), Output("report", JSON)],
         retries=1,
+        tracking=True,  # it logs to MLflow: the project's store is made ready first
     )
     return Summary(summary["mean"], summary["report"])

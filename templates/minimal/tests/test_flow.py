@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -47,3 +48,6 @@ def test_the_flow_runs_and_keeps_its_records_in_this_project(runner: str) -> Non
     expected = summarize([value for _, value in make_rows(50, seed=1)])["mean"]
     assert f"{expected:.4f}"[:-1] in done.stdout, done.stdout
     assert (PROJECT / ".flowjobs" / "runs").is_dir(), "the execution's record is kept in this project"
+    with sqlite3.connect(PROJECT / "mlflow.db") as store:
+        means = [row[0] for row in store.execute("select value from metrics where key = 'mean'")]
+    assert round(expected, 4) in [round(mean, 4) for mean in means], "the summary is an MLflow run of this project"
