@@ -6,7 +6,7 @@ The public face, importable from `flowjobs` itself:
     `read_input`, `get_output_location`, `is_workflow_job`, `file_name`, `boolean`, `rfc3339` and the script errors;
   - Domino's plugin API is the subpackage `flowjobs.domino` (`flowjobs.domino.helpers`, `.task`, `.artifact`).
 
-Names load on first use (PEP 562), so a script that imports the script side never pays for flytekit.
+The job task's names load on first use (PEP 562), so a script that imports the script side never pays for flytekit.
 """
 
 from __future__ import annotations
@@ -14,23 +14,10 @@ from __future__ import annotations
 import importlib
 import typing
 
+from flowjobs.script import __all__ as script_names  # light: the script side never imports flytekit
+
 _JOB_TASK = ("DatasetSnapshot", "Input", "JobDefinitionError", "Output", "run_job_task")
-_SCRIPT = (
-    "ScriptError",
-    "ScriptInputError",
-    "ScriptOutputError",
-    "ScriptUsageError",
-    "add_output_dir",
-    "boolean",
-    "file_name",
-    "get_output_location",
-    "get_param_from_args",
-    "handle_outputs",
-    "is_workflow_job",
-    "read_input",
-    "rfc3339",
-    "run_main",
-)
+_SCRIPT = tuple(script_names)  # the script side's own list: one place names it
 _HOMES = {**dict.fromkeys(_JOB_TASK, "flowjobs.jobs"), **dict.fromkeys(_SCRIPT, "flowjobs.script")}
 __all__ = [*_JOB_TASK, *_SCRIPT]
 
