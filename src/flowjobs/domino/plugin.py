@@ -58,9 +58,10 @@ def layout_of(spec: JobSpec) -> DominoLayout:
     return DominoLayout.model_validate(spec.plugin_settings or {})
 
 
-def argv_for(task: str, command: str) -> list[str]:
-    """The command as Domino runs it: a leading .py/.R/.sh/… file with its interpreter, paths as written (the
-    working folder is /mnt/code); a runtime this machine lacks is one line naming it."""
+def argv_for(task: str, command: str, python: str = sys.executable) -> list[str]:
+    """The command as Domino runs it: a leading .py/.R/.sh/… file with its interpreter (`python`: the task
+    environment's), paths as written (the working folder is /mnt/code); a runtime this machine lacks is one line
+    naming it."""
     tokens = split(command)
     program, runtime = tokens[0], None
     suffix = PurePosixPath(program).suffix
@@ -70,7 +71,7 @@ def argv_for(task: str, command: str) -> list[str]:
             tokens = ["nbconvert", "--to", "notebook", "--execute", "--inplace", *tokens]
         tokens = [program, *tokens]
     if tokens[0] in PYTHON_NAMES:
-        return [sys.executable, *tokens[1:]]
+        return [python, *tokens[1:]]
     if shutil.which(tokens[0]) is None:
         needs = f"the {runtime} runtime ({tokens[0]})" if runtime else f"the program {tokens[0]!r}"
         raise DominoRuntimeError(
@@ -115,7 +116,7 @@ def domino_env(attempt: Attempt, manifest: Path) -> dict[str, str]:
 def prepare(attempt: Attempt, env: dict[str, str], inputs: Path, outputs: Path) -> tuple[list[str], Path, dict]:
     """The script's argv, working folder and environment (see the module's docstring)."""
     spec, layout = attempt.spec, layout_of(attempt.spec)
-    argv = argv_for(spec.name, spec.command)
+    argv = argv_for(spec.name, spec.command, attempt.python)
     kinds = {name: describe(from_token(token)).kind.value for name, token in spec.inputs.items()}
     manifest = input_manifest.write(
         attempt.folder / MANIFEST, {name: kind for name, kind in kinds.items() if name not in layout.datasets}
