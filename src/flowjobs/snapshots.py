@@ -35,6 +35,7 @@ class SnapshotVersion(BaseModel):
     sha256: str | None = None
     description: str = ""
     id: str | None = None  # the id another platform knows this version by (a Domino snapshot id)
+    folder: str = ""  # the folder under the data folder its files are listed from (and arrive relative to)
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,7 @@ def resolve(snapshot: DatasetSnapshot, catalog_path: Path | None = None) -> Reso
             f"unknown version {version!r} of dataset snapshot {snapshot.name!r}; versions: {', '.join(versions)}"
         )
     spec = versions[version]
-    root = snapshots_folder(source)
+    root = snapshots_folder(source) / spec.folder
     files = [(root / name) for name in spec.files]
     missing = [str(p) for p in files if not p.is_file()]
     if missing:

@@ -129,7 +129,7 @@ def report(result: Ported, check: bool) -> list[str]:
         what = f"the script of {', '.join(result.scripts_of)}" if result.scripts_of else "a module, no workflow"
         head = f"{result.path}: {lines_note} ({what})"
         return [head] + [f"  {need.kind}: {need.message}" for need in result.blocking]
-    groups = _distinct(result.needs)
+    groups = _distinct(sorted(result.needs, key=lambda need: not need.blocking))
     if result.ready:
         out = [f"{result.path}: ready ({lines_note}; workflows: {', '.join(result.workflows) or 'none'})"]
     else:

@@ -13,9 +13,11 @@ import contextlib
 import dataclasses
 import importlib
 import importlib.abc
+import importlib.machinery
 import importlib.util
 import subprocess
 import sys
+import types
 import typing
 import uuid
 from pathlib import Path
@@ -35,11 +37,16 @@ class _PluginAsOurs(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     ours under the plugin's name, as it will once rewritten."""
 
     def find_spec(self, name: str, path: typing.Any, target: typing.Any = None) -> typing.Any:
+        parent = PLUGIN.split(".")[0]
+        if name == parent and importlib.machinery.PathFinder.find_spec(name) is None:
+            return importlib.util.spec_from_loader(name, self, is_package=True)  # no flytekit plugin installed
         if name == PLUGIN or name.startswith(f"{PLUGIN}."):
             return importlib.util.spec_from_loader(name, self)
         return None
 
     def create_module(self, spec: typing.Any) -> typing.Any:
+        if not spec.name.startswith(PLUGIN):
+            return types.ModuleType(spec.name)
         return importlib.import_module(OURS + spec.name.removeprefix(PLUGIN))
 
     def exec_module(self, module: typing.Any) -> None:
@@ -65,7 +72,7 @@ def _loading_from(root: Path, as_if_ported: bool) -> typing.Iterator[None]:
         for name in set(sys.modules) - before:
             origin = getattr(sys.modules[name], "__file__", None) or ""
             the_project_s = origin.startswith(str(root)) and "site-packages" not in origin
-            if name.startswith(PLUGIN) or (the_project_s and not origin.startswith(toolkit)):
+            if name.startswith(PLUGIN.split(".")[0]) or (the_project_s and not origin.startswith(toolkit)):
                 del sys.modules[name]
 
 
@@ -173,7 +180,7 @@ def script_needs(task: TaskSeen, root: Path) -> list[Need]:
     script = task.script
     if script is None or script.suffix != ".py" or not script.is_file():
         return []
-    local = {entry.stem for folder in (root, script.parent) for entry in folder.iterdir()}
+    local = {entry.stem for folder in (root, script.parent) for entry in folder.iterdir()} | {PLUGIN.split(".")[0]}
     wanted = sorted(name for name in imported_modules(script) - local if name not in sys.stdlib_module_names)
     if not wanted:
         return []

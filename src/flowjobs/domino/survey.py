@@ -8,6 +8,7 @@ all, with the tasks it defined (their commands and environments, for the checks 
 from __future__ import annotations
 
 import contextlib
+import logging
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +45,7 @@ class Survey:
 
 
 _survey: Survey | None = None
+_warned: set[tuple[str, str]] = set()
 
 
 @contextlib.contextmanager
@@ -71,9 +73,9 @@ def need(kind: str, key: str, task: str, message: str) -> None:
 def note(kind: str, key: str, task: str, message: str) -> None:
     """Something worth saying that does not stop the task: noted while surveying, else a warning."""
     if _survey is None:
-        import logging
-
-        logging.getLogger("flowjobs").warning("task '%s': %s", task, message)
+        if (task, message) not in _warned:  # a workflow's body runs again when a local run executes it
+            _warned.add((task, message))
+            logging.getLogger("flowjobs").warning("task '%s': %s", task, message)
         return
     _survey.needs.append(Need(kind, key, message, task, blocking=False))
 
