@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import inspect
-import types
 import typing
 from dataclasses import dataclass
 
@@ -239,10 +238,7 @@ def _look_up(task: str, tier_name: str, environment: str | None) -> tuple[tiers.
 def _check_values(task: str, inputs: list[Input]) -> None:
     """An input given no value is named here, not by flytekit's "Failed to Bind variable" when the flow runs."""
     for item in inputs:
-        optional = typing.get_origin(item.type) in (typing.Union, types.UnionType) and type(None) in typing.get_args(
-            item.type
-        )
-        if item.value is None and not optional:
+        if item.value is None:  # a job task's inputs are never optional (flowjobs/value_types.py)
             raise JobDefinitionError(f"task '{task}': input {item.name!r} is required and was given no value")
 
 

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import re
 import shutil
+import typing
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, RootModel, model_validator
+from pydantic import BaseModel, ConfigDict, PrivateAttr, RootModel, model_validator
 
 from flowjobs import config
 from flowjobs.config import ConfigError, Source
@@ -68,21 +69,30 @@ class ResolvedSnapshot:
 ID = "id"  # the key beside a dataset's versions that holds its id
 
 
-class Dataset(BaseModel):
-    """A dataset's versions, and the id another platform knows the dataset by (Domino's dataset id)."""
+class Dataset(RootModel[dict[str, SnapshotVersion]]):
+    """A dataset's versions; beside them, in the config, the `id` another platform knows it by (Domino's)."""
 
-    model_config = ConfigDict(extra="forbid")
-    id: str | None = None
-    versions: dict[str, SnapshotVersion]
+    _id: str | None = PrivateAttr(default=None)
 
-    @model_validator(mode="before")
+    @model_validator(mode="wrap")
     @classmethod
-    def _versions_beside_the_id(cls, raw: object) -> object:
-        """In the config a dataset's versions sit beside its `id`; YAML may write versions as numbers."""
+    def _id_beside_versions(cls, raw: typing.Any, handler: typing.Any) -> Dataset:
         if not isinstance(raw, dict):
-            return raw
-        versions = {str(version): spec for version, spec in raw.items() if version != ID}
-        return {"id": raw.get(ID), "versions": versions} if ID in raw else {"versions": versions}
+            return handler(raw)
+        known_as = raw.get(ID)
+        if known_as is not None and not isinstance(known_as, str):
+            raise ValueError(f"id must be text, got {known_as!r}")
+        dataset = handler({str(version): spec for version, spec in raw.items() if version != ID})  # YAML: 1 or "1"
+        dataset._id = known_as
+        return dataset
+
+    @property
+    def versions(self) -> dict[str, SnapshotVersion]:
+        return self.root
+
+    @property
+    def id(self) -> str | None:
+        return self._id
 
 
 class Catalog(RootModel[dict[str, Dataset]]):

@@ -110,7 +110,31 @@ def port(path: Path, check: bool) -> Ported:
         return result
     if changed and not check:
         path.write_text(ported, encoding="utf-8")
-    return Ported(path, changed, flow=defines_workflow(ported))
+    result = Ported(path, changed, flow=defines_workflow(ported))
+    result.needs += [Need("api", name, message, path.name) for name, message in missing_api(ported)]
+    return result
+
+
+def missing_api(text: str) -> list[tuple[str, str]]:
+    """The names a module imports from flowjobs.domino that it does not have (read from the code, not run)."""
+    import importlib
+
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return []
+    missing = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(OURS) and not node.level:
+            try:
+                module = importlib.import_module(node.module)
+            except ImportError:
+                missing.append((node.module, f"ImportError: no module named {node.module!r}"))
+                continue
+            for alias in node.names:
+                if alias.name != "*" and not hasattr(module, alias.name):
+                    missing.append((alias.name, f"ImportError: cannot import name {alias.name!r} from {node.module!r}"))
+    return missing
 
 
 def survey(result: Ported, check: bool) -> list[TaskSeen]:

@@ -78,10 +78,19 @@ def _loading_from(root: Path, as_if_ported: bool) -> typing.Iterator[None]:
 
 def load(path: Path, text: str, as_if_ported: bool) -> tuple[list[Need], list[TaskSeen], list[str]]:
     """Load the (ported) flow file and note what it needs; returns the needs, its tasks and its workflows."""
+    with project.of_flow(path) as root:
+        inside = path.resolve().is_relative_to(root)  # else FLOWJOBS_PROJECT_ROOT names another project
+        folder = root if inside else path.resolve().parent
+        return _load(path, text, root, folder, as_if_ported)
+
+
+def _load(
+    path: Path, text: str, root: Path, folder: Path, as_if_ported: bool
+) -> tuple[list[Need], list[TaskSeen], list[str]]:
     from flytekit.core.workflow import WorkflowBase
 
-    with project.of_flow(path) as root, _loading_from(root, as_if_ported), surveying() as seen:
-        parts = path.resolve().relative_to(root).with_suffix("").parts
+    with _loading_from(folder, as_if_ported), surveying() as seen:
+        parts = path.resolve().relative_to(folder).with_suffix("").parts
         name = ".".join(parts) if all(part.isidentifier() for part in parts) else f"ported_{uuid.uuid4().hex[:8]}"
         module = importlib.util.module_from_spec(importlib.util.spec_from_loader(name, loader=None, origin=str(path)))
         module.__file__, module.__package__ = str(path), name.rpartition(".")[0]

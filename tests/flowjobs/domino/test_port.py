@@ -25,7 +25,7 @@ def test_check_reports_the_unknown_tier_and_environment_and_changes_nothing(tmp_
     done = port(str(flow), "--check")
     assert done.returncode == 1, done.stdout + done.stderr
     lines = done.stdout.splitlines()
-    assert lines[0] == f"{flow}: needs 2 more (would rewrite import lines 5, 6)"
+    assert lines[0] == f"{flow}: needs 2 more (would rewrite lines 5, 6)"
     tier = next(line for line in lines if line.startswith("  tier:"))
     assert "unknown hardware tier 'GPU-XL'" in tier and "[tool.flowjobs.hardware_tiers]" in tier
     assert tier.endswith("[Add on a GPU, Root on a GPU]")  # one line for the tier, naming both tasks
@@ -51,7 +51,7 @@ def test_port_rewrites_only_the_import_prefix_and_is_ready_once_the_config_maps_
     }
     done = port(str(flow), env=config)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert done.stdout.strip() == f"{flow}: ready (no import to rewrite; workflows: gpu_sum)"
+    assert done.stdout.strip() == f"{flow}: ready (nothing to rewrite; workflows: gpu_sum)"
     ran = run(
         [tool("pyflyte"), "run", str(flow), "gpu_sum", "--a", "7", "--b", "9"], cwd=PROJECT_ROOT, env={**ROOT, **config}
     )
@@ -76,11 +76,11 @@ def test_a_missing_api_a_missing_script_and_a_missing_runtime_are_each_named(tmp
     out = done.stdout
     assert f"  script: script {PROJECT_ROOT / 'scripts' / 'gone.py'} does not exist [Gone]" in out
     assert "  runtime: command 'prod/adsl.sas' needs the SAS runtime (sas), which is not installed here" in out
-    assert f"{api}: needs 1 more (would rewrite import lines 1)" in out
+    assert f"{api}: would rewrite lines 1 (a module, no workflow)\n" in out
     assert "  api: ImportError: cannot import name 'NoSuchThing' from 'flowjobs.domino.task'" in out
 
 
 def test_a_path_that_is_not_a_python_file_is_refused(tmp_path: Path) -> None:
     done = port(str(tmp_path / "missing.py"))
     assert done.returncode == 2
-    assert done.stdout.strip() == f"error: not a Python flow file: {tmp_path / 'missing.py'}"
+    assert done.stdout.strip() == f"error: not a Python file or a folder: {tmp_path / 'missing.py'}"
