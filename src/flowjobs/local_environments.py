@@ -108,7 +108,9 @@ def _run(name: str, argv: list[str]) -> None:
         raise EnvironmentBuildError(f"environment {name!r}: {argv[1]} {argv[2]} failed: {err}") from None
     if done.returncode != 0:
         lines = [line.strip() for line in done.stderr.splitlines() if line.strip()]
-        cause = next((line for line in lines if line.startswith(("error", "×", "╰─▶"))), lines[-1] if lines else "")
-        raise EnvironmentBuildError(
-            f"environment {name!r}: uv could not build it from its requirements: {cause.lstrip('×╰─▶ ')}"
+        head = next((line for line in lines if line.startswith(("error:", "×"))), lines[-1] if lines else "")
+        why = next((line for line in lines if line.startswith(("cause:", "╰─▶"))), "")  # uv's reason, below it
+        cause = ": ".join(
+            part.removeprefix("error:").removeprefix("cause:").lstrip("×╰─▶ ") for part in (head, why) if part
         )
+        raise EnvironmentBuildError(f"environment {name!r}: uv could not build it from its requirements: {cause}")
