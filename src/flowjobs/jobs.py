@@ -226,11 +226,12 @@ def _tokens(task: str, what: str, items: list) -> dict[str, str]:
     return tokens
 
 
-def _look_up(task: str, tier_name: str, environment: str | None) -> tuple[tiers.Tier, str | None, str | None]:
-    """The tier, the environment's name (it may be given by an id) and the tracking secret: looked up once, when
-    the flow is defined."""
+def _look_up(task: str, tier_name: str, environment: str | None) -> tuple[tiers.Tier, str | None, str, str | None]:
+    """The tier, the environment's name (it may be given by an id) and what the results depend on of it, and the
+    tracking secret: looked up once, when the flow is defined."""
     try:
-        return tiers.get_tier(tier_name), environments.named(environment), tracking_secret_name()
+        named = environments.named(environment)
+        return tiers.get_tier(tier_name), named, environments.fingerprint(named), tracking_secret_name()
     except ValueError as err:
         raise JobDefinitionError(f"task '{task}': {err}") from None
 
@@ -293,7 +294,7 @@ def run_job_task(
     inputs, output_specs, dataset_snapshots = inputs or [], output_specs or [], dataset_snapshots or []
     name = f"{_caller_module()}.{flyte_task_name}".lstrip(".")
     _refuse_unknown(name, unknown)
-    tier, environment_name, tracking_secret = _look_up(name, hardware_tier_name, environment_name)
+    tier, environment_name, environment, tracking_secret = _look_up(name, hardware_tier_name, environment_name)
     input_tokens = _tokens(name, "input", inputs)
     _check_values(name, inputs)
     output_tokens = _tokens(name, "output", output_specs)
@@ -312,9 +313,7 @@ def run_job_task(
         outputs=output_tokens,
         snapshot_inputs=tuple(snapshot_values),
         cache=cache,
-        cache_version=_cache_version(cache_version, checked, environments.fingerprint(environment_name))
-        if cache
-        else "",
+        cache_version=_cache_version(cache_version, checked, environment) if cache else "",
         retries=retries,
         timeout_seconds=timeout_seconds,
         environment_name=environment_name,
