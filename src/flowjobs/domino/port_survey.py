@@ -96,10 +96,11 @@ def _load(
         module.__file__, module.__package__ = str(path), name.rpartition(".")[0]
         sys.modules[name] = module  # flytekit finds a workflow's module by name
         try:
-            exec(compile(text, str(path), "exec"), module.__dict__)  # noqa: S102 (loading the flow, like pyflyte)
-            for value in list(module.__dict__.values()):
-                if isinstance(value, WorkflowBase) and hasattr(value, "compiled"):
-                    value.compile()  # flytekit compiles a workflow's body when it is first used
+            with contextlib.redirect_stdout(sys.stderr):  # what the flow prints as it loads stays out of the report
+                exec(compile(text, str(path), "exec"), module.__dict__)  # noqa: S102 (loading it, like pyflyte)
+                for value in list(module.__dict__.values()):
+                    if isinstance(value, WorkflowBase) and hasattr(value, "compiled"):
+                        value.compile()  # flytekit compiles a workflow's body when it is first used
         except Exception as err:  # noqa: BLE001 (any failure to load is reported, one line)
             seen.needs.append(_load_failure(err, path))
         finally:
