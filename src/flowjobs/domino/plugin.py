@@ -29,7 +29,7 @@ from flowjobs.domino.layout import CODE, DATA, EDV, INPUTS, OUTPUTS, DominoLayou
 from flowjobs.job_plugins import JobPlugin, Section
 from flowjobs.script_command import PYTHON_NAMES, split
 from flowjobs.settings import project_root
-from flowjobs.value_types import describe, from_token
+from flowjobs.value_types import Kind, describe, from_token
 
 if typing.TYPE_CHECKING:
     from flowjobs.job_spec import Attempt, JobSpec
@@ -163,9 +163,32 @@ def _replace(source: Path, target: Path) -> None:
 
 
 def collect(attempt: Attempt, outputs: Path) -> None:
-    """In a pod, what the script wrote to /workflow/outputs (or a PathConfig path) into the attempt's outputs."""
-    if execution.is_local_execution():
-        return
+    """In a pod, what the script wrote to /workflow/outputs (or a PathConfig path) into the attempt's outputs; then,
+    anywhere, a folder output the script named by its path (`folders_by_path`)."""
+    if not execution.is_local_execution():
+        _collect_in_pod(attempt, outputs)
+    folders_by_path(attempt.spec, outputs)
+
+
+def folders_by_path(spec: JobSpec, outputs: Path) -> None:
+    """Domino's named output of a folder: a script may write, as a FlyteDirectory output, a short file holding the
+    folder's path under /workflow/outputs (`/workflow/outputs/csv_files`); the folder becomes the output."""
+    for name, token in spec.outputs.items():
+        written = outputs / name
+        if describe(from_token(token)).kind is not Kind.DIRECTORY or not written.is_file():
+            continue
+        if written.stat().st_size > 4096:
+            continue
+        named = PurePosixPath(written.read_text(encoding="utf-8", errors="replace").strip())
+        if not named.is_relative_to(OUTPUTS) or named == OUTPUTS or ".." in named.parts:
+            continue
+        folder = outputs / named.relative_to(OUTPUTS) if execution.is_local_execution() else Path(named)
+        if folder.is_dir() and not folder.is_symlink():
+            written.unlink()
+            shutil.copytree(folder, written, symlinks=True)
+
+
+def _collect_in_pod(attempt: Attempt, outputs: Path) -> None:
     layout = layout_of(attempt.spec)
     for name in attempt.spec.outputs:
         fixed = layout.fixed_outputs.get(name)

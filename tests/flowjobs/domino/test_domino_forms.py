@@ -11,6 +11,7 @@ from typing import Annotated, TypeVar
 import pytest
 from flytekit import Artifact as FlyteArtifact
 from flytekit import workflow
+from flytekit.types.directory import FlyteDirectory
 from flytekit.types.file import FlyteFile
 
 from flowjobs import jobs
@@ -254,3 +255,24 @@ def test_output_types_of_run_domino_job_task_take_the_same_forms() -> None:
         )
 
     assert layout_of(spec_of("Helper forms", flow)).fixed_outputs == {"sum": "/mnt/out/sum.txt"}
+
+
+NAMED_FOLDER = (
+    "python -c \"import pathlib; p = pathlib.Path('/workflow/outputs'); (p / 'files').mkdir(); "
+    "(p / 'files/a.txt').write_text('a'); (p / 'listing').write_text('/workflow/outputs/files')\""
+)
+
+
+def test_a_folder_output_named_by_its_path_is_that_folder() -> None:
+    """Domino's named output: the script writes the folder's path where the FlyteDirectory output goes."""
+
+    @workflow
+    def named_folder() -> FlyteDirectory:
+        return run_domino_job_task(
+            flyte_task_name="Named folder",
+            command=NAMED_FOLDER,
+            output_specs=[Output(name="listing", type=FlyteDirectory)],
+        )
+
+    folder = Path(named_folder().path)
+    assert folder.is_dir() and (folder / "a.txt").read_text() == "a"
