@@ -34,6 +34,8 @@ def _own_tmp(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monke
     monkeypatch.setenv("TMPDIR", str(work))
     monkeypatch.setenv("FLOWJOBS_WORK_DIR", str(work / "jobs"))
     monkeypatch.setenv("FLOWJOBS_STATE_DIR", str(work / "state"))  # execution records, the runner's cache
+    # task environments built from requirements lists: once per session, whichever test needs one first
+    monkeypatch.setenv("FLOWJOBS_ENVIRONMENTS_CACHE", str(tmp_path_factory.getbasetemp() / "environments"))
     monkeypatch.delenv("FLOWJOBS_EXECUTION_ID", raising=False)
     monkeypatch.delenv("FLOWJOBS_IS_WORKFLOW_JOB", raising=False)
     # MLflow records and model files go to the session's temp tree, never to the project root

@@ -3,8 +3,8 @@ folders (`content_digest`), and what a script's results depend on (`code_hash`).
 
 `code_hash`: its code, the project modules it imports, the libraries. A cached job task's cache version carries
 it, so editing the script, a project module it imports (tasks/training.py, helpers/flows.py, …), upgrading a
-library or changing the task's image misses the cache. Imports are found by reading the code (ast), never by
-running it.
+library or changing the task's environment (its image, its requirements) misses the cache. Imports are found by
+reading the code (ast), never by running it.
 """
 
 from __future__ import annotations
@@ -113,15 +113,16 @@ def library_versions() -> tuple[str, ...]:
 _parsing = threading.Lock()  # the walk parses code (ast), which Python 3.11 cannot do in two threads at once
 
 
-def code_hash(command: str, script: Path | None, image: str) -> str:
-    """A short hash of the command, the code it runs, the libraries and the image it runs in."""
+def code_hash(command: str, script: Path | None, environment: str) -> str:
+    """A short hash of the command, the code it runs, the libraries and the environment it runs in (its image
+    and requirements: flowjobs/environments.py fingerprint)."""
     with _parsing:
-        return _code_hash(command, script, image)
+        return _code_hash(command, script, environment)
 
 
-def _code_hash(command: str, script: Path | None, image: str) -> str:
+def _code_hash(command: str, script: Path | None, environment: str) -> str:
     digest = hashlib.sha256()
-    for part in (command, image, *library_versions()):
+    for part in (command, environment, *library_versions()):
         digest.update(part.encode() + b"\0")
     for path in project_modules(script) if script is not None else []:
         root = _root_of(path)

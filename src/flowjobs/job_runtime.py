@@ -22,7 +22,18 @@ from pathlib import Path
 
 from flytekit.exceptions.user import FlyteRecoverableException
 
-from flowjobs import contract, decks, execution, job_plugins, phases, snapshots, tiers, tracking, tracking_store
+from flowjobs import (
+    contract,
+    decks,
+    environments,
+    execution,
+    job_plugins,
+    phases,
+    snapshots,
+    tiers,
+    tracking,
+    tracking_store,
+)
 from flowjobs.errors import first_line
 from flowjobs.job_spec import Attempt, AttemptHook, JobSpec
 from flowjobs.project import ENV_PROJECT_ROOT
@@ -68,6 +79,10 @@ REFUSED_FILE = "refused.txt"  # beside the attempt's log files: the script's one
 
 class ScriptRefusedInputError(ValueError):
     """The script refused its input (a one-line error from run_main): not recoverable, so nobody retries it."""
+
+
+class JobEnvironmentError(ValueError):
+    """The task's environment cannot be made here (not defined, or its requirements do not install)."""
 
 
 class JobIOError(ValueError):
@@ -140,7 +155,8 @@ def _run_script(seen: Attempt, values: dict) -> dict[str, typing.Any]:
     if spec.tracking:
         # a fresh store's schema, once, before any script
         tracking_store.prepare_store(env[tracking_store.ENV_TRACKING_URI])
-    argv, cwd = to_argv(spec.command), folder
+    _use_environment(seen, env)
+    argv, cwd = to_argv(spec.command, seen.python), folder
     plugin = job_plugins.of(spec)  # a plugin's task: the plugin's view of the attempt's folders
     prepared = plugin.prepare(seen, env, inputs, outputs) if plugin is not None else None
     if prepared is not None:
@@ -162,6 +178,21 @@ def _run_script(seen: Attempt, values: dict) -> dict[str, typing.Any]:
         plugin.publish(seen, results)
     seen.deck = decks.publish(spec.name, reports, folder, local=execution.is_local_execution())
     return results
+
+
+def _use_environment(seen: Attempt, env: dict[str, str]) -> None:
+    """A local run of a task whose environment lists requirements: its own Python (built once) runs the script,
+    and first on PATH for what the script starts. In a pod the image is the environment."""
+    if not execution.is_local_execution():
+        return
+    try:
+        python = environments.python_for(seen.spec.environment_name)
+    except ValueError as err:
+        raise JobEnvironmentError(f"task '{seen.spec.name}': {err}") from None
+    if python is not None:
+        seen.python = str(python)
+        env["PATH"] = os.pathsep.join(filter(None, [str(python.parent), env.get("PATH")]))
+        env["VIRTUAL_ENV"] = str(python.parent.parent)
 
 
 def _check_exit(spec: JobSpec, run: ScriptRun, refused: bool = False) -> None:

@@ -8,6 +8,7 @@ see it (flowjobs/job_runtime.py runs it; flowjobs/records.py and the local runne
 
 from __future__ import annotations
 
+import sys
 import typing
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,6 +73,7 @@ class Attempt:
     run: ScriptRun | None = None  # set once the script has ended
     deck: Path | None = None  # a local run's copy of the task's deck page, once the attempt succeeded with a report
     cpu_wait: float = 0.0  # seconds the attempt waited for its tier's CPUs before it started (flowjobs run)
+    python: str = sys.executable  # the interpreter `python` in its command means: its environment's own, if any
 
 
 AttemptHook = typing.Callable[[Attempt], typing.ContextManager[None]]

@@ -90,7 +90,7 @@ class JobTask(PythonAutoContainerTask):
             interface=interface,
             metadata=metadata,
             task_resolver=job_task_resolver,
-            container_image=environments.image_for(spec.environment_name),
+            container_image=_image(spec),
             secret_requests=tracking_secret_requests(spec.tracking_secret),
             enable_deck=True,  # the script's report fragments become its decks (flowjobs/decks.py)
             deck_fields=(),  # and only those: no input, output, source-code or timeline deck
@@ -125,6 +125,14 @@ class JobTask(PythonAutoContainerTask):
         outputs = run_job(self.spec, kwargs)
         values = tuple(outputs[name] for name in self.spec.outputs)
         return values[0] if len(values) == 1 else (values or None)
+
+
+def _image(spec: JobSpec) -> str | None:
+    """The task's image; an environment this config does not know (a pod rebuilding the task) names the task."""
+    try:
+        return environments.image_for(spec.environment_name)
+    except environments.EnvironmentConfigError as err:
+        raise JobDefinitionError(f"task '{spec.name}': {err}") from None
 
 
 class JobTaskResolver(TrackedInstance, TaskResolverMixin):
@@ -171,10 +179,10 @@ def _check_command(task: str, command: str, host: str | None = None) -> str:
     return command
 
 
-def _cache_version(user_version: str, command: str, image: str | None = None) -> str:
+def _cache_version(user_version: str, command: str, environment: str = "") -> str:
     """The user's version plus a hash of what the results depend on (flowjobs/hashing.py): the command, the
-    script and the project modules it imports, the libraries and the environment's image."""
-    return f"{user_version or '0'}-{code_hash(command, script_path(command), image or '')}"
+    script and the project modules it imports, the libraries and the environment (its image and requirements)."""
+    return f"{user_version or '0'}-{code_hash(command, script_path(command), environment)}"
 
 
 def _caller_module() -> str:
@@ -218,12 +226,21 @@ def _tokens(task: str, what: str, items: list) -> dict[str, str]:
     return tokens
 
 
-def _look_up(task: str, tier_name: str, environment_name: str | None) -> tuple[tiers.Tier, str | None, str | None]:
-    """The tier, the environment's image and the tracking secret: looked up once, when the flow is defined."""
+def _look_up(task: str, tier_name: str, environment: str | None) -> tuple[tiers.Tier, str | None, str, str | None]:
+    """The tier, the environment's name (it may be given by an id) and what the results depend on of it, and the
+    tracking secret: looked up once, when the flow is defined."""
     try:
-        return tiers.get_tier(tier_name), environments.image_for(environment_name), tracking_secret_name()
+        named = environments.named(environment)
+        return tiers.get_tier(tier_name), named, environments.fingerprint(named), tracking_secret_name()
     except ValueError as err:
         raise JobDefinitionError(f"task '{task}': {err}") from None
+
+
+def _check_values(task: str, inputs: list[Input]) -> None:
+    """An input given no value is named here, not by flytekit's "Failed to Bind variable" when the flow runs."""
+    for item in inputs:
+        if item.value is None:  # a job task's inputs are never optional (flowjobs/value_types.py)
+            raise JobDefinitionError(f"task '{task}': input {item.name!r} is required and was given no value")
 
 
 def _snapshot_inputs(task: str, snapshots: list[DatasetSnapshot], input_tokens: dict[str, str]) -> dict[str, str]:
@@ -277,8 +294,9 @@ def run_job_task(
     inputs, output_specs, dataset_snapshots = inputs or [], output_specs or [], dataset_snapshots or []
     name = f"{_caller_module()}.{flyte_task_name}".lstrip(".")
     _refuse_unknown(name, unknown)
-    tier, image, tracking_secret = _look_up(name, hardware_tier_name, environment_name)
+    tier, environment_name, environment, tracking_secret = _look_up(name, hardware_tier_name, environment_name)
     input_tokens = _tokens(name, "input", inputs)
+    _check_values(name, inputs)
     output_tokens = _tokens(name, "output", output_specs)
     snapshot_values = _snapshot_inputs(name, dataset_snapshots, input_tokens)
     timeout_seconds = _timeout_seconds(name, retries, timeout)
@@ -295,7 +313,7 @@ def run_job_task(
         outputs=output_tokens,
         snapshot_inputs=tuple(snapshot_values),
         cache=cache,
-        cache_version=_cache_version(cache_version, checked, image) if cache else "",
+        cache_version=_cache_version(cache_version, checked, environment) if cache else "",
         retries=retries,
         timeout_seconds=timeout_seconds,
         environment_name=environment_name,
@@ -314,7 +332,8 @@ def _version_parts(task: JobTask) -> tuple[str, ...]:
     libraries), so resuming and the cache see the same code."""
     spec = task.spec
     script = script_path(spec.command)
-    code = code_hash(spec.command, script, spec.environment_name or "") if script and script.is_file() else ""
+    environment = environments.fingerprint(spec.environment_name)
+    code = code_hash(spec.command, script, environment) if script and script.is_file() else ""
     return (spec.model_dump_json(), code)
 
 

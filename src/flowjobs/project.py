@@ -15,6 +15,7 @@ state_dir, launch_plans, commands) falls back to the toolkit's default when abse
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import tomllib
@@ -67,6 +68,18 @@ def use_flow_file(flow_file: str | os.PathLike) -> Path:
     if _flow_root is None and not os.environ.get(ENV_PROJECT_ROOT):
         _flow_root = (find_root(Path(flow_file)), Path(flow_file).resolve())
     return root()
+
+
+@contextlib.contextmanager
+def of_flow(flow_file: str | os.PathLike) -> typing.Iterator[Path]:
+    """While loading several flows in one process (`flowjobs port-domino`): each one's project in turn."""
+    global _flow_root
+    before = _flow_root
+    _flow_root = (find_root(Path(flow_file)), Path(flow_file).resolve())
+    try:
+        yield root()
+    finally:
+        _flow_root = before
 
 
 def root() -> Path:

@@ -42,14 +42,15 @@ def script_path(command: str) -> Path | None:
     return _absolute(tokens[index]) if index is not None else None
 
 
-def to_argv(command: str) -> list[str]:
-    """The argv to execute: `python` is this interpreter, the script path is absolute, nothing is interpolated."""
+def to_argv(command: str, python: str = sys.executable) -> list[str]:
+    """The argv to execute: `python` is `python` (this interpreter, or the task environment's), the script path is
+    absolute, nothing is interpolated."""
     tokens = split(command)
     index = _script_index(tokens)
     if index is not None:
         tokens[index] = str(_absolute(tokens[index]))
     if tokens[0] in PYTHON_NAMES:
-        tokens[0] = sys.executable
+        tokens[0] = python
     elif index == 0 and tokens[0].endswith(".py"):
-        tokens.insert(0, sys.executable)
+        tokens.insert(0, python)
     return tokens

@@ -1,8 +1,9 @@
 """Dataset snapshots: named, immutable versions of data files, resolved to a script input with a content hash.
 
 The catalog (the project config's `snapshots`, or the file FLOWJOBS_SNAPSHOTS names) lists each dataset's
-versions as files under data/ and pins their sha256. A flow names a snapshot with `DatasetSnapshot(name,
-version)`; at definition time it is checked against the catalog and becomes a task input holding
+versions as files under data/ and pins their sha256; a dataset (or a version) may carry the `id` another platform
+knows it by, so a Domino flow's `DatasetSnapshot(Id="66b2…", Version=1)` finds it. A flow names a snapshot with
+`DatasetSnapshot(name, version)`; at definition time it is checked against the catalog and becomes a task input holding
 `name@version#sha256:…` (so the hash is part of the node's inputs, its cache key and the lineage); when the task
 runs, the files are checked again and given to the script as the folder `inputs/<name>/`.
 """
@@ -11,10 +12,11 @@ from __future__ import annotations
 
 import re
 import shutil
+import typing
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, RootModel, model_validator
+from pydantic import BaseModel, ConfigDict, PrivateAttr, RootModel, model_validator
 
 from flowjobs import config
 from flowjobs.config import ConfigError, Source
@@ -33,6 +35,8 @@ class SnapshotVersion(BaseModel):
     files: list[str]
     sha256: str | None = None
     description: str = ""
+    id: str | None = None  # the id another platform knows this version by (a Domino snapshot id)
+    folder: str = ""  # the folder under the data folder its files are listed from (and arrive relative to)
 
 
 @dataclass(frozen=True)
@@ -44,7 +48,9 @@ class DatasetSnapshot:
 
     @property
     def input_name(self) -> str:
-        return re.sub(r"\W", "_", self.name)
+        """The task input it arrives as: its name as a Python identifier (`66b2…` becomes `snapshot_66b2…`)."""
+        name = re.sub(r"\W", "_", self.name)
+        return name if name.isidentifier() else f"snapshot_{name}"
 
 
 @dataclass(frozen=True)
@@ -60,18 +66,44 @@ class ResolvedSnapshot:
         return f"{self.name}@{self.version}#sha256:{self.sha256}"
 
 
-class Catalog(RootModel[dict[str, dict[str, SnapshotVersion]]]):
-    """Dataset name → version → files and pinned hash; YAML may write versions as numbers."""
+ID = "id"  # the key beside a dataset's versions that holds its id
 
-    @model_validator(mode="before")
+
+class Dataset(RootModel[dict[str, SnapshotVersion]]):
+    """A dataset's versions; beside them, in the config, the `id` another platform knows it by (Domino's)."""
+
+    _id: str | None = PrivateAttr(default=None)
+
+    @model_validator(mode="wrap")
     @classmethod
-    def _versions_as_text(cls, raw: object) -> object:
+    def _id_beside_versions(cls, raw: typing.Any, handler: typing.Any) -> Dataset:
         if not isinstance(raw, dict):
-            return raw
-        return {
-            name: {str(v): s for v, s in versions.items()} if isinstance(versions, dict) else versions
-            for name, versions in raw.items()
-        }
+            return handler(raw)
+        known_as = raw.get(ID)
+        if known_as is not None and not isinstance(known_as, str):
+            raise ValueError(f"id must be text, got {known_as!r}")
+        dataset = handler({str(version): spec for version, spec in raw.items() if version != ID})  # YAML: 1 or "1"
+        dataset._id = known_as
+        return dataset
+
+    @property
+    def versions(self) -> dict[str, SnapshotVersion]:
+        return self.root
+
+    @property
+    def id(self) -> str | None:
+        return self._id
+
+
+class Catalog(RootModel[dict[str, Dataset]]):
+    """Dataset name → its id and versions → files and pinned hash."""
+
+
+def _datasets(path: Path | None = None) -> dict[str, Dataset]:
+    source = catalog_source(path)
+    if source is None:
+        return {}
+    return config.load_cached(source, Catalog, "snapshot catalog", SnapshotError).root
 
 
 def catalog_source(path: Path | None = None) -> Source | None:
@@ -81,10 +113,18 @@ def catalog_source(path: Path | None = None) -> Source | None:
 
 def load_catalog(path: Path | None = None) -> dict[str, dict[str, SnapshotVersion]]:
     """Dataset name -> version -> its files and pin; empty when the project has no snapshots."""
-    source = catalog_source(path)
-    if source is None:
-        return {}
-    return config.load_cached(source, Catalog, "snapshot catalog", SnapshotError).root
+    return {name: dataset.versions for name, dataset in _datasets(path).items()}
+
+
+def find_id(known_as: str, path: Path | None = None) -> tuple[str, str | None] | None:
+    """The dataset (and version, for a snapshot's id) another platform's id names in the catalog, or None."""
+    for name, dataset in _datasets(path).items():
+        if dataset.id == known_as:
+            return name, None
+        version = next((version for version, spec in dataset.versions.items() if spec.id == known_as), None)
+        if version is not None:
+            return name, version
+    return None
 
 
 def resolve(snapshot: DatasetSnapshot, catalog_path: Path | None = None) -> ResolvedSnapshot:
@@ -103,7 +143,7 @@ def resolve(snapshot: DatasetSnapshot, catalog_path: Path | None = None) -> Reso
             f"unknown version {version!r} of dataset snapshot {snapshot.name!r}; versions: {', '.join(versions)}"
         )
     spec = versions[version]
-    root = snapshots_folder(source)
+    root = snapshots_folder(source) / spec.folder
     files = [(root / name) for name in spec.files]
     missing = [str(p) for p in files if not p.is_file()]
     if missing:

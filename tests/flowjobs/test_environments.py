@@ -10,7 +10,8 @@ from flytekit import workflow
 from flytekit.configuration import Image, ImageConfig, SerializationSettings
 from flytekit.tools.translator import get_serializable
 
-from flowjobs.environments import EnvironmentConfigError, image_for
+from flowjobs import local_environments
+from flowjobs.environments import EnvironmentConfigError, fingerprint, image_for, named, python_for
 from flowjobs.jobs import JobDefinitionError, Output, run_job_task
 
 COMMAND = "python tests/scripts/misbehave.py fail_until 1"
@@ -59,3 +60,77 @@ def test_an_invalid_environments_file_names_file_and_key(tmp_path: Path, monkeyp
         EnvironmentConfigError, match=rf"environments file {path}: environments: .*'empty' has no image"
     ):
         image_for("empty")
+
+
+def environments_file(tmp_path: Path, monkeypatch, text: str) -> Path:
+    path = tmp_path / "environments.yaml"
+    path.write_text(text)
+    monkeypatch.setenv("FLOWJOBS_ENVIRONMENTS", str(path))
+    return path
+
+
+def test_an_environment_is_an_image_a_requirements_list_or_both_and_goes_by_its_ids(tmp_path, monkeypatch) -> None:
+    environments_file(
+        tmp_path,
+        monkeypatch,
+        "environments:\n  plain: registry.example.com/plain:1\n"
+        "  Study:\n    ids: [664f0c1e]\n    requirements: [inflection==0.5.1]\n"
+        "    image: registry.example.com/study:2\n",
+    )
+    assert image_for("plain") == "registry.example.com/plain:1" and python_for("plain") is None
+    assert named("664f0c1e") == "Study" and image_for("664f0c1e") == "registry.example.com/study:2"
+    assert fingerprint("Study") != fingerprint("plain")
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("environments:\n  nothing: {ids: [a]}\n", "environments.nothing: needs an image, requirements or a"),
+        ("environments:\n  a: {image: x, ids: [b]}\n  b: {image: y}\n", "id 'b' of environment 'a' names another"),
+    ],
+)
+def test_an_environment_that_cannot_run_anywhere_or_an_id_naming_two_is_refused(tmp_path, monkeypatch, text, why):
+    path = environments_file(tmp_path, monkeypatch, text)
+    with pytest.raises(EnvironmentConfigError, match=rf"environments file {path}: {why}"):
+        image_for("a")
+
+
+STUDY = "environments:\n  Study:\n    requirements: [inflection==0.5.1]\n"
+SEEN = """import os, pathlib, sys; import inflection
+pathlib.Path(os.environ['FLOWJOBS_OUTPUTS_DIR'], 'seen').write_text(sys.executable + ' ' + inflection.__file__)"""
+
+
+@workflow
+def in_study_environment() -> str:
+    return run_job_task(
+        "in_study_env",
+        f'python -c "{SEEN}"',
+        "Small",
+        output_specs=[Output("seen", str)],
+        environment_name="Study",
+    )
+
+
+def test_a_job_task_runs_with_its_environment_s_own_python_built_once(tmp_path, monkeypatch) -> None:
+    environments_file(tmp_path, monkeypatch, STUDY)
+    python = python_for("Study")
+    ready = python.parent.parent / local_environments.READY
+    assert python.is_relative_to(local_environments.cache_root()) and ready.is_file()
+    built = ready.stat().st_mtime_ns
+    assert python_for("Study") == python and ready.stat().st_mtime_ns == built, "built once, then reused"
+    executable, module = in_study_environment().split()
+    assert executable == str(python) and Path(module).is_relative_to(python.parent.parent)
+
+
+def test_requirements_that_do_not_install_are_one_line_naming_the_environment(tmp_path, monkeypatch) -> None:
+    environments_file(
+        tmp_path, monkeypatch, "environments:\n  Broken:\n    requirements: [flowjobs-no-such-pkg==0.0.1]\n"
+    )
+    with pytest.raises(local_environments.EnvironmentBuildError) as raised:
+        python_for("Broken")
+    message = str(raised.value)
+    assert (
+        message.startswith("environment 'Broken': uv could not build it from its requirements: ")
+        and "\n" not in message
+    )
+    assert "flowjobs-no-such-pkg" in message

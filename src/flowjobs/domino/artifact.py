@@ -112,6 +112,41 @@ def artifact_mark(output_type: typing.Any) -> tuple[typing.Any, ArtifactMark | N
     return output_type, None
 
 
+def flyte_artifact(output_type: typing.Any) -> tuple[typing.Any, ArtifactFileSpec | None]:
+    """An output annotated with flytekit's own Artifact, as Domino flows write one before `Artifact.File`:
+
+        Report = flytekit.Artifact(name="report.pdf", partition_keys=["artifact_type", "artifact_name"])
+        Annotated[FlyteFile[TypeVar("pdf")], Report(artifact_type="report", artifact_name="Reports")]
+
+    is file `report.pdf` of the REPORT artifact `Reports`. Without those two partitions an Artifact is Flyte's
+    alone (its artifact service), not one of Domino's flow artifacts: the output is its plain type, not recorded.
+    Returns the type without the Artifact, and the artifact file it is (None when it is none)."""
+    from flytekit.core.artifact import Artifact as FlyteArtifact
+    from flytekit.core.artifact import ArtifactIDSpecification
+
+    if typing.get_origin(output_type) is not typing.Annotated:
+        return output_type, None
+    inner, *marks = typing.get_args(output_type)
+    found = next((mark for mark in marks if isinstance(mark, FlyteArtifact | ArtifactIDSpecification)), None)
+    if found is None:
+        return output_type, None
+    rest = [mark for mark in marks if mark is not found]
+    plain = typing.Annotated[(inner, *rest)] if rest else inner
+    artifact = found.artifact if isinstance(found, ArtifactIDSpecification) else found
+    partitions = found.partitions.partitions if found.partitions is not None else {}
+    values = {
+        key: partition.value.static_value
+        for key, partition in partitions.items()
+        if partition.value is not None and partition.value.HasField("static_value")
+    }
+    kind, group = values.get("artifact_type"), values.get("artifact_name")
+    if not kind or not group:
+        return plain, None
+    if kind.upper() not in KINDS:
+        raise ValueError(f"artifact {group!r}: artifact_type must be data, model or report, got {kind!r}")
+    return plain, ArtifactFileSpec(artifact=group, kind=kind.upper(), file=artifact.name)
+
+
 @dataclass(frozen=True)
 class ExportArtifactToDatasetsSpec:
     """Copy an artifact's files of this execution into a dataset (here: <datasets folder>/<dataset_id>/)."""
@@ -122,27 +157,49 @@ class ExportArtifactToDatasetsSpec:
 
 @dataclass(frozen=True)
 class ExportArtifactToNetAppVolumesSpec:
-    """Domino's export to a NetApp volume: there are no NetApp volumes here, so defining one is an error."""
+    """Domino's export to a NetApp volume: there are no NetApp volumes here, so an export naming one is refused."""
 
     artifact: Artifact
     netapp_volume_id: str
     target_relative_path: str = ""
 
-    def __post_init__(self) -> None:
-        raise ValueError(
-            f"artifact {self.artifact.name!r}: NetApp volumes exist only on Domino; "
-            "export to a dataset folder instead (ExportArtifactToDatasetsSpec)"
+    def refusal(self) -> str:
+        return (
+            f"exporting artifact {self.artifact.name!r} to NetApp volume {self.netapp_volume_id!r}: NetApp volumes "
+            "exist only on Domino; export to a dataset folder instead (ExportArtifactToDatasetsSpec)"
         )
 
 
+@dataclass(frozen=True)
+class ExportArtifactFilesToBundleSpec:
+    """Domino's attachment of artifact files to governance bundles: bundles live in Domino Governance, reached
+    through Domino's API only, so an export naming one is refused."""
+
+    files: list[typing.Any]
+    bundles: list[str]
+
+    def refusal(self) -> str:
+        return (
+            f"attaching artifact files to governance bundles ({', '.join(map(repr, self.bundles))}): bundles exist "
+            "only on Domino (Domino Governance, through its API); export the files to a dataset folder instead "
+            "(ExportArtifactToDatasetsSpec)"
+        )
+
+
+EXPORT_TASK = "Export artifacts"  # how the export task is named in a refusal: it is defined by the call
+
+
 def run_launch_export_artifacts_task(
-    spec_list: list[ExportArtifactToDatasetsSpec], use_project_defaults_for_omitted: bool = True, **_: typing.Any
+    spec_list: list[typing.Any], use_project_defaults_for_omitted: bool = True, **_: typing.Any
 ) -> typing.Any:
     """A task that runs after the artifact files it exports and copies them to their datasets' folders."""
     from flytekit.types.file import FlyteFile
 
-    from flowjobs.jobs import Input, run_job_task
+    from flowjobs.jobs import Input, JobDefinitionError, run_job_task
 
+    refused = [spec.refusal() for spec in spec_list if hasattr(spec, "refusal")]
+    if refused:
+        raise JobDefinitionError(f"task '{EXPORT_TASK}' (run_launch_export_artifacts_task): {refused[0]}")
     inputs, plan = [], []
     for spec in spec_list:
         files = spec.artifact.files_here()

@@ -48,12 +48,14 @@ def show_artifacts(args: argparse.Namespace) -> int:
 def register(commands: argparse._SubParsersAction) -> None:
     porting = commands.add_parser(
         "port-domino",
-        help="port Domino flow files: rewrite their imports, then list what each still needs",
-        description="Replace flytekitplugins.domino by flowjobs.domino in the import lines of each FILE, load it, "
-        "and print per file `ready` or every tier, environment, dataset, volume, script, runtime or API it still "
-        "needs with the config entry to add. Exit code 0 only when every file is ready.",
+        help="port Domino flows or a whole repository: rewrite the plugin's name, then list what each flow needs",
+        description="Replace flytekitplugins.domino by flowjobs.domino in every Python file given or found under a "
+        "folder given (flows, the repository's own modules, task scripts), load each flow from its project with "
+        "its project's config, and print per file `ready` or every tier, environment, dataset, volume, script, "
+        "module, runtime or Domino API it still needs with the config entry to add. Exit code 0 only when every "
+        "flow is ready.",
     )
-    porting.add_argument("paths", nargs="+", type=Path, metavar="FILE", help="a Domino flow file")
+    porting.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="a Domino flow file, or a folder")
     porting.add_argument("--check", action="store_true", help="change no file: only report")
     porting.set_defaults(handler=port_domino)
     listing = commands.add_parser("artifacts", help="an execution's Domino flow artifacts, grouped")

@@ -1,57 +1,30 @@
 """One way from Domino's task arguments to our job task, shared by DominoJobTask and run_domino_job_task.
 
 Domino names things the project's config maps (flowjobs/project.py): a hardware tier (`hardware_tiers`), an
-environment (`environments`), a dataset snapshot (`snapshots`), an external volume (`domino.external_volumes`).
-What a task leaves out takes the Domino project's defaults (`domino.defaults`); a name we cannot
-map is one JobDefinitionError naming it and the file to map it in.
+environment by name or id (`environments`), a dataset snapshot by name or id (`snapshots`), an external volume
+(`domino.external_volumes`). What a task leaves out takes the Domino project's defaults (`domino.defaults`); a name
+we cannot map is one JobDefinitionError naming the task, it and the file to map it in (or, while `flowjobs
+port-domino` surveys the flow, a note: flowjobs/domino/survey.py). What exists only on Domino (SAS with no image to
+run it, its REST API with no host) is refused here too, before anything runs.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import typing
-from dataclasses import dataclass
+from pathlib import PurePosixPath
 
 from flytekit.core.promise import Promise
 
 from flowjobs import environments, snapshots, tiers
-from flowjobs.domino.artifact import ArtifactMark, artifact_mark
-from flowjobs.domino.layout import DominoLayout, host_command, load_project
+from flowjobs.domino import rest_api, survey
+from flowjobs.domino.artifact import ArtifactMark, artifact_mark, flyte_artifact
+from flowjobs.domino.file import check_fixed_path, fixed_path_of
+from flowjobs.domino.layout import DATA, EDV, ArtifactFileSpec, DominoLayout, host_command, load_project
 from flowjobs.domino.plugin import DominoRuntimeError, argv_for
 from flowjobs.jobs import Input, JobDefinitionError, Output, run_job_task
-from flowjobs.settings import domino_place, environments_place, hardware_tiers_place, snapshots_place
-
-
-@dataclass(frozen=True)
-class Need:
-    """Something a flow needs before it runs here (`flowjobs port-domino`): what, which one, and how to add it."""
-
-    kind: str  # tier, environment, dataset, volume, script, runtime
-    key: str
-    message: str
-    task: str
-
-
-_survey: list[Need] | None = None  # set while `flowjobs port-domino` loads a flow: needs are noted, not raised
-
-
-@contextlib.contextmanager
-def surveying() -> typing.Iterator[list[Need]]:
-    """While a flow loads, note every need (standing in a default for it) instead of failing at the first."""
-    global _survey
-    _survey, before = [], _survey
-    try:
-        yield _survey
-    finally:
-        _survey = before
-
-
-def _need(kind: str, key: str, task: str, message: str) -> None:
-    """Raise the need as a definition error, or note it while surveying."""
-    if _survey is None:
-        raise JobDefinitionError(f"task '{task}': {message}")
-    _survey.append(Need(kind, key, message, task))
+from flowjobs.script_command import script_path
+from flowjobs.settings import domino_place, environments_place, hardware_tiers_place, project_root, snapshots_place
 
 
 class DominoPromise(Promise):
@@ -61,11 +34,22 @@ class DominoPromise(Promise):
         return self if key == self.var else super().__getitem__(key)
 
 
+def ignore(task: str, keywords: list[str]) -> None:
+    """Keywords Domino's DominoJobTask hands to flytekit, which drops them: dropped here too, with a warning."""
+    survey.note(
+        "ignored",
+        ",".join(keywords),
+        task,
+        f"DominoJobTask ignores {', '.join(map(repr, keywords))} as Domino does (flytekit drops keywords it does not "
+        "know); the tier and environment are DominoJobConfig's (HardwareTierName=…, EnvironmentName=…)",
+    )
+
+
 def tier_for(task: str, name: str | None) -> str:
     chosen = name or load_project().defaults.hardware_tier
     known = tiers.load_tiers()
     if chosen not in known:
-        _need(
+        survey.need(
             "tier",
             chosen,
             task,
@@ -78,43 +62,50 @@ def tier_for(task: str, name: str | None) -> str:
 
 
 def environment_for(task: str, name: str | None) -> str | None:
+    """The environment's name in the config (a Domino EnvironmentId maps by the environment's `ids`)."""
     chosen = name or load_project().defaults.environment
     try:
-        environments.image_for(chosen)
+        return environments.named(chosen)
     except environments.EnvironmentConfigError:
-        _need(
+        survey.need(
             "environment",
             str(chosen),
             task,
-            f"unknown environment {chosen!r}; map it to an image in {environments_place()} "
-            f"({chosen!r}: <registry/image:tag>)",
+            f"unknown environment {chosen!r}; map it in {environments_place()} to an image, a Python environment's "
+            f"requirements, or both ({chosen!r}: {{image: <registry/image:tag>, requirements: [seaborn, …]}}; "
+            "an EnvironmentId goes in its `ids`)",
         )
-        return load_project().defaults.environment
-    return chosen
+        return None
 
 
 def snapshot_for(task: str, wanted: typing.Any) -> tuple[snapshots.DatasetSnapshot, str] | None:
-    """A Domino DatasetSnapshot as our snapshot (its latest version when none is given) and its /mnt/data name."""
-    name = wanted.Name or wanted.Id
+    """A Domino DatasetSnapshot (by Name, or by Id as the catalog's `id` of a dataset or version) as our snapshot
+    (its latest version when none is given) and its /mnt/data name."""
     catalog = snapshots.load_catalog()
+    name, version = wanted.Name or wanted.Id, wanted.Version
     if not name:
-        _need("dataset", "", task, f"a dataset snapshot names no dataset (Name or Id) in {snapshots_place()}")
+        survey.need("dataset", "", task, f"a dataset snapshot names no dataset (Name or Id) in {snapshots_place()}")
         return None
+    if name not in catalog and wanted.Id:
+        found = snapshots.find_id(str(wanted.Id))
+        if found is not None:
+            name, version = found[0], version if version not in (None, "") else found[1]
     if name not in catalog:
-        _need(
+        how = f"id = {wanted.Id!r} beside its versions" if wanted.Id and not wanted.Name else "its versions"
+        survey.need(
             "dataset",
             str(name),
             task,
-            f"unknown dataset {name!r}; add its files under data/ and to {snapshots_place()} "
-            f"({name}: {{'1': {{files: [...]}}}}, then `flowjobs snapshots` prints the sha256 to pin)",
+            f"unknown dataset {name!r}; add its files under data/ and the dataset to {snapshots_place()} with "
+            f"{how} ({{'1': {{files: [...]}}}}, then `flowjobs snapshots` prints the sha256 to pin)",
         )
         return None
-    version = wanted.Version if wanted.Version not in (None, "") else max(catalog[name], key=_version_order)
+    version = version if version not in (None, "") else max(catalog[name], key=_version_order)
     ours = snapshots.DatasetSnapshot(name, str(version))
     try:
         snapshots.resolve(ours)
     except snapshots.SnapshotError as err:
-        _need("dataset", f"{name}@{version}", task, f"{err} ({snapshots_place()})")
+        survey.need("dataset", f"{name}@{version}", task, f"{err} ({snapshots_place()})")
         return None
     return ours, name
 
@@ -127,7 +118,7 @@ def volume_for(task: str, volume: typing.Any) -> tuple[str, str] | None:
     name = volume.Name or volume.Id
     folders = load_project().external_volumes
     if name not in folders:
-        _need(
+        survey.need(
             "volume",
             str(name),
             task,
@@ -138,22 +129,54 @@ def volume_for(task: str, volume: typing.Any) -> tuple[str, str] | None:
     return name, folders[name]
 
 
-def command_for(task: str, command: str) -> str:
-    """While surveying, a command whose script or runtime is missing is noted (and stood in for by `true`)."""
-    if _survey is None:
-        return command
+def command_for(task: str, command: str, environment: str | None) -> str:
+    """The command, once what it needs is here: its script, its runtime (unless the task's environment is an
+    image, which may have it), and no call to Domino's REST API without a Domino host. While surveying a command
+    that cannot run is noted and stood in for by `true`."""
+    has_image = environments.image_for(environment) is not None if environment else False
     try:
         argv_for(task, command)
     except (DominoRuntimeError, ValueError) as err:
-        _need("runtime", command, task, str(err).removeprefix(f"task '{task}': "))
-        return "true"
-    from flowjobs.script_command import script_path
-
+        if not has_image or survey.active():
+            survey.need("runtime", command, task, str(err).removeprefix(f"task '{task}': "))
+            return "true"
     script = script_path(host_command(command))
     if script is not None and not script.is_file():
-        _need("script", str(script), task, f"script {script} does not exist")
+        if not survey.active():
+            return command  # the job task names the missing script and the project root it looked in
+        survey.need("script", str(script), task, f"script {script} does not exist")
+        return "true"
+    refused = rest_api.refusal(script, project_root()) if script is not None else None
+    if refused is not None:
+        survey.need("api", str(script), task, refused)
         return "true"
     return command
+
+
+def _outputs(
+    task: str, outputs: list[Output], taken: list[PurePosixPath]
+) -> tuple[list[Output], dict[str, ArtifactFileSpec], dict[str, ArtifactMark], dict[str, str]]:
+    """Each output as its plain type, with what Domino puts on it: an artifact file (Artifact.File or flytekit's
+    Artifact with Domino's partitions) and a fixed path (PathConfig, as the type or in Annotated)."""
+    plain, artifacts, marks, fixed = [], {}, {}, {}
+    for output in outputs:
+        output_type, path = fixed_path_of(output.type)
+        output_type, mark = artifact_mark(output_type)
+        try:
+            output_type, flyte_spec = flyte_artifact(output_type)
+        except ValueError as err:
+            raise JobDefinitionError(f"task '{task}': output {output.name!r}: {err}") from None
+        if path is not None:
+            refused = check_fixed_path(output.name, path, taken)
+            if refused is not None:
+                raise JobDefinitionError(f"task '{task}': {refused}")
+            fixed[output.name] = str(PurePosixPath(path.path))
+        if mark is not None:
+            marks[output.name] = mark
+        if mark is not None or flyte_spec is not None:
+            artifacts[output.name] = mark.spec if mark is not None else flyte_spec
+        plain.append(Output(output.name, output_type))
+    return plain, artifacts, marks, fixed
 
 
 def define(
@@ -166,7 +189,6 @@ def define(
     environment: str | None = None,
     dataset_snapshots: typing.Sequence[typing.Any] = (),
     external_volumes: typing.Sequence[typing.Any] = (),
-    fixed_outputs: dict[str, str] | None = None,
     cache: bool = False,
     cache_version: str = "",
     retries: int = 0,
@@ -181,21 +203,14 @@ def define(
             ours.append(found[0])
             datasets[found[0].input_name] = found[1]
     volumes = dict(filter(None, (volume_for(name, volume) for volume in external_volumes)))
-    plain_outputs, marks = [], {}
-    for output in outputs:
-        output_type, mark = artifact_mark(output.type)
-        plain_outputs.append(Output(output.name, output_type))
-        if mark is not None:
-            marks[output.name] = mark
-    layout = DominoLayout(
-        datasets=datasets,
-        fixed_outputs=fixed_outputs or {},
-        artifacts={output: mark.spec for output, mark in marks.items()},
-        volumes=volumes,
-    )
+    taken = [DATA / mount for mount in datasets.values()] + [EDV / volume for volume in volumes]
+    plain_outputs, artifacts, marks, fixed = _outputs(name, outputs, taken)
+    layout = DominoLayout(datasets=datasets, fixed_outputs=fixed, artifacts=artifacts, volumes=volumes)
+    runs = command_for(name, command, env)
+    survey.saw(name, runs, env)
     result = run_job_task(
         name,
-        command_for(name, command),
+        runs,
         tier,
         inputs=inputs,
         output_specs=plain_outputs,

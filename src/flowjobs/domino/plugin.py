@@ -29,7 +29,7 @@ from flowjobs.domino.layout import CODE, DATA, EDV, INPUTS, OUTPUTS, DominoLayou
 from flowjobs.job_plugins import JobPlugin, Section
 from flowjobs.script_command import PYTHON_NAMES, split
 from flowjobs.settings import project_root
-from flowjobs.value_types import describe, from_token
+from flowjobs.value_types import Kind, describe, from_token
 
 if typing.TYPE_CHECKING:
     from flowjobs.job_spec import Attempt, JobSpec
@@ -58,9 +58,10 @@ def layout_of(spec: JobSpec) -> DominoLayout:
     return DominoLayout.model_validate(spec.plugin_settings or {})
 
 
-def argv_for(task: str, command: str) -> list[str]:
-    """The command as Domino runs it: a leading .py/.R/.sh/… file with its interpreter, paths as written (the
-    working folder is /mnt/code); a runtime this machine lacks is one line naming it."""
+def argv_for(task: str, command: str, python: str = sys.executable) -> list[str]:
+    """The command as Domino runs it: a leading .py/.R/.sh/… file with its interpreter (`python`: the task
+    environment's), paths as written (the working folder is /mnt/code); a runtime this machine lacks is one line
+    naming it."""
     tokens = split(command)
     program, runtime = tokens[0], None
     suffix = PurePosixPath(program).suffix
@@ -70,7 +71,7 @@ def argv_for(task: str, command: str) -> list[str]:
             tokens = ["nbconvert", "--to", "notebook", "--execute", "--inplace", *tokens]
         tokens = [program, *tokens]
     if tokens[0] in PYTHON_NAMES:
-        return [sys.executable, *tokens[1:]]
+        return [python, *tokens[1:]]
     if shutil.which(tokens[0]) is None:
         needs = f"the {runtime} runtime ({tokens[0]})" if runtime else f"the program {tokens[0]!r}"
         raise DominoRuntimeError(
@@ -115,7 +116,7 @@ def domino_env(attempt: Attempt, manifest: Path) -> dict[str, str]:
 def prepare(attempt: Attempt, env: dict[str, str], inputs: Path, outputs: Path) -> tuple[list[str], Path, dict]:
     """The script's argv, working folder and environment (see the module's docstring)."""
     spec, layout = attempt.spec, layout_of(attempt.spec)
-    argv = argv_for(spec.name, spec.command)
+    argv = argv_for(spec.name, spec.command, attempt.python)
     kinds = {name: describe(from_token(token)).kind.value for name, token in spec.inputs.items()}
     manifest = input_manifest.write(
         attempt.folder / MANIFEST, {name: kind for name, kind in kinds.items() if name not in layout.datasets}
@@ -162,9 +163,32 @@ def _replace(source: Path, target: Path) -> None:
 
 
 def collect(attempt: Attempt, outputs: Path) -> None:
-    """In a pod, what the script wrote to /workflow/outputs (or a PathConfig path) into the attempt's outputs."""
-    if execution.is_local_execution():
-        return
+    """In a pod, what the script wrote to /workflow/outputs (or a PathConfig path) into the attempt's outputs; then,
+    anywhere, a folder output the script named by its path (`folders_by_path`)."""
+    if not execution.is_local_execution():
+        _collect_in_pod(attempt, outputs)
+    folders_by_path(attempt.spec, outputs)
+
+
+def folders_by_path(spec: JobSpec, outputs: Path) -> None:
+    """Domino's named output of a folder: a script may write, as a FlyteDirectory output, a short file holding the
+    folder's path under /workflow/outputs (`/workflow/outputs/csv_files`); the folder becomes the output."""
+    for name, token in spec.outputs.items():
+        written = outputs / name
+        if describe(from_token(token)).kind is not Kind.DIRECTORY or not written.is_file():
+            continue
+        if written.stat().st_size > 4096:
+            continue
+        named = PurePosixPath(written.read_text(encoding="utf-8", errors="replace").strip())
+        if not named.is_relative_to(OUTPUTS) or named == OUTPUTS or ".." in named.parts:
+            continue
+        folder = outputs / named.relative_to(OUTPUTS) if execution.is_local_execution() else Path(named)
+        if folder.is_dir() and not folder.is_symlink():
+            written.unlink()
+            shutil.copytree(folder, written, symlinks=True)
+
+
+def _collect_in_pod(attempt: Attempt, outputs: Path) -> None:
     layout = layout_of(attempt.spec)
     for name in attempt.spec.outputs:
         fixed = layout.fixed_outputs.get(name)

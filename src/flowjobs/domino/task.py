@@ -10,6 +10,9 @@
     total = add(first=a, second=b)          # total, or total["sum"]
 
 Calling a DominoJobTask inside a workflow defines (once) and calls a `flowjobs.jobs.JobTask` with Domino's layout.
+A keyword DominoJobTask does not have (`hardware_tier_name=`, `environment_name=`, `upstream=`) is ignored as Domino
+ignores it (it hands it to flytekit, which drops it), with a warning naming it: the tier and environment are the
+job config's.
 The config's CamelCase fields keep Domino's names; what has no meaning outside Domino (ApiKey, CommitId,
 VolumeSizeGiB, environment revisions, git refs) is accepted and does not change how the task runs: the code is
 this project's working tree, the environment's image is the one the config's `environments` names.
@@ -21,10 +24,9 @@ import datetime as dt
 import typing
 from dataclasses import dataclass, field
 from enum import Enum
-from pathlib import PurePosixPath
 
-from flowjobs.domino.define import define
-from flowjobs.domino.layout import CODE, DATA, INPUTS, OUTPUTS, SANDBOX_ROOTS
+from flowjobs.domino.define import define, ignore
+from flowjobs.domino.file import PathConfig
 from flowjobs.jobs import Input, JobDefinitionError, Output
 
 __all__ = [
@@ -119,23 +121,6 @@ class NetAppVolumeSnapshot:
     Version: int | None = None
 
 
-@dataclass(frozen=True)
-class PathConfig:
-    """An output the script writes at a fixed path instead of /workflow/outputs/<name>; `type` defaults to a
-    FlyteFile of the path's extension. The path must lie under /workflow or /mnt (each task has its own)."""
-
-    path: str
-    type: typing.Any = None
-
-    def output_type(self) -> typing.Any:
-        if self.type is not None:
-            return self.type
-        from flytekit.types.file import FlyteFile
-
-        extension = PurePosixPath(self.path).suffix.lstrip(".")
-        return FlyteFile[typing.TypeVar(extension)] if extension else FlyteFile
-
-
 @dataclass(kw_only=True)
 class DominoJobConfig:
     """A Domino job: the command and what it runs on. Omitted tier or environment: the project's defaults."""
@@ -169,22 +154,6 @@ def check_unsupported(task: str, cluster: typing.Any = None, netapp: typing.Any 
         raise JobDefinitionError(f"task '{task}': NetApp volume snapshots exist only on Domino; use a dataset snapshot")
 
 
-def fixed_output_paths(task: str, outputs: dict[str, typing.Any]) -> dict[str, str]:
-    """The outputs given as PathConfig: their paths, checked to lie in the folders each task has its own of."""
-    fixed = {}
-    for name, value in outputs.items():
-        if isinstance(value, PathConfig):
-            path = PurePosixPath(value.path)
-            ours = any(path.is_relative_to(root) for root in SANDBOX_ROOTS[:2])
-            if not ours or any(path.is_relative_to(taken) for taken in (CODE, DATA, INPUTS, OUTPUTS)):
-                raise JobDefinitionError(
-                    f"task '{task}': output {name!r} at {value.path}: a fixed output path must lie under /workflow "
-                    "or /mnt, outside /workflow/inputs, /workflow/outputs, /mnt/code and /mnt/data"
-                )
-            fixed[name] = str(path)
-    return fixed
-
-
 class DominoJobTask:
     """Domino's job task: called in a workflow, it runs `domino_job_config.Command` as a job task."""
 
@@ -202,15 +171,14 @@ class DominoJobTask:
         log_level: int = 20,
         cache_serialize: bool = False,
         cache_ignore_input_vars: tuple[str, ...] = (),
-        **domino_only: typing.Any,
+        **ignored: typing.Any,
     ):
-        if domino_only:  # Domino hands them to flytekit's task, which refuses them too: a typo is not dropped
-            raise JobDefinitionError(f"task '{name}': unknown argument {', '.join(map(repr, sorted(domino_only)))}")
         config = domino_job_config
         check_unsupported(name, config.ComputeClusterProperties, config.NetAppVolumeSnapshots)
+        if ignored:  # Domino hands them to flytekit's task, which drops them: so do we, saying so
+            ignore(name, sorted(ignored))
         self.name, self.config, self.use_latest = name, config, use_latest
         self.inputs, self.outputs = dict(inputs or {}), dict(outputs or {})
-        self.fixed_outputs = fixed_output_paths(name, self.outputs)
         self.settings = {"cache": cache, "cache_version": cache_version, "retries": retries, "timeout": timeout}
 
     def __call__(self, **values: typing.Any) -> typing.Any:
@@ -221,19 +189,14 @@ class DominoJobTask:
         volumes = list(config.ExternalDataVolumes or []) + [
             ExternalDataVolume(Id=volume) for volume in config.ExternalVolumeMountIds or []
         ]
-        outputs = [
-            Output(name, kind.output_type() if isinstance(kind, PathConfig) else kind)
-            for name, kind in self.outputs.items()
-        ]
         return define(
             self.name,
             config.Command,
             [Input(name, kind, values.get(name)) for name, kind in self.inputs.items()],
-            outputs,
+            [Output(name, kind) for name, kind in self.outputs.items()],
             hardware_tier=config.HardwareTierName or config.HardwareTierId,
             environment=config.EnvironmentName or config.EnvironmentId,
             dataset_snapshots=config.DatasetSnapshots or [],
             external_volumes=volumes,
-            fixed_outputs=self.fixed_outputs,
             **self.settings,
         )

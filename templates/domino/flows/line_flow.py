@@ -8,7 +8,7 @@
 
 Each script reads its inputs from /workflow/inputs/<name> and writes its outputs to /workflow/outputs/<name>, and the
 project is /mnt/code, as on Domino: every task gets those folders of its own (a mount namespace locally, the
-image's folders in a pod). A flow written for Domino ports with `flowjobs port-domino FILE`.
+image's folders in a pod). A flow (or a repository) written for Domino ports with `flowjobs port-domino PATH`.
 """
 
 from __future__ import annotations

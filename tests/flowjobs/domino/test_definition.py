@@ -13,7 +13,7 @@ from flytekit.types.file import FlyteFile
 
 from flowjobs import jobs
 from flowjobs.domino import plugin as runtime
-from flowjobs.domino.artifact import DATA, MODEL, Artifact, ExportArtifactToNetAppVolumesSpec, artifact_mark
+from flowjobs.domino.artifact import DATA, MODEL, Artifact, artifact_mark
 from flowjobs.domino.helpers import Input, Output, run_domino_job_task
 from flowjobs.domino.task import (
     ClusterProperties,
@@ -25,7 +25,6 @@ from flowjobs.domino.task import (
     EnvironmentRevisionType,
     ExternalDataVolume,
     GitRef,
-    PathConfig,
 )
 from flowjobs.jobs import JobDefinitionError
 
@@ -88,7 +87,8 @@ UNMAPPABLE = [
     ({"hardware_tier_name": "XXL"}, r"unknown hardware tier 'XXL'; map it in \S*toml \[tool.flowjobs.hardware_tiers\]"),
     (
         {"environment_name": "SAS Pro"},
-        r"unknown environment 'SAS Pro'; map it to an image in \S*toml \[tool.flowjobs.environments\]",
+        r"unknown environment 'SAS Pro'; map it in \S*toml \[tool.flowjobs.environments\] to an image, a Python "
+        r"environment's requirements, or both",
     ),
     ({"dataset_snapshots": [DatasetSnapshot(Name="sdtm")]}, r"unknown dataset 'sdtm'; add its files under data/"),
     ({"external_data_volumes": [ExternalDataVolume(Name="v1")]}, r"external data volume 'v1' is not mapped; add it to"),
@@ -111,13 +111,6 @@ def test_what_cannot_be_mapped_is_one_line_naming_it_and_its_file(keywords: dict
     assert re.match(rf"task 'T\d': {expected}", str(raised.value)), str(raised.value)
 
 
-def test_a_fixed_output_path_must_lie_in_the_task_s_own_folders() -> None:
-    with pytest.raises(JobDefinitionError, match=r"output 'report' at /tmp/report.html: a fixed output path must lie"):
-        DominoJobTask("Fixed", DominoJobConfig(Command=ADD), outputs={"report": PathConfig(path="/tmp/report.html")})
-    task = DominoJobTask("Fixed", DominoJobConfig(Command=ADD), outputs={"report": PathConfig(path="/mnt/out/r.html")})
-    assert task.fixed_outputs == {"report": "/mnt/out/r.html"}
-
-
 def test_an_artifact_file_is_a_flyte_file_of_its_extension_marked_with_its_artifact() -> None:
     model = Artifact("Forest", MODEL)
     inner, mark = artifact_mark(model.File(name="model.pkl"))
@@ -128,8 +121,6 @@ def test_an_artifact_file_is_a_flyte_file_of_its_extension_marked_with_its_artif
     assert artifact_mark(int) == (int, None)
     with pytest.raises(ValueError, match=r"artifact 'Bad': kind must be DATA, MODEL or REPORT, got 'PLOTS'"):
         Artifact("Bad", "PLOTS")
-    with pytest.raises(ValueError, match=r"NetApp volumes exist only on Domino"):
-        ExportArtifactToNetAppVolumesSpec(artifact=model, netapp_volume_id="v", target_relative_path="x")
 
 
 def test_a_single_output_is_reached_by_its_name_as_domino_flows_do() -> None:
@@ -180,11 +171,6 @@ def test_a_command_s_file_runs_with_its_interpreter_or_names_the_missing_runtime
             runtime.argv_for("T", command)
         assert str(raised.value).startswith(argv_or_error)
         assert len(str(raised.value).splitlines()) == 1
-
-
-def test_a_domino_job_task_refuses_arguments_it_does_not_have() -> None:
-    with pytest.raises(JobDefinitionError, match=r"^task 'Odd': unknown argument 'environment_name'$"):
-        DominoJobTask("Odd", DominoJobConfig(Command=ADD), environment_name="Domino Standard Environment")
 
 
 def test_a_snapshot_without_a_name_or_id_is_named_as_such() -> None:

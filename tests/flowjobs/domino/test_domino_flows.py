@@ -173,14 +173,25 @@ def test_tasks_side_by_side_each_see_their_own_workflow_folder(tmp_path: Path) -
     assert left[0] < right[1] and right[0] < left[1], "the two tasks ran at the same time"
 
 
-def test_a_command_whose_runtime_is_missing_fails_with_one_line_naming_it() -> None:
-    done = pyflyte("sas_workflow")
+SAS_FLOW = """from flytekit import workflow
+from flowjobs.domino.helpers import run_domino_job_task
+
+@workflow
+def sas_workflow() -> None:
+    run_domino_job_task(flyte_task_name="SAS report", command="prod/report.sas")
+"""
+
+
+def test_a_command_whose_runtime_is_missing_fails_when_the_flow_is_defined_with_one_line_naming_it(tmp_path) -> None:
+    (tmp_path / "sas_flow.py").write_text(SAS_FLOW)
+    done = run([tool("pyflyte"), "run", "sas_flow.py", "sas_workflow"], cwd=tmp_path)
     assert done.returncode != 0
     wanted = (
-        "task 'tests.support.domino.flows.SAS report': command 'tests/support/domino/scripts/report.sas' needs the "
-        "SAS runtime (sas), which is not installed here"
+        "task 'SAS report': command 'prod/report.sas' needs the SAS runtime (sas), which is not installed here; "
+        "run it in an environment whose image has it"
     )
-    assert wanted in said(done)
+    assert wanted in said(done), said(done)[-2000:]
+    assert "attempt 1" not in said(done), "nothing ran"
 
 
 def test_without_a_namespace_tool_a_domino_task_fails_at_once_with_one_line() -> None:

@@ -25,7 +25,7 @@ def test_check_reports_the_unknown_tier_and_environment_and_changes_nothing(tmp_
     done = port(str(flow), "--check")
     assert done.returncode == 1, done.stdout + done.stderr
     lines = done.stdout.splitlines()
-    assert lines[0] == f"{flow}: needs 2 more (would rewrite import lines 5, 6)"
+    assert lines[0] == f"{flow}: needs 2 more (would rewrite lines 5, 6)"
     tier = next(line for line in lines if line.startswith("  tier:"))
     assert "unknown hardware tier 'GPU-XL'" in tier and "[tool.flowjobs.hardware_tiers]" in tier
     assert tier.endswith("[Add on a GPU, Root on a GPU]")  # one line for the tier, naming both tasks
@@ -51,7 +51,7 @@ def test_port_rewrites_only_the_import_prefix_and_is_ready_once_the_config_maps_
     }
     done = port(str(flow), env=config)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert done.stdout.strip() == f"{flow}: ready (no import to rewrite; workflows: gpu_sum)"
+    assert done.stdout.strip() == f"{flow}: ready (nothing to rewrite; workflows: gpu_sum)"
     ran = run(
         [tool("pyflyte"), "run", str(flow), "gpu_sum", "--a", "7", "--b", "9"], cwd=PROJECT_ROOT, env={**ROOT, **config}
     )
@@ -76,11 +76,49 @@ def test_a_missing_api_a_missing_script_and_a_missing_runtime_are_each_named(tmp
     out = done.stdout
     assert f"  script: script {PROJECT_ROOT / 'scripts' / 'gone.py'} does not exist [Gone]" in out
     assert "  runtime: command 'prod/adsl.sas' needs the SAS runtime (sas), which is not installed here" in out
-    assert f"{api}: needs 1 more (would rewrite import lines 1)" in out
+    assert f"{api}: would rewrite lines 1 (a module, no workflow)\n" in out
     assert "  api: ImportError: cannot import name 'NoSuchThing' from 'flowjobs.domino.task'" in out
 
 
 def test_a_path_that_is_not_a_python_file_is_refused(tmp_path: Path) -> None:
     done = port(str(tmp_path / "missing.py"))
     assert done.returncode == 2
-    assert done.stdout.strip() == f"error: not a Python flow file: {tmp_path / 'missing.py'}"
+    assert done.stdout.strip() == f"error: not a Python file or a folder: {tmp_path / 'missing.py'}"
+
+
+def test_a_folder_is_ported_whole_and_each_flow_s_scripts_are_checked_against_their_python(tmp_path: Path) -> None:
+    """A repo: its flow imports python-domino (installable from PyPI, not installed here), its task script imports
+    a package this Python lacks; a virtual environment and a hidden folder inside it are left alone."""
+    repo = tmp_path / "repo"
+    (repo / "scripts").mkdir(parents=True)
+    (repo / "flowjobs.yaml").write_text("domino: {project: {name: repo}}\n")
+    (repo / "scripts" / "plot.py").write_text(
+        "import json\nimport seaborn\ntry:\n    import nothere\nexcept ImportError:\n    pass\n"
+    )
+    (repo / "flow.py").write_text(
+        "from flytekit import workflow\n"
+        "from flytekitplugins.domino.helpers import run_domino_job_task\n"
+        "@workflow\n"
+        "def plots() -> None:\n"
+        "    run_domino_job_task(flyte_task_name='Plot', command='python /mnt/code/scripts/plot.py')\n"
+    )
+    for kept in (repo / ".venv" / "lib", repo / ".git"):
+        kept.mkdir(parents=True)
+        (kept / "x.py").write_text("from flytekitplugins.domino.task import DominoJobTask\n")
+    (repo / ".venv" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    done = run([tool("flowjobs"), "port-domino", str(repo)], cwd=tmp_path)
+    assert done.returncode == 1, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == f"{repo}/flow.py: needs 1 more (rewrote lines 2)"
+    assert lines[1] == (
+        "  module: scripts/plot.py imports 'seaborn', which this Python lacks; install it, or give the task an "
+        f"environment with it in {repo}/flowjobs.yaml (environments) [Plot]"
+    )
+    assert len(lines) == 2, "the scripts' optional import is not needed; nothing under .venv or .git is touched"
+    assert "flytekitplugins" in (repo / ".venv" / "lib" / "x.py").read_text()
+    (repo / "flow.py").write_text("import domino\n" + (repo / "flow.py").read_text())
+    again = run([tool("flowjobs"), "port-domino", "--check", str(repo / "flow.py")], cwd=tmp_path)
+    assert (
+        "  module: module 'domino' is not installed: pip install dominodatalab (from PyPI); its calls then need a "
+        "Domino host (DOMINO_API_HOST) [flow.py]"
+    ) in again.stdout

@@ -1,7 +1,7 @@
 """Domino-style flows written for the tests, in Domino's own API: only their imports name flowjobs.domino.
 
 They use each API of Domino's plugin: DominoJobTask with a job config, run_domino_job_task with Domino's keywords,
-dataset snapshots at /mnt/data, artifacts and their export, a PathConfig output, .sh and .sas commands, two
+dataset snapshots at /mnt/data, artifacts and their export, a PathConfig output, a .sh command, two
 tasks side by side that each see only their own /workflow folder, and artifacts of cached and resumed tasks.
 """
 
@@ -129,12 +129,6 @@ def side_by_side(meeting: str) -> str:
         inputs=[Input(name=name, type=str, value=echo["echoed"]) for name, echo in zip("ab", echoes, strict=True)],
         output_specs=[Output(name="joined", type=str)],
     )["joined"]
-
-
-@workflow
-def sas_workflow() -> None:
-    """A SAS program: this machine has no SAS runtime, so the task fails with one line naming it."""
-    run_domino_job_task(flyte_task_name="SAS report", command="tests/support/domino/scripts/report.sas")
 
 
 @workflow

@@ -1,1 +1,0 @@
-proc print data=sashelp.class; run;
