@@ -114,9 +114,6 @@ def draw_execution(execution: str, output: Path | None) -> Path:
 
 
 def run_flow(args: argparse.Namespace) -> int:
-    from flowjobs.runner import forkserver
-
-    forkserver.start_early(args.file)  # worker processes import flytekit while this process does
     from flowjobs.runner import flowjobs_run  # flytekit loads only when something runs
 
     return flowjobs_run.main(args.file, args.workflow, args.arguments)
@@ -142,6 +139,10 @@ def show_status(args: argparse.Namespace) -> int:
     record = status.find(args.execution)
     table, rows = status.tasks_table(record), terminal.task_rows(status.task_rows(record))
     terminal.show(console, str(table.title), rows, terminal.STATUS_MOVED, terminal.STATUS_FOLD)
+    attempts = terminal.attempt_rows(status.attempt_rows(record))
+    if attempts:
+        title = "Attempts of the tasks retried or failed (every attempt is in the record)"
+        terminal.show(console, title, attempts, terminal.STATUS_MOVED, terminal.STATUS_FOLD)
     for section in status.plugin_sections(record):  # what job plugins add (Domino's artifacts)
         console.print(status.section_table(section))
     split = status.time_split_table(record)

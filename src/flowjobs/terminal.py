@@ -20,7 +20,7 @@ STYLES = {"succeeded": "green", "done": "green", "cached": "green", "resumed": "
 WIDTH = 80  # what a table must fit in (a terminal's default); wider terminals get the same table
 EMPTY = {"", "-"}
 RENAMED = {"attempts": "tries", "duration": "took", "exit code": "exit"}  # short headings for short values
-STATUS_MOVED = ("mlflow", "files")  # `flowjobs status`: what leaves its tables for the notes below
+STATUS_MOVED = ("mlflow", "files", "error")  # `flowjobs status`: what leaves its tables for the notes below
 STATUS_FOLD = ("task", "workflow")  # the only columns that wrap
 
 
@@ -100,6 +100,17 @@ def task_rows(rows: list[dict[str, str]]) -> list[dict[str, str]]:
         kept = {key: value for key, value in renamed.items() if key not in ("end", "logs", "report")}
         files = [short_path(row[key]) for key in ("logs", "report") if row.get(key, "-") not in EMPTY]
         kept["files"] = "  ".join(files) or "-"
+        short.append(kept)
+    return short
+
+
+def attempt_rows(rows: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The attempts of retried or failed tasks in 80 columns: no end, the log folder and the error as notes."""
+    short = []
+    for row in rows:
+        kept = {key: value for key, value in row.items() if key not in ("end", "logs", "error")}
+        kept["files"] = short_path(row["logs"]) if row.get("logs", "-") not in EMPTY else "-"
+        kept["error"] = row.get("error", "-")
         short.append(kept)
     return short
 

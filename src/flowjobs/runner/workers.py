@@ -1,11 +1,12 @@
 """Plain Python tasks in worker processes, side by side, as pods would run them: inputs and outputs cross as
 serialized Flyte literals, and each worker loads the task through the task's own resolver, as a pod does.
 
-Workers come from a forkserver that imported the workflow's module once, so starting one costs a fork, not
-flytekit's import. Each worker is a one-process `ProcessPoolExecutor` (a slot), lent to one node at a time: a
-worker that dies (a segfault, `os._exit`) breaks only its own slot, so only the node it ran fails, and a slot
-whose node overstays its timeout is killed alone. Workers ignore Ctrl-C (the runner stops them, with SIGKILL,
-and they die with the runner) and log flytekit's messages to stderr.
+Workers come from a forkserver forked from the runner once it has imported flytekit and the workflow's module
+(forkserver.py), so starting one costs a fork, not an import. Each worker is a one-process `ProcessPoolExecutor`
+(a slot), lent to one node at a time: a worker that dies (a segfault, `os._exit`) breaks only its own slot, so only
+the node it ran fails, and a slot whose node overstays its timeout is killed alone. Workers ignore Ctrl-C (the
+runner stops them, with SIGKILL), die with their forkserver, which dies with the runner, and log flytekit's
+messages to stderr. What a task prints also goes to its attempt's logs, kept beside the record.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import concurrent.futures as futures
 import contextlib
 import ctypes
 import importlib
+import io
 import multiprocessing
 import os
 import signal
@@ -21,6 +23,7 @@ import sys
 import threading
 import typing
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 
 from flyteidl.core import literals_pb2
 from flytekit.core.base_task import PythonTask
@@ -43,7 +46,18 @@ class TaskError(Exception):
 
 
 class WorkerDied(Exception):
-    """The worker process running a task died before it answered."""
+    """The worker process running a task died before it answered: how it ended, as its exit code or signal."""
+
+    def __init__(self, message: str, exit_code: int | None = None):
+        super().__init__(message)
+        self.exit_code = exit_code if exit_code is None or exit_code >= 0 else None
+        self.exit_signal = -exit_code if exit_code is not None and exit_code < 0 else None
+
+
+class WorkerTimedOut(TimeoutError):
+    """A task ran past its timeout; its worker was killed."""
+
+    exit_signal = signal.SIGKILL.value
 
 
 def _worker_started(root: str, module: str) -> None:
@@ -59,22 +73,78 @@ def _worker_started(root: str, module: str) -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     from flowjobs.runner.logs import flytekit_logs_to_stderr
 
-    import_quietly(module, root)  # already imported by the forkserver, unless it could not
+    import_quietly(module, root)  # already imported: the forkserver is a fork of the runner, which imported it
     flytekit_logs_to_stderr()
 
 
 def import_quietly(module: str, root: str) -> None:
-    """The flow's module imported from its project root, what its import prints going nowhere (in the forkserver,
-    in_forkserver.py; in a worker, if the forkserver could not)."""
+    """The flow's module imported from its project root, what its import prints going nowhere (a worker whose
+    forkserver was forked before the module was imported, as in a process that runs several flows)."""
     if root not in sys.path:
         sys.path.insert(0, root)
     with open(os.devnull, "w") as nowhere, contextlib.redirect_stdout(nowhere), contextlib.redirect_stderr(nowhere):
         importlib.import_module(module)
 
 
-def _execute(resolver: str, loader_args: list[str], inputs: bytes, env: dict[str, str]) -> tuple[bool, typing.Any]:
+class _Tee(io.TextIOBase):
+    """What a task prints, written to where it went before (the runner's stdout or stderr) and to its attempt's log."""
+
+    def __init__(self, shown: typing.TextIO, kept: typing.TextIO):
+        self.shown, self.kept = shown, kept
+
+    def write(self, text: str) -> int:
+        self.shown.write(text)
+        self.kept.write(text)
+        return len(text)
+
+    def flush(self) -> None:
+        self.shown.flush()
+        self.kept.flush()
+
+
+@contextlib.contextmanager
+def _logs_kept(folder: str | None) -> typing.Iterator[None]:
+    """The attempt's prints also written to stdout.log and stderr.log in its folder (when it has one)."""
+    if folder is None:
+        yield
+        return
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    with (
+        open(Path(folder) / "stdout.log", "w", encoding="utf-8") as out,
+        open(Path(folder) / "stderr.log", "w", encoding="utf-8") as err,
+        contextlib.redirect_stdout(_Tee(sys.stdout, out)),
+        contextlib.redirect_stderr(_Tee(sys.stderr, err)),
+    ):
+        yield
+
+
+def execute_in_sandbox(
+    ctx: typing.Any, task: PythonTask, literals: LiteralMap, checkpoint: tuple[str, str | None] | None = None
+) -> LiteralMap:
+    """`task.sandbox_execute` as flytekit runs a task locally, except that with `checkpoint` (where this attempt
+    writes it, where the attempt before wrote one) the task's Flyte checkpoint is the one a cluster would give it."""
+    from flytekit.core.checkpointer import SyncCheckpoint
+
+    state = ctx.execution_state
+    params = state.user_space_params.with_task_sandbox()
+    if checkpoint is not None:
+        Path(checkpoint[0]).mkdir(parents=True, exist_ok=True)
+        params.checkpoint = SyncCheckpoint(checkpoint_dest=checkpoint[0], checkpoint_src=checkpoint[1])
+    sandboxed = ctx.current_context().with_execution_state(state.with_params(user_space_params=params.build())).build()
+    return task.dispatch_execute(sandboxed, literals)
+
+
+def _execute(
+    resolver: str,
+    loader_args: list[str],
+    inputs: bytes,
+    env: dict[str, str],
+    folder: str | None = None,
+    checkpoint: tuple[str, str | None] | None = None,
+) -> tuple[bool, typing.Any]:
     """In a worker: load the task as a pod does, run it as `pyflyte run` runs it; (True, outputs) or (False, error).
-    The environment is the runner's as the task starts (the forkserver's is older: the execution id came later)."""
+    The environment is the runner's as the task starts (the forkserver's is older: the execution id came later);
+    what it prints is also kept in `folder`, and its checkpoint is handed over as `checkpoint` says."""
     os.environ.clear()
     os.environ.update(env)
     from flytekit import FlyteContextManager
@@ -82,14 +152,15 @@ def _execute(resolver: str, loader_args: list[str], inputs: bytes, env: dict[str
     from flytekit.tools.module_loader import load_object_from_module
 
     try:
-        task = load_object_from_module(resolver).load_task(loader_args=loader_args)
-        ctx = FlyteContextManager.current_context()
-        state = ctx.new_execution_state().with_params(mode=task.local_execution_mode())
-        child = ctx.with_execution_state(state).with_output_metadata_tracker(OutputMetadataTracker())
-        with FlyteContextManager.with_context(child) as running:
-            running.user_space_params._decks = []
-            literals = LiteralMap.from_flyte_idl(literals_pb2.LiteralMap.FromString(inputs))
-            outputs = task.sandbox_execute(running, literals)
+        with _logs_kept(folder):
+            task = load_object_from_module(resolver).load_task(loader_args=loader_args)
+            ctx = FlyteContextManager.current_context()
+            state = ctx.new_execution_state().with_params(mode=task.local_execution_mode())
+            child = ctx.with_execution_state(state).with_output_metadata_tracker(OutputMetadataTracker())
+            with FlyteContextManager.with_context(child) as running:
+                running.user_space_params._decks = []
+                literals = LiteralMap.from_flyte_idl(literals_pb2.LiteralMap.FromString(inputs))
+                outputs = execute_in_sandbox(running, task, literals, checkpoint)
         return True, outputs.to_flyte_idl().SerializeToString()
     except BaseException as err:  # the exception may not pickle: its message and kind cross instead
         return False, (str(err) or type(err).__name__, type(err).__name__)
@@ -127,6 +198,7 @@ class _Slot:
             1, mp_context=context, initializer=_worker_started, initargs=(root, module)
         )
         self.pid: int | None = None
+        self.process: multiprocessing.process.BaseProcess | None = None
 
     def start(self) -> futures.Future:
         future = self.executor.submit(os.getpid)
@@ -136,6 +208,14 @@ class _Slot:
     def _started(self, done: futures.Future) -> None:
         if not done.cancelled() and done.exception() is None:
             self.pid = done.result()
+            self.process = self.executor._processes.get(self.pid)
+
+    def exit_code(self) -> int | None:
+        """How the worker's process ended (negative: the signal that killed it); None if that cannot be told."""
+        if self.process is None:
+            return None
+        self.process.join(KILL_WAIT_SECONDS)
+        return self.process.exitcode
 
     def kill(self) -> None:
         if self.pid is not None:
@@ -149,9 +229,8 @@ class WorkerPool:
 
     def __init__(self, root: str, module: str, budget: CpuBudget, start: int = 0):
         self.root, self.module, self.budget = root, module, budget
-        forkserver.socket_folder()  # a deep TMPDIR would make the forkserver's socket path too long
+        forkserver.start()  # before the run opens its record and lease, and before any thread of its own
         self.context = multiprocessing.get_context("forkserver")
-        self.context.set_forkserver_preload(forkserver.PRELOAD)  # if start_early did not start it
         self._idle: list[_Slot] = []
         self._all: list[_Slot] = []
         self._lock = threading.Lock()
@@ -191,30 +270,41 @@ class WorkerPool:
         inputs: LiteralMap,
         started: typing.Callable[[], None] = lambda: None,
         ended: typing.Callable[[], None] = lambda: None,
+        folder: Path | None = None,
+        previous_checkpoint: Path | None = None,
     ) -> LiteralMap:
-        """The task's outputs, computed in a worker; TaskError, WorkerDied or TimeoutError when it did not finish.
+        """The task's outputs, computed in a worker; TaskError, WorkerDied or WorkerTimedOut when it did not finish.
 
         `started` and `ended` are called while the task holds its CPUs, so a recorded span never overlaps the span
-        of a task that took those CPUs after it."""
+        of a task that took those CPUs after it. With `folder`, what the task prints is kept there and its Flyte
+        checkpoint is written to `folder`/checkpoint, the attempt before's (`previous_checkpoint`) handed to it."""
         share = self.budget.share(cpus_requested(task), task.name, "Resources(cpu)")
         timeout = task.metadata.timeout.total_seconds() if task.metadata.timeout else None
+        files: dict[str, typing.Any] = {}
+        if folder is not None:
+            source = str(previous_checkpoint) if previous_checkpoint else None
+            files = {"folder": str(folder), "checkpoint": (str(folder / "checkpoint"), source)}
         with self.budget.hold(share):
             slot = self._borrow()
             started()
             literals = inputs.to_flyte_idl().SerializeToString()
-            future = slot.executor.submit(_execute, *where, literals, dict(os.environ))
+            future = slot.executor.submit(_execute, *where, literals, dict(os.environ), **files)
             try:
                 ok, answer = future.result(timeout=timeout)
-                if ok:
-                    ended()
             except futures.TimeoutError:
                 self._discard(slot)
-                raise TimeoutError(f"task '{task.name}': timed out after {timeout:g}s; its worker was killed") from None
+                message = f"task '{task.name}': timed out after {timeout:g}s; its worker was killed"
+                raise WorkerTimedOut(message) from None
             except BrokenProcessPool:
+                code = slot.exit_code()
                 self._discard(slot)
                 if self.stopped:
                     raise KeyboardInterrupt from None
-                raise WorkerDied(f"task '{task.name}': its worker process died while running it") from None
+                how = f" (killed by signal {-code})" if code is not None and code < 0 else ""
+                how = how or (f" (exit code {code})" if code is not None else "")
+                raise WorkerDied(f"task '{task.name}': its worker process died while running it{how}", code) from None
+            finally:
+                ended()
         self._release(slot)
         if not ok:
             raise TaskError(*answer)
@@ -237,3 +327,4 @@ class WorkerPool:
             slot.kill()
         for slot in slots:
             slot.executor.shutdown(wait=True)
+        forkserver.stop()

@@ -116,10 +116,33 @@ def test_ctrl_c_leaves_no_worker_process(tmp_path: Path) -> None:
     assert not alive, f"left running: {alive}"
 
 
+@pytest.mark.slow
+def test_a_runner_killed_outright_leaves_no_forkserver_or_worker(tmp_path: Path) -> None:
+    """SIGKILL of `flowjobs run`: the forkserver dies with the runner, and every worker with the forkserver."""
+    pid_dir = tmp_path / "pids"
+    pid_dir.mkdir()
+    argv = [tool("flowjobs"), "run", WORKERS, "lingering", "--pid_dir", str(pid_dir)]
+    runner = subprocess.Popen(argv, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while len(list(pid_dir.iterdir())) < 2 and time.monotonic() < deadline and runner.poll() is None:
+            time.sleep(0.5)
+        assert len(list(pid_dir.iterdir())) == 2, "both tasks started in workers"
+        started = descendants(runner.pid)
+        assert {int(path.name) for path in pid_dir.iterdir()} <= started
+    finally:
+        runner.kill()
+        runner.wait()
+    deadline = time.monotonic() + 60
+    while (alive := started & descendants(1)) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not alive, f"left running: {alive}"
+
+
 def test_workers_start_with_the_flows_module_imported_once_for_all_of_them(tmp_path: Path) -> None:
-    """The forkserver imports the flow's module once; a worker forked from it does not import it again, and what
-    the import prints reaches stdout once and what it reads of stdin is the runner's, as under `pyflyte run`; the
-    module's exit handler runs once."""
+    """The runner imports the flow's module once and its forkserver is a fork of it: no worker imports it again,
+    what the import prints reaches stdout once and what it reads of stdin is the runner's, as under `pyflyte run`;
+    the module's exit handler runs once."""
     env = {**os.environ, "FLOWJOBS_TEST_IMPORT_MARKS": str(tmp_path)}
     argv = [tool("flowjobs"), "run", IMPORT_MARKS, "whose_processes", "--cpus", "2"]
     done = subprocess.run(
@@ -134,12 +157,13 @@ def test_workers_start_with_the_flows_module_imported_once_for_all_of_them(tmp_p
     assert imported == "imported, read 'answer'", "the runner's import, not the forkserver's, read stdin"
     assert len(task_pids) >= 2, "the four tasks ran in more than one worker"
     assert not task_pids & importing, "no worker imported the module itself"
-    assert len(importing) == 2, "the runner and the workers' forkserver imported it, nothing else"
+    assert len(importing) == 1, "the runner imported it, nothing else: no second import beside the runner's"
     assert len(exit_handlers_run) == 1, "the module's exit handler ran once, in the runner, not in the forkserver"
 
 
 def test_a_flow_that_fails_to_import_is_named_in_one_line_and_leaves_no_forkserver() -> None:
-    """The forkserver's import of the flow fails too, quietly: the runner's own import names the file and error."""
+    """The runner's import names the file and the error; nothing it started (a forkserver is forked only after the
+    flow imported) outlives it."""
     env = {**os.environ, "FLOWJOBS_TEST_IMPORT_FAILS": "1"}
     argv = [tool("flowjobs"), "run", IMPORT_MARKS, "whose_processes"]
     pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True}
@@ -153,7 +177,6 @@ def test_a_flow_that_fails_to_import_is_named_in_one_line_and_leaves_no_forkserv
     assert stderr.strip().splitlines() == [
         f"error: {IMPORT_MARKS}: RuntimeError: this module refuses to be imported"
     ], stderr
-    assert started, "the forkserver was started for the flow's plain tasks"
     deadline = time.monotonic() + 60
     while (alive := started & descendants(1)) and time.monotonic() < deadline:
         time.sleep(0.5)
