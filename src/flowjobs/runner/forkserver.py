@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import multiprocessing.connection
 import multiprocessing.forkserver
 import multiprocessing.util
@@ -62,6 +63,7 @@ def _serve(runner: int, listener: int, alive_r: int) -> None:
         for fd in _open_descriptors() - {0, 1, 2, listener, alive_r}:
             with contextlib.suppress(OSError):
                 os.close(fd)
+        gc.freeze()  # what the runner loaded is never collected: a worker's collections leave its pages shared
         multiprocessing.forkserver.main(listener, alive_r, [])
     finally:
         os._exit(0)

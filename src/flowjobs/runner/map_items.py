@@ -6,6 +6,11 @@ order. As in flytekit, the node fails when fewer items succeed than `min_success
 (all, by default); a failed item the ratio allows is None in the list. A map over a `functools.partial` is split
 the same way: its keywords are the node's bound inputs, each item reading them whole. Each item makes and records
 its own attempts (its task's `retries`). A map over a task a worker cannot load runs as one node through flytekit.
+
+A map over a launch plan (flytekit's ArrayNode) is opened up by the scheduler: each item is the launch plan's
+workflow on that item's inputs, its nodes running beside the other items' (`launch_plan_items`); the node's output
+is the list of the items' outputs. One that tolerates failed items (`min_success_ratio`, `min_successes`) runs as
+one node through flytekit, item after item, as under `pyflyte run`.
 """
 
 from __future__ import annotations
@@ -14,8 +19,11 @@ import concurrent.futures as futures
 import math
 import typing
 
+from flytekit.core.array_node import ArrayNode
 from flytekit.core.array_node_map_task import ArrayNodeMapTask
 from flytekit.core.base_task import PythonTask
+from flytekit.core.launch_plan import LaunchPlan
+from flytekit.core.promise import Promise
 from flytekit.models.literals import Literal, LiteralCollection, LiteralMap, Scalar, Void
 
 from flowjobs import records
@@ -93,3 +101,23 @@ def needed(task: ArrayNodeMapTask, size: int) -> int:
     if task._min_success_ratio:
         return math.ceil(size * task._min_success_ratio)
     return size
+
+
+def launch_plan_items(entity: typing.Any, promises: dict[str, Promise]) -> list[dict[str, Promise]] | None:
+    """Each item's inputs of a map over a launch plan, as promises; None when it is not one this runner opens up."""
+    if not isinstance(entity, ArrayNode) or not isinstance(entity.target, LaunchPlan):
+        return None
+    if entity.min_successes or (entity.min_success_ratio is not None and entity.min_success_ratio < 1):
+        return None  # failed items tolerated: flytekit's own local execution, item after item
+    lists = {name: promise.val.collection.literals for name, promise in promises.items()}
+    size = len(next(iter(lists.values()), []))
+    return [{name: Promise(name, values[index]) for name, values in lists.items()} for index in range(size)]
+
+
+def collected(entity: ArrayNode, outputs: list[dict[str, Promise]]) -> dict[str, Promise]:
+    """The items' outputs (one each) as the map node's one output: their list, in item order."""
+    names = list(entity.python_interface.outputs)
+    if not names:
+        return {}
+    values = LiteralCollection([next(iter(output.values())).val for output in outputs])
+    return {names[0]: Promise(names[0], Literal(collection=values))}

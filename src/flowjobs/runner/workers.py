@@ -199,11 +199,16 @@ class _Slot:
         )
         self.pid: int | None = None
         self.process: multiprocessing.process.BaseProcess | None = None
+        self._starting = threading.Lock()
+        self._asked = False
 
-    def start(self) -> futures.Future:
-        future = self.executor.submit(os.getpid)
-        future.add_done_callback(self._started)
-        return future
+    def start(self) -> None:
+        """The worker's process forked (once; whoever asks first): its pid is its first answer."""
+        with self._starting:
+            if self._asked:
+                return
+            self._asked = True
+            self.executor.submit(os.getpid).add_done_callback(self._started)
 
     def _started(self, done: futures.Future) -> None:
         if not done.cancelled() and done.exception() is None:
@@ -218,9 +223,9 @@ class _Slot:
         return self.process.exitcode
 
     def kill(self) -> None:
-        if self.pid is not None:
+        for pid in {self.pid, *(self.executor._processes or {})} - {None}:
             with contextlib.suppress(ProcessLookupError):
-                os.kill(self.pid, signal.SIGKILL)
+                os.kill(pid, signal.SIGKILL)
         self.executor.shutdown(wait=False, cancel_futures=True)
 
 
@@ -235,12 +240,14 @@ class WorkerPool:
         self._all: list[_Slot] = []
         self._lock = threading.Lock()
         self.stopped = False
-        for _ in range(start):  # warmed up in the background while the run gets ready
-            self._release(self._new_slot())
+        warm = [self._new_slot() for _ in range(start)]
+        for slot in warm:
+            self._release(slot)
+        # forked in the background while the run gets ready (the forkserver answers each with its pid)
+        threading.Thread(target=lambda: [slot.start() for slot in warm], name="warm-workers", daemon=True).start()
 
     def _new_slot(self) -> _Slot:
         slot = _Slot(self.context, self.root, self.module)
-        slot.start()
         with self._lock:
             self._all.append(slot)
         return slot
@@ -249,9 +256,10 @@ class WorkerPool:
         with self._lock:
             if self.stopped:
                 raise KeyboardInterrupt
-            if self._idle:
-                return self._idle.pop()
-        return self._new_slot()
+            slot = self._idle.pop() if self._idle else None
+        slot = slot or self._new_slot()
+        slot.start()  # before the task, so the worker's pid is known while the task runs
+        return slot
 
     def _release(self, slot: _Slot) -> None:
         with self._lock:

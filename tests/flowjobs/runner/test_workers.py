@@ -196,3 +196,14 @@ def test_a_map_task_tolerates_the_failed_items_its_success_ratio_allows() -> Non
     assert outcome.code == 0 and outcome.stdout == "[1, 3]\n", outcome.log
     statuses = {e.name: e.status for e in outcome.record.tasks.values() if e.name.startswith("odd_only[")}
     assert statuses == {"odd_only[0]": "failed", "odd_only[1]": "done", "odd_only[2]": "failed", "odd_only[3]": "done"}
+
+
+def test_a_map_over_a_launch_plan_runs_its_items_workflows_side_by_side() -> None:
+    """flytekit's local run of this shape stops at its first item (a list from the workflow is a promise there); a
+    cluster runs each item as the launch plan's workflow, as flowjobs run does, side by side."""
+    outcome = run_flow("mapped_plans", "--xs", "[0, 1, 2, 3]", "--cpus", "4", file=WORKERS)
+    assert outcome.code == 0 and outcome.stdout == "6\n", outcome.log
+    items = sorted(key for key in outcome.record.tasks if key.startswith("n0["))
+    assert items == [f"n0[{index}]/n{node}" for index in range(4) for node in range(2)]
+    firsts = [(e.start, e.end, 1.0) for key, e in outcome.record.tasks.items() if key.endswith("]/n0")]
+    assert peak(firsts) >= 2, "the items' workflows ran at the same time"

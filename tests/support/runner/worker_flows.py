@@ -9,6 +9,7 @@ flaky       a task failing until its attempt `succeed_at` (3: twice), then succe
 partial_mapped    a map task over a functools.partial binding two of its inputs, items burning CPU
 flaky_items a map task over a functools.partial whose items each fail their first attempt (retries=1)
 flaky_children    an @dynamic making tasks that each fail their first attempt (retries=1)
+mapped_plans      a map task over a launch plan (each item a workflow of two tasks burning CPU) ─► join
 checkpointed      a task saving its progress in Flyte's checkpoint, failing at intervals (retries=3), as Flyte's example
 too_slow    a task sleeping past its timeout
 lingering   two tasks that write their process id, then wait (for Ctrl-C)
@@ -27,7 +28,16 @@ import typing
 from pathlib import Path
 
 import pandas as pd
-from flytekit import Resources, WorkflowFailurePolicy, current_context, dynamic, map_task, task, workflow
+from flytekit import (
+    LaunchPlan,
+    Resources,
+    WorkflowFailurePolicy,
+    current_context,
+    dynamic,
+    map_task,
+    task,
+    workflow,
+)
 from flytekit.exceptions.user import FlyteRecoverableException
 
 BRANCHES = int(os.environ.get("FLOWJOBS_BENCH_BRANCHES", "4"))
@@ -239,3 +249,16 @@ def frame_values(frames: typing.List[pd.DataFrame]) -> typing.List[int]:
 @workflow
 def frames() -> typing.List[int]:
     return frame_values(frames=[frame(x=index) for index in range(BRANCHES)])
+
+
+@workflow
+def busy_twice(x: int) -> int:
+    return busy(x=busy(x=x))
+
+
+busy_twice_plan = LaunchPlan.get_or_create(busy_twice, name="busy_twice_plan")
+
+
+@workflow
+def mapped_plans(xs: typing.List[int]) -> int:
+    return join(xs=map_task(busy_twice_plan)(x=xs))
