@@ -18,6 +18,7 @@ from flytekit.core.base_task import PythonTask
 from flytekit.models.literals import LiteralMap
 
 from flowjobs import kept_files, records
+from flowjobs.runner.budget import Interrupted
 
 log = logging.getLogger("flowjobs")
 CHECKPOINT = "checkpoint"  # an attempt's checkpoint folder, beside its logs
@@ -79,7 +80,7 @@ def attempted(
         try:
             outputs = attempt(this)
         except BaseException as err:
-            last = number == attempts or not isinstance(err, Exception)
+            last = number == attempts or not isinstance(err, Exception) or isinstance(err, Interrupted)
             exits = {"exit_code": getattr(err, "exit_code", None), "exit_signal": getattr(err, "exit_signal", None)}
             recorder.close_attempt(key, last, err, **exits, **this.kept_logs())
             if last:

@@ -166,8 +166,8 @@ class NodeRunner:
         def in_this_thread(attempt: attempts.Try) -> LiteralMap:
             attempt.started()
             try:
-                checkpoint = (str(attempt.checkpoint), str(attempt.previous_checkpoint or "") or None)
-                return workers.execute_in_sandbox(ctx, task, inputs, checkpoint)
+                previous = str(attempt.previous_checkpoint) if attempt.previous_checkpoint else None
+                return workers.execute_in_sandbox(ctx, task, inputs, (str(attempt.checkpoint), previous))
             finally:
                 attempt.ended()
 

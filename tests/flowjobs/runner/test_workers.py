@@ -88,15 +88,12 @@ def test_a_plain_task_past_its_timeout_is_killed() -> None:
     assert "timed out after 1s; its worker was killed" in outcome.log
 
 
-@pytest.mark.slow
-def test_ctrl_c_leaves_no_worker_process(tmp_path: Path) -> None:
-    pid_dir = tmp_path / "pids"
-    pid_dir.mkdir()
+def lingering_runner(pid_dir: Path) -> tuple[subprocess.Popen, set[int]]:
+    """`flowjobs run … lingering` once both its tasks run in workers: the runner, and every process below it."""
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
     argv = [tool("flowjobs"), "run", WORKERS, "lingering", "--pid_dir", str(pid_dir)]
-    runner = subprocess.Popen(
-        argv, cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
+    pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True}
+    runner = subprocess.Popen(argv, cwd=PROJECT_ROOT, env=env, **pipes)
     try:
         deadline = time.monotonic() + STARTUP_SECONDS
         while len(list(pid_dir.iterdir())) < 2 and time.monotonic() < deadline and runner.poll() is None:
@@ -104,39 +101,39 @@ def test_ctrl_c_leaves_no_worker_process(tmp_path: Path) -> None:
         assert len(list(pid_dir.iterdir())) == 2, "both tasks started in workers"
         started = descendants(runner.pid)
         assert {int(path.name) for path in pid_dir.iterdir()} <= started
+    except BaseException:
+        runner.kill()
+        raise
+    return runner, started
+
+
+def assert_all_gone(started: set[int]) -> None:
+    deadline = time.monotonic() + 60
+    while (alive := started & descendants(1)) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not alive, f"left running: {alive}"
+
+
+@pytest.mark.slow
+def test_ctrl_c_leaves_no_worker_process(tmp_path: Path) -> None:
+    runner, started = lingering_runner(tmp_path)
+    try:
         runner.send_signal(signal.SIGINT)
         _, stderr = runner.communicate(timeout=120)
     finally:
         if runner.poll() is None:
             runner.kill()
     assert runner.returncode == 130, stderr
-    deadline = time.monotonic() + 60
-    while (alive := started & descendants(1)) and time.monotonic() < deadline:
-        time.sleep(0.5)
-    assert not alive, f"left running: {alive}"
+    assert_all_gone(started)
 
 
 @pytest.mark.slow
 def test_a_runner_killed_outright_leaves_no_forkserver_or_worker(tmp_path: Path) -> None:
     """SIGKILL of `flowjobs run`: the forkserver dies with the runner, and every worker with the forkserver."""
-    pid_dir = tmp_path / "pids"
-    pid_dir.mkdir()
-    argv = [tool("flowjobs"), "run", WORKERS, "lingering", "--pid_dir", str(pid_dir)]
-    runner = subprocess.Popen(argv, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while len(list(pid_dir.iterdir())) < 2 and time.monotonic() < deadline and runner.poll() is None:
-            time.sleep(0.5)
-        assert len(list(pid_dir.iterdir())) == 2, "both tasks started in workers"
-        started = descendants(runner.pid)
-        assert {int(path.name) for path in pid_dir.iterdir()} <= started
-    finally:
-        runner.kill()
-        runner.wait()
-    deadline = time.monotonic() + 60
-    while (alive := started & descendants(1)) and time.monotonic() < deadline:
-        time.sleep(0.5)
-    assert not alive, f"left running: {alive}"
+    runner, started = lingering_runner(tmp_path)
+    runner.kill()
+    runner.communicate()
+    assert_all_gone(started)
 
 
 def test_workers_start_with_the_flows_module_imported_once_for_all_of_them(tmp_path: Path) -> None:
@@ -177,10 +174,7 @@ def test_a_flow_that_fails_to_import_is_named_in_one_line_and_leaves_no_forkserv
     assert stderr.strip().splitlines() == [
         f"error: {IMPORT_MARKS}: RuntimeError: this module refuses to be imported"
     ], stderr
-    deadline = time.monotonic() + 60
-    while (alive := started & descendants(1)) and time.monotonic() < deadline:
-        time.sleep(0.5)
-    assert not alive, f"left running: {alive}"
+    assert_all_gone(started)
 
 
 def test_the_nodes_a_dynamic_creates_run_at_the_same_time() -> None:
