@@ -2,27 +2,27 @@
 serialized Flyte literals, and each worker loads the task through the task's own resolver, as a pod does.
 
 Workers come from a forkserver forked from the runner once it has imported flytekit and the workflow's module
-(forkserver.py), so starting one costs a fork, not an import. Each worker is a one-process `ProcessPoolExecutor`
-(a slot), lent to one node at a time: a worker that dies (a segfault, `os._exit`) breaks only its own slot, so only
-the node it ran fails, and a slot whose node overstays its timeout is killed alone. Workers ignore Ctrl-C (the
-runner stops them, with SIGKILL), die with their forkserver, which dies with the runner, and log flytekit's
-messages to stderr. What a task prints also goes to its attempt's logs, kept beside the record.
+(forkserver.py), so starting one costs a fork, not an import. Each worker is a process and a pipe (a slot), lent
+to one node at a time, whose thread sends the task and reads the answer itself: a worker that dies (a segfault,
+`os._exit`) closes only its own pipe, so only the node it ran fails, and a slot whose node overstays its timeout
+is killed alone. Workers ignore Ctrl-C (the runner stops them, with SIGKILL), die with their forkserver, which
+dies with the runner, and log flytekit's messages to stderr. What a task prints also goes to its attempt's logs,
+kept beside the record.
 """
 
 from __future__ import annotations
 
-import concurrent.futures as futures
 import contextlib
 import ctypes
 import importlib
 import io
 import multiprocessing
+import multiprocessing.connection
 import os
 import signal
 import sys
 import threading
 import typing
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from flyteidl.core import literals_pb2
@@ -115,7 +115,11 @@ def _logs_kept(folder: str | None) -> typing.Iterator[None]:
         contextlib.redirect_stdout(_Tee(sys.stdout, out)),
         contextlib.redirect_stderr(_Tee(sys.stderr, err)),
     ):
-        yield
+        try:
+            yield
+        finally:
+            sys.stdout.flush()  # a worker is killed, not ended: what it printed is out before its answer
+            sys.stderr.flush()
 
 
 def execute_in_sandbox(
@@ -192,41 +196,68 @@ def cpus_requested(task: PythonTask) -> float:
     return 1.0
 
 
+def _serve(requests: multiprocessing.connection.Connection, root: str, module: str) -> None:
+    """A worker's life: ready (`_worker_started`), then each task it is handed, its answer sent back, until the
+    runner closes its end or kills it. It ends without the interpreter's teardown, as the forkserver does."""
+    try:
+        _worker_started(root, module)
+        while True:
+            try:
+                request = requests.recv()
+            except EOFError:
+                break
+            requests.send(_execute(*request))
+    finally:
+        os._exit(0)
+
+
 class _Slot:
+    """One worker process and the pipe to it: a task is sent, its answer read back in the node's own thread (no
+    executor's threads in between), EOF when the process died."""
+
     def __init__(self, context: multiprocessing.context.BaseContext, root: str, module: str):
-        self.executor = futures.ProcessPoolExecutor(
-            1, mp_context=context, initializer=_worker_started, initargs=(root, module)
-        )
-        self.pid: int | None = None
-        self.process: multiprocessing.process.BaseProcess | None = None
+        self.connection, theirs = context.Pipe()
+        self.process = context.Process(target=_serve, args=(theirs, root, module), name="flowjobs-worker")
+        self._theirs: multiprocessing.connection.Connection | None = theirs
         self._starting = threading.Lock()
-        self._asked = False
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid
 
     def start(self) -> None:
-        """The worker's process forked (once; whoever asks first): its pid is its first answer."""
+        """The worker's process forked (once; whoever asks first)."""
         with self._starting:
-            if self._asked:
+            if self._theirs is None:
                 return
-            self._asked = True
-            self.executor.submit(os.getpid).add_done_callback(self._started)
+            self.process.start()
+            self._theirs.close()  # the worker holds its end: its death is EOF here
+            self._theirs = None
 
-    def _started(self, done: futures.Future) -> None:
-        if not done.cancelled() and done.exception() is None:
-            self.pid = done.result()
-            self.process = self.executor._processes.get(self.pid)
+    def call(self, request: tuple, timeout: float | None) -> tuple[bool, typing.Any]:
+        """The worker's answer to `request`; TimeoutError past `timeout`, EOFError or OSError if it died."""
+        self.start()
+        self.connection.send(request)
+        if not self.connection.poll(timeout):
+            raise TimeoutError
+        return self.connection.recv()
 
     def exit_code(self) -> int | None:
         """How the worker's process ended (negative: the signal that killed it); None if that cannot be told."""
-        if self.process is None:
+        if self.pid is None:
             return None
         self.process.join(KILL_WAIT_SECONDS)
         return self.process.exitcode
 
     def kill(self) -> None:
-        for pid in {self.pid, *(self.executor._processes or {})} - {None}:
+        if self.pid is not None:
             with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-        self.executor.shutdown(wait=False, cancel_futures=True)
+                os.kill(self.pid, signal.SIGKILL)
+        self.connection.close()
+
+    def reap(self) -> None:
+        if self.pid is not None:
+            self.process.join(KILL_WAIT_SECONDS)
 
 
 class WorkerPool:
@@ -296,14 +327,14 @@ class WorkerPool:
             slot = self._borrow()
             started()
             literals = inputs.to_flyte_idl().SerializeToString()
-            future = slot.executor.submit(_execute, *where, literals, dict(os.environ), **files)
+            request = (*where, literals, dict(os.environ), files.get("folder"), files.get("checkpoint"))
             try:
-                ok, answer = future.result(timeout=timeout)
-            except futures.TimeoutError:
+                ok, answer = slot.call(request, timeout)
+            except TimeoutError:
                 self._discard(slot)
                 message = f"task '{task.name}': timed out after {timeout:g}s; its worker was killed"
                 raise WorkerTimedOut(message) from None
-            except BrokenProcessPool:
+            except (EOFError, OSError):
                 code = slot.exit_code()
                 self._discard(slot)
                 if self.stopped:
@@ -334,5 +365,5 @@ class WorkerPool:
         for slot in slots:
             slot.kill()
         for slot in slots:
-            slot.executor.shutdown(wait=True)
+            slot.reap()
         forkserver.stop()
