@@ -143,11 +143,11 @@ def show_status(args: argparse.Namespace) -> int:
         return 0
     record = status.find(args.execution)
     table, rows = status.tasks_table(record), terminal.task_rows(status.task_rows(record))
-    terminal.show(console, str(table.title), rows, terminal.STATUS_MOVED, terminal.STATUS_FOLD)
+    noted = terminal.show(console, str(table.title), rows, terminal.STATUS_MOVED, terminal.STATUS_FOLD)
     attempts = terminal.attempt_rows(status.attempt_rows(record))
     if attempts:
         title = "Attempts of the tasks retried or failed (every attempt is in the record)"
-        terminal.show(console, title, attempts, terminal.STATUS_MOVED, terminal.STATUS_FOLD)
+        terminal.show(console, title, attempts, terminal.STATUS_MOVED, terminal.STATUS_FOLD, noted)
     for section in status.plugin_sections(record):  # what job plugins add (Domino's artifacts)
         console.print(status.section_table(section))
     split = status.time_split_table(record)
