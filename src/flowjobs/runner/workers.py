@@ -61,13 +61,17 @@ class WorkerTimedOut(TimeoutError):
 
 
 def _worker_started(root: str, module: str) -> None:
-    """In each worker: Ctrl-C is the runner's, the worker dies with it, the workflow's module is imported (what
-    its import prints going nowhere: the runner printed it), and flytekit's own random generator is seeded anew:
-    forked from one forkserver, every worker would otherwise draw the same "random" output folders, and tasks
-    running side by side would write their outputs into one."""
+    """In each worker: its own session, as a job task's script has (Linux shares a loaded machine's CPUs between
+    sessions, so workers in the runner's session would together get one program's share), Ctrl-C is the runner's,
+    the worker dies with its forkserver, the workflow's module is imported (what its import prints going nowhere:
+    the runner printed it), and flytekit's own random generator is seeded anew: forked from one forkserver, every
+    worker would otherwise draw the same "random" output folders, and tasks running side by side would write their
+    outputs into one."""
     from flytekit.interfaces.random import random as flytekit_random
 
     flytekit_random.seed()
+    with contextlib.suppress(OSError):
+        os.setsid()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
