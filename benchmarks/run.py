@@ -1,6 +1,6 @@
 """The local runner's benchmark: `flowjobs run` beside `pyflyte run` and the ideal, measured on this machine.
 
-    .venv/bin/python benchmarks/run.py            # about eleven minutes (`make bench`); on a quiet machine (`uptime`)
+    .venv/bin/python benchmarks/run.py            # about fifteen minutes (`make bench`); on a quiet machine (`uptime`)
     .venv/bin/python benchmarks/run.py --quick    # short cases only, to try it
     .venv/bin/python benchmarks/run.py --load     # the load case only (5 minutes); needs PostgreSQL on 127.0.0.1
     .venv/bin/python benchmarks/run.py --plain    # (f), (g), (h) only: plain Python @task nodes
