@@ -1,10 +1,11 @@
 """The local runner's benchmark: `flowjobs run` beside `pyflyte run` and the ideal, measured on this machine.
 
-    .venv/bin/python benchmarks/run.py            # about eleven minutes (`make bench`); on a quiet machine (`uptime`)
+    .venv/bin/python benchmarks/run.py            # about fifteen minutes (`make bench`); on a quiet machine (`uptime`)
     .venv/bin/python benchmarks/run.py --quick    # short cases only, to try it
     .venv/bin/python benchmarks/run.py --load     # the load case only (5 minutes); needs PostgreSQL on 127.0.0.1
     .venv/bin/python benchmarks/run.py --plain    # (f), (g), (h) only: plain Python @task nodes
     .venv/bin/python benchmarks/run.py --peers    # (a) beside its peers only, working and doing nothing
+    .venv/bin/python benchmarks/run.py --everyday # (i) only: small everyday workflows against pyflyte run
 
     (a) 4 equal CPU-bound branches: flowjobs vs pyflyte wall time, and flowjobs vs the ideal
     (b) model_training_pipeline (flows/multitrain_flow.py): the same three figures
@@ -14,6 +15,8 @@
     (f) 4 plain @task nodes × 3 s CPU, then a join: flowjobs vs pyflyte wall time (the tasks in worker processes)
     (g) per-node cost of 16 no-op plain @task nodes (from 1 and 16 nodes), flowjobs minus pyflyte
     (h) a map task over 8 items × 1 s CPU: flowjobs vs pyflyte wall time
+    (i) small everyday workflows and workflows in the shapes of Flyte's examples: flowjobs vs pyflyte wall time,
+        median of five each (benchmarks/everyday.py)
     (load) 16 concurrent `flowjobs run` executions of the tracked test flow against one SQLite store and against
         an `mlflow server` on PostgreSQL: throughput and p95 per-task overhead, and nothing lost (the load test's
         measurement, tests/support/load.py)
@@ -287,6 +290,16 @@ def plain_tasks(quick: bool) -> None:
     table("(g) per-node cost of no-op @task nodes", ["N nodes", "pyflyte", "flowjobs", "flowjobs − pyflyte"], [row])
 
 
+def everyday() -> None:
+    """(i) small workflows of plain tasks, median of five runs each, side by side (benchmarks/everyday.py)."""
+    from benchmarks import everyday as shapes
+
+    def wall(tool: str, flow: str, workflow: str) -> float:
+        return run(tool, flow, workflow).wall
+
+    table("(i) everyday workflows, side by side", shapes.COLUMNS, shapes.rows(wall, ratio))
+
+
 def beside_peers(seconds: float, branches: int = 4) -> None:
     """(a) as whole commands: flowjobs run, Kedro's ParallelRunner, Flyte 2's local runner (benchmarks/peers.py)."""
     from benchmarks import peers
@@ -331,11 +344,16 @@ def main() -> None:
     parser.add_argument("--load", action="store_true", help="only the load case: 16 executions on SQLite, PostgreSQL")
     parser.add_argument("--plain", action="store_true", help="only (f), (g), (h): plain Python @task nodes")
     parser.add_argument("--peers", action="store_true", help="only (a) beside its peers, working and doing nothing")
+    parser.add_argument("--everyday", action="store_true", help="only (i): small everyday workflows")
     args = parser.parse_args()
     seconds = 1.0 if args.quick else 5.0
     console.print(f"{time.strftime('%Y-%m-%d %H:%M')} · {CORES} CPUs · load average before: {os.getloadavg()}")
     if args.plain:
         plain_tasks(args.quick)
+        return
+    if args.everyday:
+        everyday()
+        console.print(f"load average after: {os.getloadavg()}")
         return
     if args.load:
         concurrent_load(LOAD_EXECUTIONS)
@@ -346,6 +364,7 @@ def main() -> None:
         beside_peers(seconds)
         return
     plain_tasks(args.quick)
+    everyday()
 
     rows = [
         [

@@ -28,9 +28,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from flowjobs import graph, quick_exit, settings, snapshots, tiers
+from flowjobs import graph, quick_exit, settings
 from flowjobs.errors import ConfigError, ScriptInputError
-from flowjobs.settings import hardware_tiers_source, snapshots_place
 
 COMMANDS_GROUP = "flowjobs.commands"
 console = Console()
@@ -47,6 +46,9 @@ def init_project(args: argparse.Namespace) -> int:
 
 
 def show_tiers(_: argparse.Namespace) -> int:
+    from flowjobs import tiers
+    from flowjobs.settings import hardware_tiers_source
+
     table = Table(title=escape(f"Hardware tiers ({hardware_tiers_source()})"))
     for column in ("tier", "cpu request/limit", "memory request/limit", "gpu", "local CPUs"):
         table.add_column(column)
@@ -64,6 +66,9 @@ def show_tiers(_: argparse.Namespace) -> int:
 
 
 def show_snapshots(_: argparse.Namespace) -> int:
+    from flowjobs import snapshots
+    from flowjobs.settings import snapshots_place
+
     table = Table(title=escape(f"Dataset snapshots ({snapshots_place()})"))
     for column in ("snapshot", "files", "sha256", "status"):
         table.add_column(column)
@@ -114,9 +119,6 @@ def draw_execution(execution: str, output: Path | None) -> Path:
 
 
 def run_flow(args: argparse.Namespace) -> int:
-    from flowjobs.runner import forkserver
-
-    forkserver.start_early(args.file)  # worker processes import flytekit while this process does
     from flowjobs.runner import flowjobs_run  # flytekit loads only when something runs
 
     return flowjobs_run.main(args.file, args.workflow, args.arguments)
@@ -141,7 +143,11 @@ def show_status(args: argparse.Namespace) -> int:
         return 0
     record = status.find(args.execution)
     table, rows = status.tasks_table(record), terminal.task_rows(status.task_rows(record))
-    terminal.show(console, str(table.title), rows, terminal.STATUS_MOVED, terminal.STATUS_FOLD)
+    noted = terminal.show(console, str(table.title), rows, terminal.STATUS_MOVED, terminal.STATUS_FOLD)
+    attempts = terminal.attempt_rows(status.attempt_rows(record))
+    if attempts:
+        title = "Attempts of the tasks retried or failed (every attempt is in the record)"
+        terminal.show(console, title, attempts, terminal.STATUS_MOVED, terminal.STATUS_FOLD, noted)
     for section in status.plugin_sections(record):  # what job plugins add (Domino's artifacts)
         console.print(status.section_table(section))
     split = status.time_split_table(record)
@@ -150,7 +156,12 @@ def show_status(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
+BUILT_IN = ("init", "tiers", "snapshots", "run", "graph", "status")
+
+
+def build_parser(extensions: bool = True) -> argparse.ArgumentParser:
+    """The command line; with `extensions`, the plugins' and the project's subcommands too (loading them imports
+    their modules: a built-in command such as `flowjobs run` goes without)."""
     parser = argparse.ArgumentParser(prog="flowjobs", description="Domino-style ML job flows on Flyte and MLflow.")
     commands = parser.add_subparsers(dest="command", required=True)
     starting = commands.add_parser(
@@ -193,6 +204,8 @@ def build_parser() -> argparse.ArgumentParser:
     showing.add_argument("execution", nargs="?", help="an execution id (or the start of one, or `latest`)")
     showing.add_argument("--last", type=int, default=10, help="how many executions to list (default: 10)")
     showing.set_defaults(handler=show_status)
+    if not extensions:
+        return parser
     for entry in sorted(importlib.metadata.entry_points(group=COMMANDS_GROUP), key=lambda found: found.name):
         entry.load()(commands)  # an installed plugin's own subcommands
     for register in project_commands():
@@ -221,8 +234,10 @@ def project_commands() -> list[typing.Callable[[typing.Any], None]]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    given = sys.argv[1:] if argv is None else argv
+    command = next((word for word in given if not word.startswith("-")), None)
     try:
-        args = build_parser().parse_args(argv)
+        args = build_parser(extensions=command not in BUILT_IN).parse_args(argv)
         return args.handler(args)
     except (ConfigError, graph.GraphError, ScriptInputError) as err:
         errors.print(f"[red]error:[/red] {escape(str(err))}", highlight=False, soft_wrap=True)

@@ -72,14 +72,35 @@ def now() -> dt.datetime:
     return dt.datetime.now().astimezone()
 
 
+class AttemptOutcome(StrEnum):
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    TIMED_OUT = "timed out"
+    INTERRUPTED = "interrupted"  # stopped by Ctrl-C or a signal to the runner
+
+
+def outcome_of(error: BaseException | None, timed_out: bool = False) -> AttemptOutcome:
+    if error is None:
+        return AttemptOutcome.SUCCEEDED
+    if timed_out or isinstance(error, TimeoutError):
+        return AttemptOutcome.TIMED_OUT
+    return AttemptOutcome.FAILED if isinstance(error, Exception) else AttemptOutcome.INTERRUPTED
+
+
 class AttemptRecord(BaseModel):
+    """One attempt of a task, whatever its kind: a job task's script, a plain task or a map item in a worker."""
+
     number: int
     start: dt.datetime
     end: dt.datetime | None = None
+    outcome: AttemptOutcome | None = None  # None while it runs (and in records written before outcomes were kept)
     exit_code: int | None = None
+    exit_signal: int | None = None  # the signal that ended its process (a segfault, a kill at its timeout)
     timed_out: bool = False
     script_seconds: float | None = None  # the script's own run, start to exit: the rest of the attempt is overhead
-    folder: str
+    folder: str | None = None  # a job task's attempt folder; a plain task's kept files (logs, checkpoint)
+    stdout_log: str | None = None  # what the attempt printed, kept beside the record (flowjobs/kept_files.py)
+    stderr_log: str | None = None
     error: str | None = None
     time_split: TimeSplit | None = None  # start-up, waiting for CPUs, work, tracking, teardown (time_split.py)
 
@@ -257,20 +278,63 @@ class Recorder:
             entry = self.record.tasks[key]
             record = entry.attempts[-1]
             record.end = now()
-            record.exit_code = attempt.run.returncode if attempt.run else None
-            record.timed_out = bool(attempt.run and attempt.run.timed_out)
-            record.script_seconds = attempt.run.duration if attempt.run else None
+            run = attempt.run
+            record.script_seconds = run.duration if run else None
             record.time_split = time_split.split(attempt, (record.end - record.start).total_seconds())
-            record.error = first_line(error) if error else None
-            status = TaskStatus.DONE if error is None else TaskStatus.RUNNING
-            if error is not None and (attempt.number == attempt.attempts or not isinstance(error, Exception)):
-                status = TaskStatus.FAILED if isinstance(error, Exception) else TaskStatus.INTERRUPTED
             kept = _keep_files(self.record.execution_id, key, attempt)
             deck = str(kept.get("deck.html") or attempt.deck) if attempt.deck else None
             logs = {f"{name.split('.')[0]}_log": str(path) for name, path in kept.items() if name.endswith(".log")}
-            self.task(
-                key, status=status, end=record.end, exit_code=record.exit_code, error=record.error, deck=deck, **logs
-            )
+            code = run.returncode if run else None
+            timed_out = bool(run and run.timed_out)
+            self.close_attempt(key, attempt.number == attempt.attempts, error, code, timed_out=timed_out, **logs)
+            if deck:
+                self.task(key, deck=deck)
+
+    def open_attempt(self, key: str, number: int, folder: Path | None = None) -> None:
+        """An attempt the runner makes itself (a plain task, a map item) starts: the task is running."""
+        with self.lock:
+            entry = self.record.tasks[key]
+            entry.attempts.append(AttemptRecord(number=number, start=now(), folder=str(folder) if folder else None))
+            self.task(key, status=TaskStatus.RUNNING, start=entry.start or entry.attempts[-1].start, end=None)
+
+    def stamp_attempt_end(self, key: str) -> None:
+        """The open attempt's end, taken as its task gives back its CPUs (its outcome follows)."""
+        with self.lock:
+            entry = self.record.tasks[key]
+            if entry.attempts and entry.attempts[-1].outcome is None:
+                entry.attempts[-1].end = now()
+                self.task(key, end=entry.attempts[-1].end)
+
+    def close_attempt(
+        self,
+        key: str,
+        last: bool,
+        error: BaseException | None,
+        exit_code: int | None = None,
+        exit_signal: int | None = None,
+        timed_out: bool = False,
+        stdout_log: str | None = None,
+        stderr_log: str | None = None,
+    ) -> None:
+        """The open attempt's outcome, exit and kept logs; the task's status follows (a failed attempt that is not
+        the `last` one leaves it running: another attempt comes)."""
+        with self.lock:
+            entry = self.record.tasks[key]
+            if not entry.attempts or entry.attempts[-1].outcome is not None:
+                return  # it never started (stopped while waiting for its CPUs)
+            record = entry.attempts[-1]
+            record.end = record.end or now()
+            record.outcome = outcome_of(error, timed_out)
+            if exit_signal is None and exit_code is not None and exit_code < 0:
+                exit_signal = -exit_code
+            record.exit_code, record.exit_signal, record.timed_out = exit_code, exit_signal, timed_out
+            record.stdout_log, record.stderr_log = stdout_log, stderr_log
+            record.error = first_line(error) if error else None
+            status = TaskStatus.DONE if error is None else TaskStatus.RUNNING
+            if error is not None and (last or not isinstance(error, Exception)):
+                status = TaskStatus.FAILED if isinstance(error, Exception) else TaskStatus.INTERRUPTED
+            logs = {"stdout_log": stdout_log, "stderr_log": stderr_log} if stdout_log or stderr_log else {}
+            self.task(key, status=status, end=record.end, exit_code=exit_code, error=record.error, **logs)
 
     def finish(self, status: ExecutionStatus, error: str | None = None) -> None:
         with self.lock:

@@ -121,6 +121,36 @@ def task_rows(record: ExecutionRecord) -> list[dict[str, str]]:
     return rows
 
 
+def _exit(attempt: records.AttemptRecord) -> str:
+    if attempt.exit_signal is not None:
+        return f"signal {attempt.exit_signal}"
+    return "-" if attempt.exit_code is None else str(attempt.exit_code)
+
+
+def attempt_rows(record: ExecutionRecord) -> list[dict[str, str]]:
+    """One row per attempt of each task that took more than one or whose attempt did not succeed (every attempt of
+    every task is in the record): when it ran, how it ended, where its kept logs are."""
+    rows, day = [], record.start.astimezone().date()
+    for key, entry in record.tasks.items():
+        if len(entry.attempts) < 2 and all(a.outcome in (None, "succeeded") for a in entry.attempts):
+            continue
+        for attempt in entry.attempts:
+            logs = attempt.stderr_log or attempt.stdout_log
+            rows.append(
+                {
+                    "task": entry.name if key == entry.task else f"{key} {entry.name}",
+                    "attempt": str(attempt.number),
+                    "start": _time(attempt.start, day),
+                    "end": _time(attempt.end, day),
+                    "outcome": attempt.outcome or "-",
+                    "exit": _exit(attempt),
+                    "logs": str(Path(logs).parent) if logs else "-",
+                    "error": attempt.error or "-",
+                }
+            )
+    return rows
+
+
 def table(title: str, rows: list[dict[str, str]]) -> Table:
     """Rows as a rich table; a status cell is coloured by its value."""
     shown = Table(title=title, title_justify="left")
@@ -158,6 +188,9 @@ def tasks_page(record: ExecutionRecord) -> str:
     title = f"Execution {record.execution_id}: {record.status.value}"
     started = f"{workflow_of(record)}, {record.runner}, started {_time(record.start)}, {_seconds(record.duration)}"
     body = f"{reports.heading(title)}<p>{html.escape(started)}</p>{reports.table(task_rows(record))}"
+    tried = attempt_rows(record)  # the attempts of retried or failed tasks
+    if tried:
+        body += reports.table(tried, "Attempts of the tasks retried or failed")
     for section in plugin_sections(record):  # Domino's artifacts, if the execution recorded any
         body += reports.table(section.rows, caption=section.title)
     split = time_split_rows(record)  # where each node's time went, as `flowjobs status EXECUTION` shows it

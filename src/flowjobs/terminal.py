@@ -63,8 +63,10 @@ def fitted(
     moved: typing.Sequence[str] = (),
     fold: typing.Sequence[str] = (),
     justify: dict[str, str] | None = None,
+    numbered_after: int = 0,
 ) -> tuple[Table, list[str]]:
-    """The table, and the moved columns' values as numbered notes (`[n] column: value`) for below it."""
+    """The table, and the moved columns' values as numbered notes (`[n] column: value`) for below it, numbered on
+    from `numbered_after` (the notes of a table printed above it)."""
     columns = list(rows[0]) if rows else ["(none)"]
     table = narrow_table(title, columns, justify, fold)
     notes: list[str] = []
@@ -72,8 +74,9 @@ def fitted(
         cells = []
         for column, value in row.items():
             if column in moved and value not in EMPTY:
-                notes.append(f"[{len(notes) + 1}] {column}: {value}")
-                value = f"[{len(notes)}]"
+                number = numbered_after + len(notes) + 1
+                notes.append(f"[{number}] {column}: {value}")
+                value = f"[{number}]"
             cells.append(cell(column, value))
         table.add_row(*cells)
     return table, notes
@@ -104,9 +107,22 @@ def task_rows(rows: list[dict[str, str]]) -> list[dict[str, str]]:
     return short
 
 
-def show(console: Console, title: str, rows: list[dict[str, str]], moved=(), fold=()) -> None:
-    """Print the table, then its notes unbroken (a terminal wraps a long path itself; a copy gets it whole)."""
-    table, notes = fitted(title, rows, moved, fold)
+def attempt_rows(rows: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The attempts of retried or failed tasks in 80 columns: no end and no error (the record and the execution's
+    page have them), the log folder as a note."""
+    short = []
+    for row in rows:
+        kept = {key: value for key, value in row.items() if key not in ("end", "logs", "error")}
+        kept["files"] = short_path(row["logs"]) if row.get("logs", "-") not in EMPTY else "-"
+        short.append(kept)
+    return short
+
+
+def show(console: Console, title: str, rows: list[dict[str, str]], moved=(), fold=(), numbered_after: int = 0) -> int:
+    """Print the table, then its notes unbroken (a terminal wraps a long path itself; a copy gets it whole); returns
+    the number of the last note."""
+    table, notes = fitted(title, rows, moved, fold, numbered_after=numbered_after)
     console.print(table)
     for note in notes:
         console.print(note, soft_wrap=True, highlight=False, markup=False)
+    return numbered_after + len(notes)

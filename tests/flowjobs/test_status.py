@@ -80,6 +80,13 @@ def test_status_of_an_execution_shows_each_task(two_executions, tmp_path: Path) 
     [row] = rows(out, "task")
     assert row[:4] == ["flaky", "done", "3", "Small"] and re.fullmatch(r"[\d:]+", row[4]) and row[6] == "0"
     assert notes(out)[row[7]] == str(Path(entry.stderr_log).parent), "the kept logs' folder, in a note"
+    tried = rows(out.split("Attempts of the tasks retried or failed")[1], "task")
+    assert [(r[0], r[1], r[3], r[4]) for r in tried] == [
+        ("flaky", "1", "failed", "3"),
+        ("flaky", "2", "failed", "3"),
+        ("flaky", "3", "succeeded", "0"),
+    ], "each attempt of the retried task: its number, outcome and exit code"
+    assert notes(out)[tried[0][5]] == str(Path(entry.attempts[0].stderr_log).parent), "each attempt's kept logs"
 
 
 @pytest.mark.parametrize("args", [[], ["latest"]])

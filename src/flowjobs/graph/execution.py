@@ -60,6 +60,28 @@ def summary(entry: TaskRecord) -> str:
     return " · ".join(parts)
 
 
+def attempt_details(entry: TaskRecord) -> dict[str, str]:
+    """Each attempt of a task that took more than one, or failed: its outcome, length, exit, error and logs."""
+    if len(entry.attempts) < 2 and all(attempt.outcome in (None, "succeeded") for attempt in entry.attempts):
+        return {}
+    shown = {}
+    for attempt in entry.attempts:
+        parts = [attempt.outcome or "running"]
+        if attempt.end is not None:
+            parts.append(f"{(attempt.end - attempt.start).total_seconds():.1f} s")
+        if attempt.exit_signal is not None:
+            parts.append(f"signal {attempt.exit_signal}")
+        elif attempt.exit_code is not None:
+            parts.append(f"exit {attempt.exit_code}")
+        if attempt.error:
+            parts.append(attempt.error)
+        logs = attempt.stderr_log or attempt.stdout_log
+        if logs:
+            parts.append(Path(logs).parent.resolve().as_uri())
+        shown[f"attempt {attempt.number}"] = " · ".join(parts)
+    return shown
+
+
 def annotate(graph: Graph, record: ExecutionRecord) -> dict[str, str]:
     """Colour and label every task node of `graph` by `record`; returns the status drawn for each node id."""
     drawn = {}
@@ -84,6 +106,7 @@ def annotate(graph: Graph, record: ExecutionRecord) -> dict[str, str]:
             "stdout": _uri(entry.stdout_log),
             "stderr": _uri(entry.stderr_log),
             "deck": _uri(entry.deck),
+            **attempt_details(entry),
             **node.details,
         }
         drawn[node.id] = node.status

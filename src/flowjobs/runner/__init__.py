@@ -9,10 +9,10 @@ as its inputs are ready, within the machine's CPU budget.
     dynamic.py          an @dynamic node compiled on its inputs into the workflow a pod would make, opened up
     gates.py            sleep, input and approval gates, as `pyflyte run` opens them locally
     failure.py          a subworkflow's on_failure handler, called as flytekit calls it
-    task_node.py        one task node in a worker thread: its own Flyte context, the cache, resume, retries
+    task_node.py        one task node in a worker thread: its own Flyte context, the cache, resume
+    attempts.py         a plain task's or map item's attempts: retried, recorded, the checkpoint handed on
     workers.py          plain Python tasks in worker processes (forkserver), literals crossing serialized
-    forkserver.py       the workers' forkserver started as the command begins, importing flytekit alongside
-    in_forkserver.py    what that forkserver does: imports the flow's module, ends without teardown
+    forkserver.py       the workers' forkserver: a fork of the runner after its imports, dying with it
     map_items.py        a map task's items side by side in workers, each recorded as its own node
     logs.py             flytekit's log messages on stderr
     budget.py           CPUs held by running tasks, per tier

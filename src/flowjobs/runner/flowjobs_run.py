@@ -111,9 +111,11 @@ class Run:
         self.max_parallel = max_parallel
         self.budget = CpuBudget(cpus)
         self.execution_id = execution.new_execution_id()
+        folder = records.execution_dir(self.execution_id)
+        self.containers = InImage(in_image, folder) if in_image else None
+        self.workers = self._start_workers()  # its forkserver is forked before this run holds any lease
         found = None if fresh else records.resumable(loaded.name, str(loaded.file), RUNNER)
         self.resumes, self.resume_claim = found or (None, None)
-        folder = records.execution_dir(self.execution_id)
         self.stores = Stores(
             cache=ResultStore(records.state_dir() / "cache"),
             results=ResultStore(folder / "results"),
@@ -124,8 +126,6 @@ class Run:
         )
         self.recorder: records.Recorder | None = None
         self.scheduler: Scheduler | None = None
-        self.containers = InImage(in_image, folder) if in_image else None
-        self.workers: WorkerPool | None = None
 
     def _end_runs_left_running(self, failed: records.ExecutionRecord) -> None:
         """The resumed execution's MLflow runs that nothing could end (a lost server, a killed runner): FAILED."""
@@ -147,6 +147,8 @@ class Run:
                 parent_run.prepare()
             except tracking_store.TrackingError as err:
                 self.console.print(f"[red]error:[/red] {escape(str(err))}", highlight=False)
+                if self.workers is not None:
+                    self.workers.close()
                 return 2
         self.recorder = records.begin(
             records.ExecutionRecord(
@@ -167,7 +169,6 @@ class Run:
         failures: list = []
         with self._environment() as stopped_by, display.live(), futures.ThreadPoolExecutor(self.max_parallel) as pool:
             try:
-                self.workers = self._start_workers()
                 output = self._call(self.loaded.workflow, inputs, pool)
                 status, code, error = ExecutionStatus.SUCCEEDED, 0, None
             except KeyboardInterrupt:

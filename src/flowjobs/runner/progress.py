@@ -110,6 +110,7 @@ class Display:
         record = self.recorder.record
         self.console.print(task_table(record, f"{self._title()} · {record.status}"))
         for key, entry in record.tasks.items():
-            if entry.stdout_log:
-                self.console.print(f"logs {key} {entry.name}: {entry.stdout_log} {entry.stderr_log}", highlight=False)
+            logs = " ".join(log for log in (entry.stdout_log, entry.stderr_log) if log)
+            if logs:
+                self.console.print(f"logs {key} {entry.name}: {logs}", highlight=False)
         self.console.print(f"record: {self.recorder.path}", highlight=False)

@@ -27,7 +27,7 @@ from flytekit.models.literals import BindingData
 
 from flowjobs import records, task_kinds
 from flowjobs.records import TaskStatus
-from flowjobs.runner import branches, dynamic, failure
+from flowjobs.runner import branches, dynamic, failure, map_items
 from flowjobs.runner.bindings import get_promise, get_promise_map
 from flowjobs.runner.entities import launch_plan_inputs
 from flowjobs.runner.task_node import NodeRunner
@@ -52,6 +52,8 @@ class Step:
     inner_workflow: WorkflowBase | None = None  # the workflow an @dynamic node compiled into
     open_children: int = 0
     needs: set[Node] = field(default_factory=set)
+    given: dict[str, Promise] | None = None  # an item of a map over a launch plan: its inputs, not bindings
+    items: list[Node] | None = None  # a map over a launch plan: its items, in order
 
     @property
     def entity(self) -> typing.Any:
@@ -149,7 +151,10 @@ class Scheduler:
     def _start(self, step: Step) -> None:
         entity = step.entity
         try:
-            promises = get_promise_map(step.node.bindings, step.scope.outputs)
+            promises = step.given if step.given is not None else get_promise_map(step.node.bindings, step.scope.outputs)
+            if (items := map_items.launch_plan_items(entity, promises)) is not None:
+                self._open_items(step, items)
+                return
             if isinstance(entity, LaunchPlan):  # its workflow, with the plan's fixed and default inputs
                 step.inner_workflow = entity.workflow
                 promises = {**launch_plan_inputs(entity), **promises}
@@ -178,6 +183,19 @@ class Scheduler:
                 self.running[self.pool.submit(self.nodes.run_entity, step.key, entity, promises)] = step
         except Exception as err:  # a binding that does not resolve, a conditional's fail case
             self._fail(step, err)
+
+    def _open_items(self, step: Step, items: list[dict[str, Promise]]) -> None:
+        """A map over a launch plan: one step per item, each the launch plan on that item's inputs, side by side."""
+        plan = step.entity.target
+        step.inner, step.items = Scope({GLOBAL_START_NODE: {}}), []
+        for index, given in enumerate(items):
+            node = Node(str(index), step.node.metadata, [], [], plan)
+            step.items.append(node)
+            child = Step(node, step.inner, f"{step.key}[{index}]", step, given=given)
+            self.waiting.append(child)
+        step.open_children = len(items)
+        if not items:
+            self._complete(step, map_items.collected(step.entity, []))
 
     def _settle(self, step: Step, future: futures.Future) -> None:
         try:
@@ -216,7 +234,10 @@ class Scheduler:
             self._complete(parent, outputs)
             return
         parent.open_children -= 1
-        if parent.open_children == 0:
+        if parent.open_children == 0 and parent.items is not None:
+            outputs = [parent.inner.outputs[item] for item in parent.items]
+            self._complete(parent, map_items.collected(parent.entity, outputs))
+        elif parent.open_children == 0:
             self._complete(parent, self._subworkflow_outputs(parent))
 
     @staticmethod

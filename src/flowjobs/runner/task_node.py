@@ -12,8 +12,6 @@ the failed run this one resumes; after running they are stored for both.
 
 from __future__ import annotations
 
-import functools
-import logging
 import sys
 import typing
 from dataclasses import dataclass
@@ -30,7 +28,7 @@ from flytekit.models.literals import LiteralMap
 
 from flowjobs import records, task_kinds
 from flowjobs.records import TaskStatus
-from flowjobs.runner import branches, cache, gates, map_items, workers
+from flowjobs.runner import attempts, branches, cache, dynamic, gates, map_items, workers
 
 
 def python_tasks(workflow: WorkflowBase) -> list[PythonTask]:
@@ -52,15 +50,14 @@ def python_tasks(workflow: WorkflowBase) -> list[PythonTask]:
 
 def runs_python_in_process(workflow: WorkflowBase, pooled: bool) -> bool:
     """Whether any node (at any depth) is a Python task run in the runner's process: any, without worker
-    processes; with them, one a worker cannot load (`@dynamic`, a plugin's task type, a map over bound values)."""
+    processes; with them, one a worker cannot load (a plugin's task type, an `@eager` or cached `@dynamic` task). An
+    `@dynamic` the scheduler compiles runs only its function here, in the scheduler's thread, before its nodes."""
     for task in python_tasks(workflow):
         if not pooled:
             return True
         if isinstance(task, ArrayNodeMapTask):
-            if not map_items.splittable(task):
-                return True
             task = task.python_function_task
-        if workers.location(task) is None:
+        if workers.location(task) is None and not dynamic.is_dynamic(task):
             return True
     return False
 
@@ -71,28 +68,6 @@ def load_lazy_modules() -> None:
     for module in list(sys.modules.values()):
         if type(module).__name__ == "_LazyModule":
             vars(module)  # any attribute access runs the module
-
-
-log = logging.getLogger("flowjobs")
-
-
-def retried(task: PythonTask, attempt: typing.Callable[[], LiteralMap]) -> LiteralMap:
-    """The attempt, made again on an exception up to the task's `retries` times, as a job task's script is."""
-    attempts = task.metadata.retries + 1
-    for number in range(1, attempts + 1):
-        try:
-            return attempt()
-        except Exception as err:
-            if number == attempts:
-                raise
-            log.warning(
-                "task '%s' failed: %s; retrying (attempt %d of %d)",
-                task.name,
-                records.first_line(err),
-                number + 1,
-                attempts,
-            )
-    raise AssertionError("unreachable")
 
 
 class OutputsNotStoredError(OSError):
@@ -162,32 +137,51 @@ class NodeRunner:
         return {name: Promise(name, outputs.literals[name]) for name in task.interface.outputs}
 
     def _execute(self, ctx: FlyteContext, key: str, task: PythonTask, inputs: LiteralMap) -> LiteralMap:
-        """In a worker process when one can load the task (a map task: each item in one); else in this thread."""
-
+        """In a worker process when one can load the task (a map task: each item in one); else in this thread. A
+        task of a kind that reports its own attempts (a job task) makes and records them itself; every other task's
+        attempts are made and recorded here (runner/attempts.py)."""
         kind = task_kinds.kind_of(task)
-        contained = self.in_container is not None and kind.runs_in_image
-
-        def started() -> None:  # once the task holds its CPUs: waiting for them is not running
-            if contained or not kind.reports_own_attempts:  # a job task's attempts on this host report themselves
-                self.recorder.task(key, status=TaskStatus.RUNNING, start=records.now())
-
-        if contained:
-            started()
-            return self.in_container(key, task, inputs)
-
-        def ended() -> None:  # before its CPUs are free for the next task
-            self.recorder.task(key, end=records.now())
-
+        if self.in_container is not None and kind.runs_in_image:
+            self.recorder.open_attempt(key, 1)
+            try:
+                outputs = self.in_container(key, task, inputs)
+            except BaseException as err:
+                self.recorder.close_attempt(key, True, err)
+                raise
+            self.recorder.close_attempt(key, True, None)
+            return outputs
+        if kind.reports_own_attempts:
+            return task.sandbox_execute(ctx, inputs)
         items = map_items.item_inputs(task, inputs) if isinstance(task, ArrayNodeMapTask) else None
         if self.pool is not None and items is not None and workers.location(task.python_function_task):
-            started()
-            attempt = functools.partial(retried, task.python_function_task)
-            return map_items.run(self.pool, self.recorder, key, task, items, attempt)
+            self.recorder.task(key, status=TaskStatus.RUNNING, start=records.now())
+            return map_items.run(self.recorder, key, task, items, self._in_worker)
         where = workers.location(task) if self.pool is not None else None
         if where is not None:
-            return retried(task, lambda: self.pool.run(task, where, inputs, started, ended))
-        started()
-        return task.sandbox_execute(ctx, inputs)
+            return self._in_worker(key, task, where, inputs)
+
+        if dynamic.is_dynamic(task):  # an @dynamic that did not compile here runs through flytekit, as one node
+            load_lazy_modules()
+
+        def in_this_thread(attempt: attempts.Try) -> LiteralMap:
+            attempt.started()
+            try:
+                previous = str(attempt.previous_checkpoint) if attempt.previous_checkpoint else None
+                return workers.execute_in_sandbox(ctx, task, inputs, (str(attempt.checkpoint), previous))
+            finally:
+                attempt.ended()
+
+        return attempts.attempted(self.recorder, key, task, in_this_thread)
+
+    def _in_worker(self, key: str, task: PythonTask, where: tuple[str, list[str]], inputs: LiteralMap) -> LiteralMap:
+        """The task's attempts in worker processes, filed under `key` (a node, or one item of a map)."""
+
+        def in_worker(attempt: attempts.Try) -> LiteralMap:
+            return self.pool.run(
+                task, where, inputs, attempt.started, attempt.ended, attempt.folder, attempt.previous_checkpoint
+            )
+
+        return attempts.attempted(self.recorder, key, task, in_worker)
 
     def _reuse(self, task: PythonTask, key: str) -> tuple[LiteralMap | None, TaskStatus | None]:
         stores = self.stores

@@ -1,26 +1,29 @@
 """Plain Python tasks in worker processes, side by side, as pods would run them: inputs and outputs cross as
 serialized Flyte literals, and each worker loads the task through the task's own resolver, as a pod does.
 
-Workers come from a forkserver that imported the workflow's module once, so starting one costs a fork, not
-flytekit's import. Each worker is a one-process `ProcessPoolExecutor` (a slot), lent to one node at a time: a
-worker that dies (a segfault, `os._exit`) breaks only its own slot, so only the node it ran fails, and a slot
-whose node overstays its timeout is killed alone. Workers ignore Ctrl-C (the runner stops them, with SIGKILL,
-and they die with the runner) and log flytekit's messages to stderr.
+Workers come from a forkserver forked from the runner once it has imported flytekit and the workflow's module
+(forkserver.py), so starting one costs a fork, not an import. Each worker is a process and a pipe (a slot), lent
+to one node at a time, whose thread sends the task and reads the answer itself: a worker that dies (a segfault,
+`os._exit`) closes only its own pipe, so only the node it ran fails, and a slot whose node overstays its timeout
+is killed alone. Workers ignore Ctrl-C (the runner stops them, with SIGKILL), die with their forkserver, which
+dies with the runner, and log flytekit's messages to stderr. What a task prints also goes to its attempt's logs,
+kept beside the record.
 """
 
 from __future__ import annotations
 
-import concurrent.futures as futures
 import contextlib
 import ctypes
 import importlib
+import io
 import multiprocessing
+import multiprocessing.connection
 import os
 import signal
 import sys
 import threading
 import typing
-from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 
 from flyteidl.core import literals_pb2
 from flytekit.core.base_task import PythonTask
@@ -43,38 +46,113 @@ class TaskError(Exception):
 
 
 class WorkerDied(Exception):
-    """The worker process running a task died before it answered."""
+    """The worker process running a task died before it answered: how it ended, as its exit code or signal."""
+
+    def __init__(self, message: str, exit_code: int | None = None):
+        super().__init__(message)
+        self.exit_code = exit_code if exit_code is None or exit_code >= 0 else None
+        self.exit_signal = -exit_code if exit_code is not None and exit_code < 0 else None
+
+
+class WorkerTimedOut(TimeoutError):
+    """A task ran past its timeout; its worker was killed."""
+
+    exit_signal = signal.SIGKILL.value
 
 
 def _worker_started(root: str, module: str) -> None:
-    """In each worker: Ctrl-C is the runner's, the worker dies with it, the workflow's module is imported (what
-    its import prints going nowhere: the runner printed it), and flytekit's own random generator is seeded anew:
-    forked from one forkserver, every worker would otherwise draw the same "random" output folders, and tasks
-    running side by side would write their outputs into one."""
+    """In each worker: its own session, as a job task's script has (Linux shares a loaded machine's CPUs between
+    sessions, so workers in the runner's session would together get one program's share), Ctrl-C is the runner's,
+    the worker dies with its forkserver, the workflow's module is imported (what its import prints going nowhere:
+    the runner printed it), and flytekit's own random generator is seeded anew: forked from one forkserver, every
+    worker would otherwise draw the same "random" output folders, and tasks running side by side would write their
+    outputs into one."""
     from flytekit.interfaces.random import random as flytekit_random
 
     flytekit_random.seed()
+    with contextlib.suppress(OSError):
+        os.setsid()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     from flowjobs.runner.logs import flytekit_logs_to_stderr
 
-    import_quietly(module, root)  # already imported by the forkserver, unless it could not
+    import_quietly(module, root)  # already imported: the forkserver is a fork of the runner, which imported it
     flytekit_logs_to_stderr()
 
 
 def import_quietly(module: str, root: str) -> None:
-    """The flow's module imported from its project root, what its import prints going nowhere (in the forkserver,
-    in_forkserver.py; in a worker, if the forkserver could not)."""
+    """The flow's module imported from its project root, what its import prints going nowhere (a worker whose
+    forkserver was forked before the module was imported, as in a process that runs several flows)."""
     if root not in sys.path:
         sys.path.insert(0, root)
     with open(os.devnull, "w") as nowhere, contextlib.redirect_stdout(nowhere), contextlib.redirect_stderr(nowhere):
         importlib.import_module(module)
 
 
-def _execute(resolver: str, loader_args: list[str], inputs: bytes, env: dict[str, str]) -> tuple[bool, typing.Any]:
+class _Tee(io.TextIOBase):
+    """What a task prints, written to where it went before (the runner's stdout or stderr) and to its attempt's log."""
+
+    def __init__(self, shown: typing.TextIO, kept: typing.TextIO):
+        self.shown, self.kept = shown, kept
+
+    def write(self, text: str) -> int:
+        self.shown.write(text)
+        self.kept.write(text)
+        return len(text)
+
+    def flush(self) -> None:
+        self.shown.flush()
+        self.kept.flush()
+
+
+@contextlib.contextmanager
+def _logs_kept(folder: str | None) -> typing.Iterator[None]:
+    """The attempt's prints also written to stdout.log and stderr.log in its folder (when it has one)."""
+    if folder is None:
+        yield
+        return
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    with (
+        open(Path(folder) / "stdout.log", "w", encoding="utf-8") as out,
+        open(Path(folder) / "stderr.log", "w", encoding="utf-8") as err,
+        contextlib.redirect_stdout(_Tee(sys.stdout, out)),
+        contextlib.redirect_stderr(_Tee(sys.stderr, err)),
+    ):
+        try:
+            yield
+        finally:
+            sys.stdout.flush()  # a worker is killed, not ended: what it printed is out before its answer
+            sys.stderr.flush()
+
+
+def execute_in_sandbox(
+    ctx: typing.Any, task: PythonTask, literals: LiteralMap, checkpoint: tuple[str, str | None] | None = None
+) -> LiteralMap:
+    """`task.sandbox_execute` as flytekit runs a task locally, except that with `checkpoint` (where this attempt
+    writes it, where the attempt before wrote one) the task's Flyte checkpoint is the one a cluster would give it."""
+    from flytekit.core.checkpointer import SyncCheckpoint
+
+    state = ctx.execution_state
+    params = state.user_space_params.with_task_sandbox()
+    if checkpoint is not None:
+        Path(checkpoint[0]).mkdir(parents=True, exist_ok=True)
+        params.checkpoint = SyncCheckpoint(checkpoint_dest=checkpoint[0], checkpoint_src=checkpoint[1])
+    sandboxed = ctx.current_context().with_execution_state(state.with_params(user_space_params=params.build())).build()
+    return task.dispatch_execute(sandboxed, literals)
+
+
+def _execute(
+    resolver: str,
+    loader_args: list[str],
+    inputs: bytes,
+    env: dict[str, str],
+    folder: str | None = None,
+    checkpoint: tuple[str, str | None] | None = None,
+) -> tuple[bool, typing.Any]:
     """In a worker: load the task as a pod does, run it as `pyflyte run` runs it; (True, outputs) or (False, error).
-    The environment is the runner's as the task starts (the forkserver's is older: the execution id came later)."""
+    The environment is the runner's as the task starts (the forkserver's is older: the execution id came later);
+    what it prints is also kept in `folder`, and its checkpoint is handed over as `checkpoint` says."""
     os.environ.clear()
     os.environ.update(env)
     from flytekit import FlyteContextManager
@@ -82,14 +160,15 @@ def _execute(resolver: str, loader_args: list[str], inputs: bytes, env: dict[str
     from flytekit.tools.module_loader import load_object_from_module
 
     try:
-        task = load_object_from_module(resolver).load_task(loader_args=loader_args)
-        ctx = FlyteContextManager.current_context()
-        state = ctx.new_execution_state().with_params(mode=task.local_execution_mode())
-        child = ctx.with_execution_state(state).with_output_metadata_tracker(OutputMetadataTracker())
-        with FlyteContextManager.with_context(child) as running:
-            running.user_space_params._decks = []
-            literals = LiteralMap.from_flyte_idl(literals_pb2.LiteralMap.FromString(inputs))
-            outputs = task.sandbox_execute(running, literals)
+        with _logs_kept(folder):
+            task = load_object_from_module(resolver).load_task(loader_args=loader_args)
+            ctx = FlyteContextManager.current_context()
+            state = ctx.new_execution_state().with_params(mode=task.local_execution_mode())
+            child = ctx.with_execution_state(state).with_output_metadata_tracker(OutputMetadataTracker())
+            with FlyteContextManager.with_context(child) as running:
+                running.user_space_params._decks = []
+                literals = LiteralMap.from_flyte_idl(literals_pb2.LiteralMap.FromString(inputs))
+                outputs = execute_in_sandbox(running, task, literals, checkpoint)
         return True, outputs.to_flyte_idl().SerializeToString()
     except BaseException as err:  # the exception may not pickle: its message and kind cross instead
         return False, (str(err) or type(err).__name__, type(err).__name__)
@@ -121,27 +200,68 @@ def cpus_requested(task: PythonTask) -> float:
     return 1.0
 
 
+def _serve(requests: multiprocessing.connection.Connection, root: str, module: str) -> None:
+    """A worker's life: ready (`_worker_started`), then each task it is handed, its answer sent back, until the
+    runner closes its end or kills it. It ends without the interpreter's teardown, as the forkserver does."""
+    try:
+        _worker_started(root, module)
+        while True:
+            try:
+                request = requests.recv()
+            except EOFError:
+                break
+            requests.send(_execute(*request))
+    finally:
+        os._exit(0)
+
+
 class _Slot:
+    """One worker process and the pipe to it: a task is sent, its answer read back in the node's own thread (no
+    executor's threads in between), EOF when the process died."""
+
     def __init__(self, context: multiprocessing.context.BaseContext, root: str, module: str):
-        self.executor = futures.ProcessPoolExecutor(
-            1, mp_context=context, initializer=_worker_started, initargs=(root, module)
-        )
-        self.pid: int | None = None
+        self.connection, theirs = context.Pipe()
+        self.process = context.Process(target=_serve, args=(theirs, root, module), name="flowjobs-worker")
+        self._theirs: multiprocessing.connection.Connection | None = theirs
+        self._starting = threading.Lock()
 
-    def start(self) -> futures.Future:
-        future = self.executor.submit(os.getpid)
-        future.add_done_callback(self._started)
-        return future
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid
 
-    def _started(self, done: futures.Future) -> None:
-        if not done.cancelled() and done.exception() is None:
-            self.pid = done.result()
+    def start(self) -> None:
+        """The worker's process forked (once; whoever asks first)."""
+        with self._starting:
+            if self._theirs is None:
+                return
+            self.process.start()
+            self._theirs.close()  # the worker holds its end: its death is EOF here
+            self._theirs = None
+
+    def call(self, request: tuple, timeout: float | None) -> tuple[bool, typing.Any]:
+        """The worker's answer to `request`; TimeoutError past `timeout`, EOFError or OSError if it died."""
+        self.start()
+        self.connection.send(request)
+        if not self.connection.poll(timeout):
+            raise TimeoutError
+        return self.connection.recv()
+
+    def exit_code(self) -> int | None:
+        """How the worker's process ended (negative: the signal that killed it); None if that cannot be told."""
+        if self.pid is None:
+            return None
+        self.process.join(KILL_WAIT_SECONDS)
+        return self.process.exitcode
 
     def kill(self) -> None:
         if self.pid is not None:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, signal.SIGKILL)
-        self.executor.shutdown(wait=False, cancel_futures=True)
+        self.connection.close()
+
+    def reap(self) -> None:
+        if self.pid is not None:
+            self.process.join(KILL_WAIT_SECONDS)
 
 
 class WorkerPool:
@@ -149,19 +269,20 @@ class WorkerPool:
 
     def __init__(self, root: str, module: str, budget: CpuBudget, start: int = 0):
         self.root, self.module, self.budget = root, module, budget
-        forkserver.socket_folder()  # a deep TMPDIR would make the forkserver's socket path too long
+        forkserver.start()  # before the run opens its record and lease, and before any thread of its own
         self.context = multiprocessing.get_context("forkserver")
-        self.context.set_forkserver_preload(forkserver.PRELOAD)  # if start_early did not start it
         self._idle: list[_Slot] = []
         self._all: list[_Slot] = []
         self._lock = threading.Lock()
         self.stopped = False
-        for _ in range(start):  # warmed up in the background while the run gets ready
-            self._release(self._new_slot())
+        warm = [self._new_slot() for _ in range(start)]
+        for slot in warm:
+            self._release(slot)
+        # forked in the background while the run gets ready (the forkserver answers each with its pid)
+        threading.Thread(target=lambda: [slot.start() for slot in warm], name="warm-workers", daemon=True).start()
 
     def _new_slot(self) -> _Slot:
         slot = _Slot(self.context, self.root, self.module)
-        slot.start()
         with self._lock:
             self._all.append(slot)
         return slot
@@ -170,9 +291,10 @@ class WorkerPool:
         with self._lock:
             if self.stopped:
                 raise KeyboardInterrupt
-            if self._idle:
-                return self._idle.pop()
-        return self._new_slot()
+            slot = self._idle.pop() if self._idle else None
+        slot = slot or self._new_slot()
+        slot.start()  # before the task, so the worker's pid is known while the task runs
+        return slot
 
     def _release(self, slot: _Slot) -> None:
         with self._lock:
@@ -191,30 +313,41 @@ class WorkerPool:
         inputs: LiteralMap,
         started: typing.Callable[[], None] = lambda: None,
         ended: typing.Callable[[], None] = lambda: None,
+        folder: Path | None = None,
+        previous_checkpoint: Path | None = None,
     ) -> LiteralMap:
-        """The task's outputs, computed in a worker; TaskError, WorkerDied or TimeoutError when it did not finish.
+        """The task's outputs, computed in a worker; TaskError, WorkerDied or WorkerTimedOut when it did not finish.
 
         `started` and `ended` are called while the task holds its CPUs, so a recorded span never overlaps the span
-        of a task that took those CPUs after it."""
+        of a task that took those CPUs after it. With `folder`, what the task prints is kept there and its Flyte
+        checkpoint is written to `folder`/checkpoint, the attempt before's (`previous_checkpoint`) handed to it."""
         share = self.budget.share(cpus_requested(task), task.name, "Resources(cpu)")
         timeout = task.metadata.timeout.total_seconds() if task.metadata.timeout else None
+        files: dict[str, typing.Any] = {}
+        if folder is not None:
+            source = str(previous_checkpoint) if previous_checkpoint else None
+            files = {"folder": str(folder), "checkpoint": (str(folder / "checkpoint"), source)}
         with self.budget.hold(share):
             slot = self._borrow()
             started()
             literals = inputs.to_flyte_idl().SerializeToString()
-            future = slot.executor.submit(_execute, *where, literals, dict(os.environ))
+            request = (*where, literals, dict(os.environ), files.get("folder"), files.get("checkpoint"))
             try:
-                ok, answer = future.result(timeout=timeout)
-                if ok:
-                    ended()
-            except futures.TimeoutError:
+                ok, answer = slot.call(request, timeout)
+            except TimeoutError:
                 self._discard(slot)
-                raise TimeoutError(f"task '{task.name}': timed out after {timeout:g}s; its worker was killed") from None
-            except BrokenProcessPool:
+                message = f"task '{task.name}': timed out after {timeout:g}s; its worker was killed"
+                raise WorkerTimedOut(message) from None
+            except (EOFError, OSError):
+                code = slot.exit_code()
                 self._discard(slot)
                 if self.stopped:
                     raise KeyboardInterrupt from None
-                raise WorkerDied(f"task '{task.name}': its worker process died while running it") from None
+                how = f" (killed by signal {-code})" if code is not None and code < 0 else ""
+                how = how or (f" (exit code {code})" if code is not None else "")
+                raise WorkerDied(f"task '{task.name}': its worker process died while running it{how}", code) from None
+            finally:
+                ended()
         self._release(slot)
         if not ok:
             raise TaskError(*answer)
@@ -236,4 +369,5 @@ class WorkerPool:
         for slot in slots:
             slot.kill()
         for slot in slots:
-            slot.executor.shutdown(wait=True)
+            slot.reap()
+        forkserver.stop()

@@ -20,6 +20,8 @@ def test_a_failed_attempt_is_retried_and_every_attempt_shown() -> None:
     assert outcome.code == 0 and outcome.stdout.strip() == "3", outcome.log
     (entry,) = outcome.record.tasks.values()
     assert [attempt.exit_code for attempt in entry.attempts] == [3, 3, 0]
+    assert [attempt.outcome for attempt in entry.attempts] == ["failed", "failed", "succeeded"]
+    assert all(attempt.stderr_log and attempt.exit_signal is None for attempt in entry.attempts)
     assert entry.status == "done" and entry.exit_code == 0
     assert "retrying (attempt 2 of 3)" in outcome.log and "retrying (attempt 3 of 3)" in outcome.log
     assert "n0 flaky: running (attempt 3)" in outcome.log
@@ -32,6 +34,7 @@ def test_a_timeout_kills_the_script_and_fails_the_task() -> None:
     assert (dt.datetime.now() - started).total_seconds() < 15
     (entry,) = outcome.record.tasks.values()
     assert entry.status == "failed" and entry.attempts[0].timed_out and entry.exit_code < 0
+    assert entry.attempts[0].outcome == "timed out" and entry.attempts[0].exit_signal == -entry.exit_code
     assert "timed out after 1s; its processes were killed" in entry.error
     assert "failed: node n0 (too_slow): task 'tests.support.runner.flows.too_slow': timed out" in outcome.log
     assert outcome.record.status == "failed" and outcome.stdout == ""

@@ -88,15 +88,12 @@ def test_a_plain_task_past_its_timeout_is_killed() -> None:
     assert "timed out after 1s; its worker was killed" in outcome.log
 
 
-@pytest.mark.slow
-def test_ctrl_c_leaves_no_worker_process(tmp_path: Path) -> None:
-    pid_dir = tmp_path / "pids"
-    pid_dir.mkdir()
+def lingering_runner(pid_dir: Path) -> tuple[subprocess.Popen, set[int]]:
+    """`flowjobs run … lingering` once both its tasks run in workers: the runner, and every process below it."""
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
     argv = [tool("flowjobs"), "run", WORKERS, "lingering", "--pid_dir", str(pid_dir)]
-    runner = subprocess.Popen(
-        argv, cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
+    pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True}
+    runner = subprocess.Popen(argv, cwd=PROJECT_ROOT, env=env, **pipes)
     try:
         deadline = time.monotonic() + STARTUP_SECONDS
         while len(list(pid_dir.iterdir())) < 2 and time.monotonic() < deadline and runner.poll() is None:
@@ -104,22 +101,45 @@ def test_ctrl_c_leaves_no_worker_process(tmp_path: Path) -> None:
         assert len(list(pid_dir.iterdir())) == 2, "both tasks started in workers"
         started = descendants(runner.pid)
         assert {int(path.name) for path in pid_dir.iterdir()} <= started
-        runner.send_signal(signal.SIGINT)
-        _, stderr = runner.communicate(timeout=120)
-    finally:
-        if runner.poll() is None:
-            runner.kill()
-    assert runner.returncode == 130, stderr
+    except BaseException:
+        runner.kill()
+        raise
+    return runner, started
+
+
+def assert_all_gone(started: set[int]) -> None:
     deadline = time.monotonic() + 60
     while (alive := started & descendants(1)) and time.monotonic() < deadline:
         time.sleep(0.5)
     assert not alive, f"left running: {alive}"
 
 
+@pytest.mark.slow
+def test_ctrl_c_leaves_no_worker_process(tmp_path: Path) -> None:
+    runner, started = lingering_runner(tmp_path)
+    try:
+        runner.send_signal(signal.SIGINT)
+        _, stderr = runner.communicate(timeout=120)
+    finally:
+        if runner.poll() is None:
+            runner.kill()
+    assert runner.returncode == 130, stderr
+    assert_all_gone(started)
+
+
+@pytest.mark.slow
+def test_a_runner_killed_outright_leaves_no_forkserver_or_worker(tmp_path: Path) -> None:
+    """SIGKILL of `flowjobs run`: the forkserver dies with the runner, and every worker with the forkserver."""
+    runner, started = lingering_runner(tmp_path)
+    runner.kill()
+    runner.communicate()
+    assert_all_gone(started)
+
+
 def test_workers_start_with_the_flows_module_imported_once_for_all_of_them(tmp_path: Path) -> None:
-    """The forkserver imports the flow's module once; a worker forked from it does not import it again, and what
-    the import prints reaches stdout once and what it reads of stdin is the runner's, as under `pyflyte run`; the
-    module's exit handler runs once."""
+    """The runner imports the flow's module once and its forkserver is a fork of it: no worker imports it again,
+    what the import prints reaches stdout once and what it reads of stdin is the runner's, as under `pyflyte run`;
+    the module's exit handler runs once."""
     env = {**os.environ, "FLOWJOBS_TEST_IMPORT_MARKS": str(tmp_path)}
     argv = [tool("flowjobs"), "run", IMPORT_MARKS, "whose_processes", "--cpus", "2"]
     done = subprocess.run(
@@ -134,12 +154,13 @@ def test_workers_start_with_the_flows_module_imported_once_for_all_of_them(tmp_p
     assert imported == "imported, read 'answer'", "the runner's import, not the forkserver's, read stdin"
     assert len(task_pids) >= 2, "the four tasks ran in more than one worker"
     assert not task_pids & importing, "no worker imported the module itself"
-    assert len(importing) == 2, "the runner and the workers' forkserver imported it, nothing else"
+    assert len(importing) == 1, "the runner imported it, nothing else: no second import beside the runner's"
     assert len(exit_handlers_run) == 1, "the module's exit handler ran once, in the runner, not in the forkserver"
 
 
 def test_a_flow_that_fails_to_import_is_named_in_one_line_and_leaves_no_forkserver() -> None:
-    """The forkserver's import of the flow fails too, quietly: the runner's own import names the file and error."""
+    """The runner's import names the file and the error; nothing it started (a forkserver is forked only after the
+    flow imported) outlives it."""
     env = {**os.environ, "FLOWJOBS_TEST_IMPORT_FAILS": "1"}
     argv = [tool("flowjobs"), "run", IMPORT_MARKS, "whose_processes"]
     pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True}
@@ -153,11 +174,7 @@ def test_a_flow_that_fails_to_import_is_named_in_one_line_and_leaves_no_forkserv
     assert stderr.strip().splitlines() == [
         f"error: {IMPORT_MARKS}: RuntimeError: this module refuses to be imported"
     ], stderr
-    assert started, "the forkserver was started for the flow's plain tasks"
-    deadline = time.monotonic() + 60
-    while (alive := started & descendants(1)) and time.monotonic() < deadline:
-        time.sleep(0.5)
-    assert not alive, f"left running: {alive}"
+    assert_all_gone(started)
 
 
 def test_the_nodes_a_dynamic_creates_run_at_the_same_time() -> None:
@@ -173,3 +190,14 @@ def test_a_map_task_tolerates_the_failed_items_its_success_ratio_allows() -> Non
     assert outcome.code == 0 and outcome.stdout == "[1, 3]\n", outcome.log
     statuses = {e.name: e.status for e in outcome.record.tasks.values() if e.name.startswith("odd_only[")}
     assert statuses == {"odd_only[0]": "failed", "odd_only[1]": "done", "odd_only[2]": "failed", "odd_only[3]": "done"}
+
+
+def test_a_map_over_a_launch_plan_runs_its_items_workflows_side_by_side() -> None:
+    """flytekit's local run of this shape stops at its first item (a list from the workflow is a promise there); a
+    cluster runs each item as the launch plan's workflow, as flowjobs run does, side by side."""
+    outcome = run_flow("mapped_plans", "--xs", "[0, 1, 2, 3]", "--cpus", "4", file=WORKERS)
+    assert outcome.code == 0 and outcome.stdout == "6\n", outcome.log
+    items = sorted(key for key in outcome.record.tasks if key.startswith("n0["))
+    assert items == [f"n0[{index}]/n{node}" for index in range(4) for node in range(2)]
+    firsts = [(e.start, e.end, 1.0) for key, e in outcome.record.tasks.items() if key.endswith("]/n0")]
+    assert peak(firsts) >= 2, "the items' workflows ran at the same time"

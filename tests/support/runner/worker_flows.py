@@ -5,7 +5,12 @@ noops       N tasks doing nothing ─► join
 mapped      a map task over N items burning CPU ─► join
 budgeted    four tasks requesting 2 CPUs each
 crashing    a task whose worker process dies, beside one that succeeds
-flaky       a task failing twice, then succeeding (retries=2)
+flaky       a task failing until its attempt `succeed_at` (3: twice), then succeeding (retries=2), printing each attempt
+partial_mapped    a map task over a functools.partial binding two of its inputs, items burning CPU
+flaky_items a map task over a functools.partial whose items each fail their first attempt (retries=1)
+flaky_children    an @dynamic making tasks that each fail their first attempt (retries=1)
+mapped_plans      a map task over a launch plan (each item a workflow of two tasks burning CPU) ─► join
+checkpointed      a task saving its progress in Flyte's checkpoint, failing at intervals (retries=3), as Flyte's example
 too_slow    a task sleeping past its timeout
 lingering   two tasks that write their process id, then wait (for Ctrl-C)
 dynamic_siblings  an @dynamic fanning out to N tasks burning CPU ─► join
@@ -16,13 +21,24 @@ frames      N tasks each returning a DataFrame of its own ─► the values read
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import time
 import typing
 from pathlib import Path
 
 import pandas as pd
-from flytekit import Resources, WorkflowFailurePolicy, dynamic, map_task, task, workflow
+from flytekit import (
+    LaunchPlan,
+    Resources,
+    WorkflowFailurePolicy,
+    current_context,
+    dynamic,
+    map_task,
+    task,
+    workflow,
+)
+from flytekit.exceptions.user import FlyteRecoverableException
 
 BRANCHES = int(os.environ.get("FLOWJOBS_BENCH_BRANCHES", "4"))
 SECONDS = float(os.environ.get("FLOWJOBS_BENCH_SECONDS", "1"))
@@ -94,20 +110,80 @@ def crashing() -> typing.Tuple[int, int]:
     return die(x=1), busy(x=2)
 
 
-@task(retries=2)
-def flaky(marks: str) -> int:
+def next_attempt(marks: str) -> int:
+    """This attempt's number, counted in a folder of marks (each holding the process id that made it)."""
     folder = Path(marks)
     folder.mkdir(parents=True, exist_ok=True)
     attempt = len(list(folder.iterdir())) + 1
     (folder / str(attempt)).write_text(str(os.getpid()))
-    if attempt < 3:
+    return attempt
+
+
+@task(retries=2)
+def flaky(marks: str, succeed_at: int) -> int:
+    attempt = next_attempt(marks)
+    print(f"attempt {attempt} of flaky")
+    if attempt < succeed_at:
         raise RuntimeError(f"attempt {attempt} fails")
     return attempt
 
 
 @workflow
-def flaky_flow(marks: str) -> int:
-    return flaky(marks=marks)
+def flaky_flow(marks: str, succeed_at: int = 3) -> int:
+    return flaky(marks=marks, succeed_at=succeed_at)
+
+
+@task
+def priced(quantity: int, price: float, shipping: float) -> float:
+    burn(SECONDS)
+    return quantity * price + shipping
+
+
+@workflow
+def partial_mapped(n: int = BRANCHES, price: float = 2.0) -> typing.List[float]:
+    return map_task(functools.partial(priced, price=price, shipping=1.0))(quantity=count(n=n))
+
+
+@task(retries=1)
+def flaky_item(x: int, marks: str) -> int:
+    if next_attempt(f"{marks}/{x}") < 2:
+        raise RuntimeError(f"item {x} fails its first attempt")
+    return x
+
+
+@workflow
+def flaky_items(marks: str, n: int = 3) -> typing.List[int]:
+    return map_task(functools.partial(flaky_item, marks=marks))(x=count(n=n))
+
+
+@dynamic
+def flaky_fan_out(n: int, marks: str) -> typing.List[int]:
+    return [flaky_item(x=index, marks=marks) for index in range(n)]
+
+
+@workflow
+def flaky_children(marks: str, n: int = 2) -> int:
+    return join(xs=flaky_fan_out(n=n, marks=marks))
+
+
+@task(retries=3)
+def resume_counting(iterations: int) -> int:
+    """Counts to `iterations`, saving its progress; fails every third of the way (a cluster's retries resume)."""
+    checkpoint = current_context().checkpoint
+    saved = checkpoint.read()
+    start = int(saved.decode()) if saved else 0
+    interval = iterations // 3
+    index = start
+    for index in range(start, iterations):
+        if index > start and index % interval == 0:
+            raise FlyteRecoverableException(f"failed at iteration {index}")
+        checkpoint.write(f"{index + 1}".encode())
+    return index
+
+
+@workflow
+def checkpointed(iterations: int = 10) -> int:
+    return resume_counting(iterations=iterations)
 
 
 @task(timeout=dt.timedelta(seconds=1))
@@ -173,3 +249,16 @@ def frame_values(frames: typing.List[pd.DataFrame]) -> typing.List[int]:
 @workflow
 def frames() -> typing.List[int]:
     return frame_values(frames=[frame(x=index) for index in range(BRANCHES)])
+
+
+@workflow
+def busy_twice(x: int) -> int:
+    return busy(x=busy(x=x))
+
+
+busy_twice_plan = LaunchPlan.get_or_create(busy_twice, name="busy_twice_plan")
+
+
+@workflow
+def mapped_plans(xs: typing.List[int]) -> int:
+    return join(xs=map_task(busy_twice_plan)(x=xs))
