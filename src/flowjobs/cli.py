@@ -29,11 +29,23 @@ from rich.markup import escape
 from rich.table import Table
 
 from flowjobs import graph, quick_exit, settings
-from flowjobs.errors import ConfigError, ScriptInputError
+from flowjobs.errors import ConfigError, ScriptInputError, shorten
 
 COMMANDS_GROUP = "flowjobs.commands"
 console = Console()
 errors = Console(stderr=True)  # a bad input's one line goes to stderr, so stdout stays the command's output
+
+
+class UsageError(ScriptInputError):
+    """A flag argparse refuses (unknown, missing, not of its type): one line, exit code 2, like any bad input."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse prints a bad flag's error after the whole usage text; here it is the one line of a bad input (the
+    subcommands' parsers are of this class too)."""
+
+    def error(self, message: str) -> typing.NoReturn:
+        raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
 
 
 def init_project(args: argparse.Namespace) -> int:
@@ -162,7 +174,7 @@ BUILT_IN = ("init", "tiers", "snapshots", "run", "graph", "status")
 def build_parser(extensions: bool = True) -> argparse.ArgumentParser:
     """The command line; with `extensions`, the plugins' and the project's subcommands too (loading them imports
     their modules: a built-in command such as `flowjobs run` goes without)."""
-    parser = argparse.ArgumentParser(prog="flowjobs", description="Domino-style ML job flows on Flyte and MLflow.")
+    parser = Parser(prog="flowjobs", description="Domino-style ML job flows on Flyte and MLflow.")
     commands = parser.add_subparsers(dest="command", required=True)
     starting = commands.add_parser(
         "init",
@@ -240,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser(extensions=command not in BUILT_IN).parse_args(argv)
         return args.handler(args)
     except (ConfigError, graph.GraphError, ScriptInputError) as err:
-        errors.print(f"[red]error:[/red] {escape(str(err))}", highlight=False, soft_wrap=True)
+        errors.print(f"[red]error:[/red] {escape(shorten(str(err)))}", highlight=False, soft_wrap=True)
         return 2
 
 

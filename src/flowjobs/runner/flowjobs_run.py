@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import concurrent.futures as futures
 import contextlib
+import math
 import os
 import signal
 import sys
@@ -40,6 +41,20 @@ from flowjobs.runner.workflow_inputs import LoadedWorkflow, SetupError, load_wor
 RUNNER = "flowjobs run"
 KILL_GRACE_SECONDS = 5.0
 
+
+class PositiveNumber(click.FloatRange):
+    """A number above 0 that is a number: click's FloatRange lets `nan` through (no comparison holds for it) and
+    `inf` (above any bound)."""
+
+    name = "positive number"
+
+    def convert(self, value: typing.Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number above 0", param, ctx)
+        return number
+
+
 OPTIONS = [
     click.Option(
         ["--max-parallel", "max_parallel"],
@@ -48,7 +63,7 @@ OPTIONS = [
     ),
     click.Option(
         ["--cpus", "cpus"],
-        type=click.FloatRange(min=0, min_open=True),
+        type=PositiveNumber(min=0, min_open=True),
         help="The CPU budget running tasks share, each holding its tier's CPUs (default: this machine's CPUs).",
     ),
     click.Option(
@@ -80,7 +95,7 @@ def main(file: str, workflow: str, args: list[str], console: Console | None = No
         loaded = load_workflow(file, workflow)
         parsed = parse_arguments(loaded, args, OPTIONS)
     except SetupError as err:
-        console.print(f"[red]error:[/red] {escape(str(err))}", highlight=False)
+        console.print(f"[red]error:[/red] {escape(errors.shorten(str(err)))}", highlight=False)
         return 2
     if parsed is None:
         return 0

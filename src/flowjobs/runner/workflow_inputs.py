@@ -115,6 +115,8 @@ def parse_arguments(
         )
     except click.ClickException as err:
         raise SetupError(f"{loaded.label}: {err.format_message()}") from None
+    except OSError as err:  # flytekit's file type looks the path up: a name too long, a folder not readable
+        raise SetupError(f"{loaded.label}: file '{err.filename}': {err.strerror}") from None
     except click.exceptions.Exit:
         return None
     if not isinstance(given, dict):  # click printed the help
