@@ -7,11 +7,12 @@ a 1 MB bad input was echoed whole, in a line of a megabyte.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
 
-from flowjobs import errors
+from flowjobs import errors, records
 from tests.support.project import PROJECT_ROOT, run, tool
 from tests.support.runner.harness import run_flow
 
@@ -74,3 +75,16 @@ def test_a_long_word_is_cut_once_and_short_words_are_kept() -> None:
     )
     path = "/tmp/" + "p" * 250
     assert errors.shorten(f"file {path} is empty") == f"file {path} is empty"
+
+
+def test_a_file_name_that_is_not_utf8_is_named_escaped_and_leaves_no_execution(tmp_path: Path) -> None:
+    table = tmp_path / os.fsdecode(b"table-\xff.csv")
+    table.write_text("a\nb\n")
+    ran = run_flow("counted", "--table", str(table))
+    assert ran.code == 2 and ran.record is None, ran.log
+    assert ran.log.strip() == (
+        f"error: workflow 'counted' (flows.py): --table: '{tmp_path}/table-\\xff.csv' is not UTF-8 text "
+        "(a name in another encoding)"
+    )
+    runs = records.state_dir() / "runs"
+    assert not runs.exists() or not any(runs.iterdir()), "no execution folder holding only its lease"

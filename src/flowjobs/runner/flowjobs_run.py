@@ -36,7 +36,14 @@ from flowjobs.runner.progress import Display
 from flowjobs.runner.scheduler import NodeFailed, Scheduler
 from flowjobs.runner.task_node import NodeRunner, Stores, load_lazy_modules, python_tasks, runs_python_in_process
 from flowjobs.runner.workers import WorkerPool
-from flowjobs.runner.workflow_inputs import LoadedWorkflow, SetupError, load_workflow, parse_arguments
+from flowjobs.runner.workflow_inputs import (
+    LoadedWorkflow,
+    SetupError,
+    escaped,
+    load_workflow,
+    not_utf8,
+    parse_arguments,
+)
 
 RUNNER = "flowjobs run"
 KILL_GRACE_SECONDS = 5.0
@@ -92,6 +99,8 @@ def main(file: str, workflow: str, args: list[str], console: Console | None = No
         if not console.is_terminal:  # a CI log or a pipe: wide enough for the summary table
             console.width = max(console.width, 160)
     try:
+        if not_utf8(file) or not_utf8(workflow):
+            raise SetupError(f"flow file or workflow '{escaped(file)} {escaped(workflow)}' is not UTF-8 text")
         loaded = load_workflow(file, workflow)
         parsed = parse_arguments(loaded, args, OPTIONS)
     except SetupError as err:
