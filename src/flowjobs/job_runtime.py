@@ -12,9 +12,11 @@ tier's CPUs and shows the attempt live. They see the attempt before it starts an
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import logging
 import os
+import shutil
 import sys
 import tempfile
 import typing
@@ -113,8 +115,10 @@ def run_job(spec: JobSpec, values: dict[str, typing.Any]) -> dict[str, typing.An
         folder = Path(tempfile.mkdtemp(prefix=f"{short_name}-attempt{attempt}-", dir=_work_root()))
         try:
             return _run_attempt(spec, tier, values, folder, attempt, attempts)
-        except ScriptFailedError as err:
-            if attempt == attempts:
+        except BaseException as err:
+            if out_of_space(err):  # its logs are kept beside the record: the disk is given back
+                shutil.rmtree(folder, ignore_errors=True)
+            if not isinstance(err, ScriptFailedError) or attempt == attempts:
                 raise
             log.warning("%s; retrying (attempt %d of %d)", first_line(err), attempt + 1, attempts)
     raise AssertionError("unreachable")
@@ -195,20 +199,43 @@ def _use_environment(seen: Attempt, env: dict[str, str]) -> None:
         env["VIRTUAL_ENV"] = str(python.parent.parent)
 
 
+NO_SPACE = (os.strerror(errno.ENOSPC), os.strerror(errno.EDQUOT))
+
+
+def out_of_space(error: BaseException) -> bool:
+    """A failure of a full disk (or quota), the script's or ours: its attempt's folder is removed."""
+    if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    return any(reason in str(error) for reason in NO_SPACE)
+
+
 def _check_exit(spec: JobSpec, run: ScriptRun, refused: bool = False) -> None:
+    if run.log_error:  # the stderr tail may be empty then: the tail kept in memory says why the script ended
+        ended = f"; its script {_how(run)}: {_cause(run)}" if run.returncode != 0 else ""
+        raise ScriptFailedError(f"task '{spec.name}': log not written: {run.log_error}{ended}")
     if run.timed_out:
         raise ScriptFailedError(
             f"task '{spec.name}': timed out after {spec.timeout_seconds:g}s; its processes were killed "
             f"(logs: {run.stderr_log.parent})"
         )
     if run.returncode != 0:
-        how = f"was killed by signal {-run.returncode}" if run.returncode < 0 else f"exited with code {run.returncode}"
-        cause = next((line.strip() for line in reversed(run.stderr_tail) if line.strip()), "no output on stderr")
         tail = "\n".join(run.stderr_tail)
         raise (ScriptRefusedInputError if refused else ScriptFailedError)(
-            f"task '{spec.name}': script {how}: {cause}\n"
+            f"task '{spec.name}': script {_how(run)}: {_cause(run)}\n"
             f"--- last {len(run.stderr_tail)} lines of stderr (all in {run.stderr_log}) ---\n{tail}"
         )
+
+
+def _how(run: ScriptRun) -> str:
+    return f"was killed by signal {-run.returncode}" if run.returncode < 0 else f"exited with code {run.returncode}"
+
+
+def _cause(run: ScriptRun) -> str:
+    """The script's last line on stderr; on a full disk, with the folder it wrote in (Python's names no file)."""
+    cause = next((line.strip() for line in reversed(run.stderr_tail) if line.strip()), "no output on stderr")
+    if any(reason in cause for reason in NO_SPACE):
+        cause = f"{cause} (on the disk of its work folder {run.stdout_log.parent.parent})"
+    return cause
 
 
 def write_inputs(spec: JobSpec, values: dict[str, typing.Any], folder: Path) -> None:

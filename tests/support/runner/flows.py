@@ -6,6 +6,8 @@ flaky           one task that fails twice, then succeeds (retries=2)
 too_slow        one task that sleeps past its timeout
 gated           first ─► gate (fails unless the gate file says "pass") ─► last;  aside (independent)
 counted         a cached task counting a CSV's lines
+filling_log     a task filling its disk by printing (the runner writes its log)
+filling_output  a task filling its disk by writing an output
 shapes          a subworkflow, an @dynamic fan-out and a conditional (if / elif / else fail)
 interruptible   a script whose child leaves its session, and a script with a real H2O JVM
 """
@@ -68,6 +70,16 @@ def gated(gate: TXT) -> typing.Tuple[int, int]:
 @workflow
 def counted(table: CSV) -> int:
     return job("count_lines", f"{STEP} lines", Input("table", CSV, table), cache=True, cache_version="1")
+
+
+@workflow
+def filling_log() -> int:
+    return job("fill_disk_log", "python tests/scripts/fill_disk.py log")
+
+
+@workflow
+def filling_output() -> int:
+    return job("fill_disk_output", "python tests/scripts/fill_disk.py output")
 
 
 @task
