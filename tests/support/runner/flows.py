@@ -8,13 +8,16 @@ gated           first ─► gate (fails unless the gate file says "pass") ─�
 counted         a cached task counting a CSV's lines
 filling_log     a task filling its disk by printing (the runner writes its log)
 filling_output  a task filling its disk by writing an output
+out_of_memory   a plain task that joins a memory cgroup and allocates past its limit
 shapes          a subworkflow, an @dynamic fan-out and a conditional (if / elif / else fail)
 interruptible   a script whose child leaves its session, and a script with a real H2O JVM
 """
 
 from __future__ import annotations
 
+import os
 import typing
+from pathlib import Path
 
 from flytekit import conditional, dynamic, task, workflow
 from flytekit.types.file import FlyteFile
@@ -80,6 +83,18 @@ def filling_log() -> int:
 @workflow
 def filling_output() -> int:
     return job("fill_disk_output", "python tests/scripts/fill_disk.py output")
+
+
+@task
+def allocate_past(cgroup: str) -> int:
+    print("allocating past the limit", flush=True)
+    Path(cgroup, "cgroup.procs").write_text(str(os.getpid()))
+    return len(bytearray(512 * 1024 * 1024))
+
+
+@workflow
+def out_of_memory(cgroup: str) -> int:
+    return allocate_past(cgroup=cgroup)
 
 
 @task
