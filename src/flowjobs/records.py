@@ -55,6 +55,7 @@ class TaskStatus(StrEnum):
     RESUMED = "resumed"  # done in the failed execution this one resumes: not run again
     SKIPPED = "skipped"  # never started: something it needs failed
     INTERRUPTED = "interrupted"  # stopped by Ctrl-C
+    KILLED = "killed"  # running or waiting when its runner died: ended at the record's last write
 
 
 class ExecutionStatus(StrEnum):
@@ -77,6 +78,7 @@ class AttemptOutcome(StrEnum):
     FAILED = "failed"
     TIMED_OUT = "timed out"
     INTERRUPTED = "interrupted"  # stopped by Ctrl-C or a signal to the runner
+    KILLED = "killed"  # open when its runner died
 
 
 def outcome_of(error: BaseException | None, timed_out: bool = False) -> AttemptOutcome:
@@ -153,7 +155,30 @@ def load(path: Path) -> ExecutionRecord:
     record = ExecutionRecord.model_validate_json(Path(path).read_text(encoding="utf-8"))
     if record.status == ExecutionStatus.RUNNING and not lease.held(Path(path).parent):
         record.status = ExecutionStatus.KILLED
+
+    if record.status == ExecutionStatus.KILLED:
+        _ended_with_its_runner(record, Path(path))
     return record
+
+
+def _ended_with_its_runner(record: ExecutionRecord, path: Path) -> None:
+    """An execution whose runner died: it, and each task and attempt still open, ended at the record's last write
+    (the last moment its runner is known to have lived), so none reads `running` with a duration that grows."""
+    try:
+        ended = dt.datetime.fromtimestamp(path.stat().st_mtime).astimezone()
+    except OSError:
+        return
+    record.end = record.end or ended
+    for entry in record.tasks.values():
+        if entry.status not in (TaskStatus.RUNNING, TaskStatus.PENDING):
+            continue
+        entry.status = TaskStatus.KILLED
+        if entry.start is not None:
+            entry.end = entry.end or max(entry.start, record.end)
+        for attempt in entry.attempts:
+            if attempt.outcome is None:
+                attempt.outcome = AttemptOutcome.KILLED
+                attempt.end = attempt.end or max(attempt.start, record.end)
 
 
 def _readable() -> typing.Iterator[ExecutionRecord]:

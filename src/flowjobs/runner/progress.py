@@ -27,6 +27,7 @@ STYLES = {
     TaskStatus.RESUMED: "blue",
     TaskStatus.SKIPPED: "dim",
     TaskStatus.INTERRUPTED: "magenta",
+    TaskStatus.KILLED: "bold red",
 }
 
 

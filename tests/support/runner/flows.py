@@ -4,6 +4,7 @@ sleeps          four independent Small branches ─► their results as a list
 tiers           Medium ×2, Small ×2 and one Large branch, all independent
 flaky           one task that fails twice, then succeeds (retries=2)
 too_slow        one task that sleeps past its timeout
+long_sleep      one task that sleeps five minutes (its runner is killed meanwhile)
 gated           first ─► gate (fails unless the gate file says "pass") ─► last;  aside (independent)
 counted         a cached task counting a CSV's lines
 filling_log     a task filling its disk by printing (the runner writes its log)
@@ -59,6 +60,11 @@ def flaky() -> int:
 @workflow
 def too_slow() -> int:
     return sleeper("too_slow", "Small", seconds=60, timeout=1)
+
+
+@workflow
+def long_sleep() -> int:
+    return sleeper("long_sleep", "Small", seconds=300)
 
 
 @workflow
