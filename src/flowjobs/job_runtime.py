@@ -16,6 +16,7 @@ import errno
 import functools
 import logging
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -176,7 +177,10 @@ def _run_script(seen: Attempt, values: dict) -> dict[str, typing.Any]:
     )
     if plugin is not None:
         plugin.collect(seen, outputs)
-    _check_exit(spec, seen.run, refused=refused.is_file())
+    try:
+        _check_exit(spec, seen.run, refused=refused.is_file())
+    except (ScriptFailedError, ScriptRefusedInputError) as err:  # the user's file, not the task's copy of it
+        raise type(err)(by_source(str(err), spec, values, inputs)) from None
     results = read_outputs(spec, outputs)
     if plugin is not None:
         plugin.publish(seen, results)
@@ -236,6 +240,16 @@ def _cause(run: ScriptRun) -> str:
     if any(reason in cause for reason in NO_SPACE):
         cause = f"{cause} (on the disk of its work folder {run.stdout_log.parent.parent})"
     return cause
+
+
+def by_source(message: str, spec: JobSpec, values: dict[str, typing.Any], inputs: Path) -> str:
+    """`message` with each file input's copy in the attempt's inputs folder named by the file it was copied from
+    (the user's file, or the output of the task before), which is what the user knows."""
+    for name in spec.inputs:
+        source = getattr(values.get(name), "path", None)
+        if isinstance(source, str | os.PathLike) and not str(source).startswith(str(inputs)):
+            message = re.sub(rf"{re.escape(str(inputs / name))}(?![\w.-])", str(source).replace("\\", r"\\"), message)
+    return message
 
 
 def write_inputs(spec: JobSpec, values: dict[str, typing.Any], folder: Path) -> None:
