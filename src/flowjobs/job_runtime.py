@@ -180,7 +180,8 @@ def _run_script(seen: Attempt, values: dict) -> dict[str, typing.Any]:
     try:
         _check_exit(spec, seen.run, refused=refused.is_file())
     except (ScriptFailedError, ScriptRefusedInputError) as err:  # the user's file, not the task's copy of it
-        raise type(err)(by_source(str(err), spec, values, inputs)) from None
+        text = str(err.args[0]) if err.args else str(err)  # Flyte's exceptions add a prefix in str()
+        raise type(err)(by_source(text, spec, values, inputs)) from None
     results = read_outputs(spec, outputs)
     if plugin is not None:
         plugin.publish(seen, results)

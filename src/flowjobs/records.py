@@ -144,6 +144,8 @@ class ExecutionRecord(BaseModel):
     tracked: bool = False  # a job task with tracking=True ran: its MLflow runs carry this execution id
     error: str | None = None
     tasks: dict[str, TaskRecord] = Field(default_factory=dict)
+    temp_folders: list[str] = Field(default_factory=list)  # the runner's flytekit temp folders (/tmp/flyte…)
+    temp_owner: str | None = None  # the process they belong to, `pid:start` (flowjobs/runner/space.py)
 
     @property
     def duration(self) -> float:

@@ -27,7 +27,7 @@ from rich.markup import escape
 from flowjobs import errors, execution, job_runtime, lease, parent_run, records, script_process, tracking_store
 from flowjobs.container.in_image import InImage, InImageError
 from flowjobs.records import ExecutionStatus, TaskStatus
-from flowjobs.runner import dynamic, lifecycle
+from flowjobs.runner import dynamic, lifecycle, space
 from flowjobs.runner.budget import CpuBudget
 from flowjobs.runner.cache import ResultStore
 from flowjobs.runner.entities import as_workflow
@@ -112,7 +112,7 @@ def main(file: str, workflow: str, args: list[str], console: Console | None = No
     experiment = parent_run.experiment_for(inputs, options.pop("experiment"))
     try:
         run = Run(loaded, console, **options)
-    except InImageError as err:
+    except (InImageError, errors.ConfigError) as err:
         console.print(f"[red]error:[/red] {escape(str(err))}", highlight=False)
         return 2
     return run.execute(inputs, experiment)
@@ -150,6 +150,9 @@ class Run:
         )
         self.recorder: records.Recorder | None = None
         self.scheduler: Scheduler | None = None
+        self.retention = space.retention_hours()  # a bad setting stops the run before anything runs
+        self.temp_folders = space.temp_folders()
+        self.temp_before = space.snapshot(self.temp_folders)  # what earlier executions of this process left
 
     def _end_runs_left_running(self, failed: records.ExecutionRecord) -> None:
         """The resumed execution's MLflow runs that nothing could end (a lost server, a killed runner): FAILED."""
@@ -183,6 +186,8 @@ class Run:
                 command=sys.argv,
                 inputs={name: str(value) for name, value in inputs.items()},
                 resumes=self.resumes.execution_id if self.resumes else None,
+                temp_folders=self.temp_folders,
+                temp_owner=space.this_process(),
             )
         )
         if self.resumes:
@@ -204,6 +209,7 @@ class Run:
                 if self.workers is not None:
                     self.workers.close()
         self._finish(display, status, error, experiment)
+        self._give_back(output if status == ExecutionStatus.SUCCEEDED else None)
         self.recorder.release()
         lease.release(self.resume_claim)
         for step, err in failures:
@@ -212,6 +218,12 @@ class Run:
         if status == ExecutionStatus.SUCCEEDED:
             click.echo(output)
         return code
+
+    def _give_back(self, output: typing.Any) -> None:
+        """The execution's work and temp folders removed, its outputs kept (flowjobs/runner/space.py); with a
+        retention setting they wait for `flowjobs gc`. Before the lease is released: no gc races this."""
+        if self.retention == 0:
+            space.give_back(self.recorder.record, keep=space.output_paths(output), before=self.temp_before)
 
     def _record_in_mlflow(self, experiment: str) -> None:
         """The execution as its MLflow parent run: got or created (the flow's first tracked task may have made it),
