@@ -88,3 +88,15 @@ def test_a_file_name_that_is_not_utf8_is_named_escaped_and_leaves_no_execution(t
     )
     runs = records.state_dir() / "runs"
     assert not runs.exists() or not any(runs.iterdir()), "no execution folder holding only its lease"
+
+
+def test_a_1_mb_value_a_script_refuses_is_cut_in_every_line(tmp_path: Path) -> None:
+    given = tmp_path / "inputs.yaml"
+    given.write_text(json.dumps({"model_name": "M" * 1_000_000}))
+    ran = run_flow("batch_predict", "--inputs-file", str(given), file=str(PROJECT_ROOT / "flows/batch_predict_flow.py"))
+    assert ran.code == 1, ran.log[-2000:]
+    failed = next(line for line in ran.log.splitlines() if line.startswith("failed:"))
+    assert "input 'model_name'" in failed and "(1,000,000 characters)" in failed and len(failed) < 600, failed[:700]
+    assert max(len(line) for line in ran.log.splitlines()) < 600
+    (entry,) = ran.record.tasks.values()
+    assert len(entry.error) < 600 and entry.error.count("M" * 150) == 1
