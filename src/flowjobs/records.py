@@ -157,15 +157,13 @@ def load(path: Path) -> ExecutionRecord:
     record = ExecutionRecord.model_validate_json(Path(path).read_text(encoding="utf-8"))
     if record.status == ExecutionStatus.RUNNING and not lease.held(Path(path).parent):
         record.status = ExecutionStatus.KILLED
-
-    if record.status == ExecutionStatus.KILLED:
-        _ended_with_its_runner(record, Path(path))
     return record
 
 
 def _ended_with_its_runner(record: ExecutionRecord, path: Path) -> None:
     """An execution whose runner died: it, and each task and attempt still open, ended at the record's last write
-    (the last moment its runner is known to have lived), so none reads `running` with a duration that grows."""
+    (the last moment its runner is known to have lived), so none reads `running` with a duration that grows (every
+    listing, `flowjobs status`, and the resume that writes `killed` for good read records here)."""
     try:
         ended = dt.datetime.fromtimestamp(path.stat().st_mtime).astimezone()
     except OSError:
@@ -191,7 +189,10 @@ def _readable() -> typing.Iterator[ExecutionRecord]:
             paths.append((path.stat().st_mtime, path))
     for _, path in sorted(paths, reverse=True):
         with contextlib.suppress(OSError, ValueError):
-            yield load(path)
+            record = load(path)
+            if record.status == ExecutionStatus.KILLED:
+                _ended_with_its_runner(record, path)
+            yield record
 
 
 def unreadable() -> list[tuple[Path, str]]:
