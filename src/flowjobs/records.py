@@ -160,27 +160,6 @@ def load(path: Path) -> ExecutionRecord:
     return record
 
 
-def _ended_with_its_runner(record: ExecutionRecord, path: Path) -> None:
-    """An execution whose runner died: it, and each task and attempt still open, ended at the record's last write
-    (the last moment its runner is known to have lived), so none reads `running` with a duration that grows (every
-    listing, `flowjobs status`, and the resume that writes `killed` for good read records here)."""
-    try:
-        ended = dt.datetime.fromtimestamp(path.stat().st_mtime).astimezone()
-    except OSError:
-        return
-    record.end = record.end or ended
-    for entry in record.tasks.values():
-        if entry.status not in (TaskStatus.RUNNING, TaskStatus.PENDING):
-            continue
-        entry.status = TaskStatus.KILLED
-        if entry.start is not None:
-            entry.end = entry.end or max(entry.start, record.end)
-        for attempt in entry.attempts:
-            if attempt.outcome is None:
-                attempt.outcome = AttemptOutcome.KILLED
-                attempt.end = attempt.end or max(attempt.start, record.end)
-
-
 def _readable() -> typing.Iterator[ExecutionRecord]:
     """The records, most recently written first, read one at a time."""
     paths = []
@@ -207,6 +186,27 @@ def unreadable() -> list[tuple[Path, str]]:
         except (OSError, ValueError) as err:
             found.append((path, str(err).splitlines()[0]))
     return found
+
+
+def _ended_with_its_runner(record: ExecutionRecord, path: Path) -> None:
+    """An execution whose runner died: it, and each task and attempt still open, ended at the record's last write
+    (the last moment its runner is known to have lived), so none reads `running` with a duration that grows (every
+    listing, `flowjobs status`, and the resume that writes `killed` for good read records here)."""
+    try:
+        ended = dt.datetime.fromtimestamp(path.stat().st_mtime).astimezone()
+    except OSError:
+        return
+    record.end = record.end or ended
+    for entry in record.tasks.values():
+        if entry.status not in (TaskStatus.RUNNING, TaskStatus.PENDING):
+            continue
+        entry.status = TaskStatus.KILLED
+        if entry.start is not None:
+            entry.end = entry.end or max(entry.start, record.end)
+        for attempt in entry.attempts:
+            if attempt.outcome is None:
+                attempt.outcome = AttemptOutcome.KILLED
+                attempt.end = attempt.end or max(attempt.start, record.end)
 
 
 def list_records() -> list[ExecutionRecord]:
