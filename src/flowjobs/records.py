@@ -257,12 +257,14 @@ class Recorder:
     def save(self) -> None:
         """Write the record; a record that cannot be written is a warning, never a failed task."""
         with self.lock:
+            partial = self.path.with_name(f".{RECORD_FILE}.{threading.get_ident()}")
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-                partial = self.path.with_name(f".{RECORD_FILE}.{threading.get_ident()}")
                 partial.write_text(self.record.model_dump_json(indent=1), encoding="utf-8")
                 partial.replace(self.path)
             except OSError as err:
+                with contextlib.suppress(OSError):
+                    partial.unlink(missing_ok=True)  # a full disk: no partial copy left behind
                 if not self.unwritable:
                     log.warning("execution record %s not written: %s", self.path, err)
                 self.unwritable = True

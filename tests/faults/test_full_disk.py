@@ -90,3 +90,12 @@ def test_a_task_filling_its_disk_fails_naming_the_path_and_gives_the_disk_back(
     assert left == [] and used < 64 * 1024, f"the attempt's folder is removed: {left}, {used} bytes used"
     kept = Path(entry.attempts[-1].stdout_log or entry.stdout_log)
     assert kept.is_file() and not kept.is_relative_to(work), "its logs are kept beside the record"
+
+
+def test_a_full_state_folder_leaves_no_partial_record_and_says_so(table: Path) -> None:
+    with full_disk(records.state_dir()) as state:
+        ran = run_flow("counted", "--table", str(table))
+        partial = [path for path in state.rglob(".*") if path.name != ".filler"]
+    assert ran.code == 1, ran.log
+    assert partial == [], f"partial copies left on the full disk: {partial}"
+    assert "record not written (see the warning above): " in ran.log and "Traceback" not in ran.log
