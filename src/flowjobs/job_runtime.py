@@ -42,7 +42,7 @@ from flowjobs.job_spec import Attempt, AttemptHook, JobSpec
 from flowjobs.project import ENV_PROJECT_ROOT
 from flowjobs.script_command import to_argv
 from flowjobs.script_process import ScriptRun, run_script
-from flowjobs.settings import project_root
+from flowjobs.settings import project_root, work_retention_hours
 from flowjobs.tracking_secret import apply_tracking_secret
 from flowjobs.value_types import Kind, ValueType, describe, from_token
 
@@ -186,7 +186,20 @@ def _run_script(seen: Attempt, values: dict) -> dict[str, typing.Any]:
     if plugin is not None:
         plugin.publish(seen, results)
     seen.deck = decks.publish(spec.name, reports, folder, local=execution.is_local_execution())
+    _give_back_inputs(inputs)
     return results
+
+
+def _give_back_inputs(inputs: Path) -> None:
+    """The inputs folder of an attempt that succeeded: copies of files kept elsewhere (the user's, an earlier
+    task's outputs), which no output may link to (contract.check_inside). Removed at once, under both runners,
+    unless a retention keeps work folders (settings.work_retention_hours)."""
+    try:
+        if work_retention_hours() > 0:
+            return
+    except ValueError:  # a bad setting is `flowjobs run`'s to report; keep the folder
+        return
+    shutil.rmtree(inputs, ignore_errors=True)
 
 
 def _use_environment(seen: Attempt, env: dict[str, str]) -> None:

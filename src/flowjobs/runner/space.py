@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
-import math
 import os
 import shutil
 import tempfile
@@ -25,22 +24,16 @@ from flowjobs import records, settings
 from flowjobs.errors import ConfigError
 from flowjobs.records import ExecutionRecord, ExecutionStatus
 
-RETENTION = "work_retention_hours"
-ENV_RETENTION = "FLOWJOBS_WORK_RETENTION_HOURS"  # wins over the config (the tests look into work folders)
+RETENTION = settings.WORK_RETENTION
+ENV_RETENTION = settings.ENV_WORK_RETENTION  # wins over the config (the tests look into work folders)
 
 
 def retention_hours() -> float:
-    """How long an ended execution's work folders are kept: $FLOWJOBS_WORK_RETENTION_HOURS, the config's
-    `work_retention_hours`, default 0."""
-    value: object = os.environ.get(ENV_RETENTION) or settings.setting(RETENTION)
-    where = ENV_RETENTION if os.environ.get(ENV_RETENTION) else settings.place(RETENTION, None)
-    if value is None:
-        return 0.0
-    with contextlib.suppress(ValueError):
-        value = float(value) if isinstance(value, str) else value
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
-        raise ConfigError(f"{where}: `{RETENTION}` must be a number of hours, 0 or more, got {value!r}")
-    return float(value)
+    """How long an ended execution's work folders are kept (settings.work_retention_hours); ConfigError if bad."""
+    try:
+        return settings.work_retention_hours()
+    except ValueError as err:
+        raise ConfigError(str(err)) from None
 
 
 def temp_folders() -> list[str]:

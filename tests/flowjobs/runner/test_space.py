@@ -51,6 +51,15 @@ def test_an_execution_gives_its_disk_back_but_the_outputs_it_printed(folders: di
     assert after - before == model.stat().st_size
 
 
+def test_a_stock_pyflyte_run_keeps_no_copy_of_its_tasks_inputs(folders: dict[str, Path]) -> None:
+    done = run([tool("pyflyte"), "run", "flows/sample_flow.py", "model_training"], cwd=PROJECT_ROOT)
+    assert done.returncode == 0, done.stderr[-3000:]
+    attempts = sorted(folders["work"].glob("*-attempt1-*"))
+    assert len(attempts) == 5 and all((folder / "outputs").is_dir() for folder in attempts)
+    assert [folder for folder in attempts if (folder / "inputs").exists()] == [], "inputs are copies: given back"
+    assert Path(re.search(r"model=(\S+\.pkl)", done.stdout).group(1)).is_file()
+
+
 def test_a_bad_retention_is_one_line_and_exit_2(folders: dict[str, Path], monkeypatch) -> None:
     monkeypatch.setenv(space.ENV_RETENTION, "nan")
     for argv in (["gc"], ["run", str(FLOWS), "double", "--x", "2"]):
