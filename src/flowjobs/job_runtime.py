@@ -32,6 +32,7 @@ from flowjobs import (
     execution,
     job_plugins,
     phases,
+    settings,
     snapshots,
     tiers,
     tracking,
@@ -42,7 +43,7 @@ from flowjobs.job_spec import Attempt, AttemptHook, JobSpec
 from flowjobs.project import ENV_PROJECT_ROOT
 from flowjobs.script_command import to_argv
 from flowjobs.script_process import ScriptRun, run_script
-from flowjobs.settings import project_root, work_retention_hours
+from flowjobs.settings import project_root
 from flowjobs.tracking_secret import apply_tracking_secret
 from flowjobs.value_types import Kind, ValueType, describe, from_token
 
@@ -195,7 +196,7 @@ def _give_back_inputs(inputs: Path) -> None:
     task's outputs), which no output may link to (contract.check_inside). Removed at once, under both runners,
     unless a retention keeps work folders (settings.work_retention_hours)."""
     try:
-        if work_retention_hours() > 0:
+        if settings.work_retention_hours() > 0:
             return
     except ValueError:  # a bad setting is `flowjobs run`'s to report; keep the folder
         return
