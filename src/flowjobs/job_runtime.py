@@ -235,7 +235,7 @@ def _check_exit(spec: JobSpec, run: ScriptRun, refused: bool = False) -> None:
     if run.timed_out:
         raise ScriptFailedError(
             f"task '{spec.name}': timed out after {spec.timeout_seconds:g}s; its processes were killed "
-            f"(logs: {run.stderr_log.parent})"
+            f"(logs: {_logs_kept(run)})"
         )
     if run.returncode != 0:
         tail = "\n".join(run.stderr_tail)
@@ -243,6 +243,14 @@ def _check_exit(spec: JobSpec, run: ScriptRun, refused: bool = False) -> None:
             f"task '{spec.name}': script {_how(run)}: {_cause(run)}\n"
             f"--- last {len(run.stderr_tail)} lines of stderr (all in {run.stderr_log}) ---\n{tail}"
         )
+
+
+def _logs_kept(run: ScriptRun) -> str:
+    """Where an attempt's logs are read after it: beside the record on a local run (its work folder is given back
+    when the run ends), else in its work folder."""
+    if execution.is_local_execution():
+        return f"kept with execution {execution.execution_id()}'s record, `flowjobs status {execution.execution_id()}`"
+    return str(run.stderr_log.parent)
 
 
 def _how(run: ScriptRun) -> str:
