@@ -34,6 +34,8 @@ def _own_tmp(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monke
     monkeypatch.setenv("TMPDIR", str(work))
     monkeypatch.setenv("FLOWJOBS_WORK_DIR", str(work / "jobs"))
     monkeypatch.setenv("FLOWJOBS_STATE_DIR", str(work / "state"))  # execution records, the runner's cache
+    # tests look into attempt folders after a run: kept (tests/flowjobs/runner/test_space.py sets 0, the default)
+    monkeypatch.setenv("FLOWJOBS_WORK_RETENTION_HOURS", "24")
     # task environments built from requirements lists: once per session, whichever test needs one first
     monkeypatch.setenv("FLOWJOBS_ENVIRONMENTS_CACHE", str(tmp_path_factory.getbasetemp() / "environments"))
     monkeypatch.delenv("FLOWJOBS_EXECUTION_ID", raising=False)

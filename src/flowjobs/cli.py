@@ -6,6 +6,7 @@ flowjobs snapshots      the dataset snapshots, their files and pinned hashes
 flowjobs run            a workflow run locally with independent nodes in parallel, cached and resumable
 flowjobs graph          a workflow's DAG as HTML, SVG or Mermaid; --readme redraws the README's pictures
 flowjobs status         the recent local executions, or one execution's tasks (status, attempts, logs, …)
+flowjobs gc             what ended executions left (work folders, /tmp/flyte… folders) removed, never a live one's
 flowjobs port-domino    Domino flow files ported by one import substitution, and what each still needs
 flowjobs artifacts      an execution's Domino flow artifacts, grouped by kind and name
 
@@ -29,11 +30,23 @@ from rich.markup import escape
 from rich.table import Table
 
 from flowjobs import graph, quick_exit, settings
-from flowjobs.errors import ConfigError, ScriptInputError
+from flowjobs.errors import ConfigError, ScriptInputError, shorten
 
 COMMANDS_GROUP = "flowjobs.commands"
 console = Console()
 errors = Console(stderr=True)  # a bad input's one line goes to stderr, so stdout stays the command's output
+
+
+class UsageError(ScriptInputError):
+    """A flag argparse refuses (unknown, missing, not of its type): one line, exit code 2, like any bad input."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse prints a bad flag's error after the whole usage text; here it is the one line of a bad input (the
+    subcommands' parsers are of this class too)."""
+
+    def error(self, message: str) -> typing.NoReturn:
+        raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
 
 
 def init_project(args: argparse.Namespace) -> int:
@@ -119,9 +132,24 @@ def draw_execution(execution: str, output: Path | None) -> Path:
 
 
 def run_flow(args: argparse.Namespace) -> int:
-    from flowjobs.runner import flowjobs_run  # flytekit loads only when something runs
+    from flowjobs.runner import flowjobs_run, space  # flytekit loads only when something runs
 
-    return flowjobs_run.main(args.file, args.workflow, args.arguments)
+    code = flowjobs_run.main(args.file, args.workflow, args.arguments)
+    space.drop_empty(space.temp_folders())  # this process ends now: its temp folders go when nothing is kept there
+    return code
+
+
+def collect_garbage(_: argparse.Namespace) -> int:
+    from flowjobs.runner import space
+
+    collected = space.collect()
+    console.print(
+        f"removed what {len(collected.executions)} ended execution(s) left: {collected.freed / 1e6:,.1f} MB "
+        f"(work folders kept {space.retention_hours():g} h after an execution ends: `{space.RETENTION}`)",
+        highlight=False,
+        soft_wrap=True,
+    )
+    return 0
 
 
 def print_wide(table: Table) -> None:
@@ -156,13 +184,13 @@ def show_status(args: argparse.Namespace) -> int:
     return 0
 
 
-BUILT_IN = ("init", "tiers", "snapshots", "run", "graph", "status")
+BUILT_IN = ("init", "tiers", "snapshots", "run", "graph", "status", "gc")
 
 
 def build_parser(extensions: bool = True) -> argparse.ArgumentParser:
     """The command line; with `extensions`, the plugins' and the project's subcommands too (loading them imports
     their modules: a built-in command such as `flowjobs run` goes without)."""
-    parser = argparse.ArgumentParser(prog="flowjobs", description="Domino-style ML job flows on Flyte and MLflow.")
+    parser = Parser(prog="flowjobs", description="Domino-style ML job flows on Flyte and MLflow.")
     commands = parser.add_subparsers(dest="command", required=True)
     starting = commands.add_parser(
         "init",
@@ -204,6 +232,12 @@ def build_parser(extensions: bool = True) -> argparse.ArgumentParser:
     showing.add_argument("execution", nargs="?", help="an execution id (or the start of one, or `latest`)")
     showing.add_argument("--last", type=int, default=10, help="how many executions to list (default: 10)")
     showing.set_defaults(handler=show_status)
+    commands.add_parser(
+        "gc",
+        help="remove what ended executions left (work folders, temp folders), never a live one's",
+        description="Remove the work folders and flytekit temp folders of ended executions once their retention "
+        "(`work_retention_hours` in the project's config, default 0) is over; a live execution's are kept.",
+    ).set_defaults(handler=collect_garbage)
     if not extensions:
         return parser
     for entry in sorted(importlib.metadata.entry_points(group=COMMANDS_GROUP), key=lambda found: found.name):
@@ -240,7 +274,7 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser(extensions=command not in BUILT_IN).parse_args(argv)
         return args.handler(args)
     except (ConfigError, graph.GraphError, ScriptInputError) as err:
-        errors.print(f"[red]error:[/red] {escape(str(err))}", highlight=False, soft_wrap=True)
+        errors.print(f"[red]error:[/red] {escape(shorten(str(err)))}", highlight=False, soft_wrap=True)
         return 2
 
 

@@ -27,11 +27,33 @@ class ConfigError(ValueError):
     """A config file that cannot be read or does not validate; the message names the file and the key."""
 
 
+LONG_VALUE = 300  # characters: a word (a value, a path) longer than this is cut in a message
+KEPT = 200  # characters of a long word kept
+
+
+def shorten(text: str) -> str:
+    """`text` with each word longer than LONG_VALUE characters cut to its first KEPT and its length, and said only
+    once: a 1 MB bad value makes a line of a few hundred characters, not a megabyte echoed twice."""
+    seen: set[str] = set()
+
+    def cut(found: re.Match) -> str:
+        word = found.group(0)
+        if word in seen:
+            return f"(the same {len(word):,} characters)"
+        seen.add(word)
+        return f"{word[:KEPT]}… ({len(word):,} characters)"
+
+    return _LONG_WORD.sub(cut, text)
+
+
+_LONG_WORD = re.compile(rf"[^\s'\"]{{{LONG_VALUE + 1},}}")
+
+
 def message(error: BaseException) -> str:
     """An error's message without flytekit's wrapping ("USER:Recoverable: error=Error encountered while ...")."""
     lines = [line for line in str(error).splitlines() if "Error encountered while executing" not in line]
     text = "\n".join(_FLYTE_PREFIX.sub("", line, count=1) for line in lines).strip()
-    return text or type(error).__name__
+    return shorten(text) or type(error).__name__
 
 
 def first_line(error: BaseException) -> str:

@@ -12,9 +12,12 @@ tier's CPUs and shows the attempt live. They see the attempt before it starts an
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import logging
 import os
+import re
+import shutil
 import sys
 import tempfile
 import typing
@@ -29,6 +32,7 @@ from flowjobs import (
     execution,
     job_plugins,
     phases,
+    settings,
     snapshots,
     tiers,
     tracking,
@@ -113,8 +117,10 @@ def run_job(spec: JobSpec, values: dict[str, typing.Any]) -> dict[str, typing.An
         folder = Path(tempfile.mkdtemp(prefix=f"{short_name}-attempt{attempt}-", dir=_work_root()))
         try:
             return _run_attempt(spec, tier, values, folder, attempt, attempts)
-        except ScriptFailedError as err:
-            if attempt == attempts:
+        except BaseException as err:
+            if out_of_space(err):  # its logs are kept beside the record: the disk is given back
+                shutil.rmtree(folder, ignore_errors=True)
+            if not isinstance(err, ScriptFailedError) or attempt == attempts:
                 raise
             log.warning("%s; retrying (attempt %d of %d)", first_line(err), attempt + 1, attempts)
     raise AssertionError("unreachable")
@@ -172,12 +178,29 @@ def _run_script(seen: Attempt, values: dict) -> dict[str, typing.Any]:
     )
     if plugin is not None:
         plugin.collect(seen, outputs)
-    _check_exit(spec, seen.run, refused=refused.is_file())
+    try:
+        _check_exit(spec, seen.run, refused=refused.is_file())
+    except (ScriptFailedError, ScriptRefusedInputError) as err:  # the user's file, not the task's copy of it
+        text = str(err.args[0]) if err.args else str(err)  # Flyte's exceptions add a prefix in str()
+        raise type(err)(by_source(text, spec, values, inputs)) from None
     results = read_outputs(spec, outputs)
     if plugin is not None:
         plugin.publish(seen, results)
     seen.deck = decks.publish(spec.name, reports, folder, local=execution.is_local_execution())
+    _give_back_inputs(inputs)
     return results
+
+
+def _give_back_inputs(inputs: Path) -> None:
+    """The inputs folder of an attempt that succeeded: copies of files kept elsewhere (the user's, an earlier
+    task's outputs), which no output may link to (contract.check_inside). Removed at once, under both runners,
+    unless a retention keeps work folders (settings.work_retention_hours)."""
+    try:
+        if settings.work_retention_hours() > 0:
+            return
+    except ValueError:  # a bad setting is `flowjobs run`'s to report; keep the folder
+        return
+    shutil.rmtree(inputs, ignore_errors=True)
 
 
 def _use_environment(seen: Attempt, env: dict[str, str]) -> None:
@@ -195,20 +218,61 @@ def _use_environment(seen: Attempt, env: dict[str, str]) -> None:
         env["VIRTUAL_ENV"] = str(python.parent.parent)
 
 
+NO_SPACE = (os.strerror(errno.ENOSPC), os.strerror(errno.EDQUOT))
+
+
+def out_of_space(error: BaseException) -> bool:
+    """A failure of a full disk (or quota), the script's or ours: its attempt's folder is removed."""
+    if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    return any(reason in str(error) for reason in NO_SPACE)
+
+
 def _check_exit(spec: JobSpec, run: ScriptRun, refused: bool = False) -> None:
+    if run.log_error:  # the stderr tail may be empty then: the tail kept in memory says why the script ended
+        ended = f"; its script {_how(run)}: {_cause(run)}" if run.returncode != 0 else ""
+        raise ScriptFailedError(f"task '{spec.name}': log not written: {run.log_error}{ended}")
     if run.timed_out:
         raise ScriptFailedError(
             f"task '{spec.name}': timed out after {spec.timeout_seconds:g}s; its processes were killed "
-            f"(logs: {run.stderr_log.parent})"
+            f"(logs: {_logs_kept(run)})"
         )
     if run.returncode != 0:
-        how = f"was killed by signal {-run.returncode}" if run.returncode < 0 else f"exited with code {run.returncode}"
-        cause = next((line.strip() for line in reversed(run.stderr_tail) if line.strip()), "no output on stderr")
         tail = "\n".join(run.stderr_tail)
         raise (ScriptRefusedInputError if refused else ScriptFailedError)(
-            f"task '{spec.name}': script {how}: {cause}\n"
+            f"task '{spec.name}': script {_how(run)}: {_cause(run)}\n"
             f"--- last {len(run.stderr_tail)} lines of stderr (all in {run.stderr_log}) ---\n{tail}"
         )
+
+
+def _logs_kept(run: ScriptRun) -> str:
+    """Where an attempt's logs are read after it: beside the record on a local run (its work folder is given back
+    when the run ends), else in its work folder."""
+    if execution.is_local_execution():
+        return f"kept with execution {execution.execution_id()}'s record, `flowjobs status {execution.execution_id()}`"
+    return str(run.stderr_log.parent)
+
+
+def _how(run: ScriptRun) -> str:
+    return f"was killed by signal {-run.returncode}" if run.returncode < 0 else f"exited with code {run.returncode}"
+
+
+def _cause(run: ScriptRun) -> str:
+    """The script's last line on stderr; on a full disk, with the folder it wrote in (Python's names no file)."""
+    cause = next((line.strip() for line in reversed(run.stderr_tail) if line.strip()), "no output on stderr")
+    if any(reason in cause for reason in NO_SPACE):
+        cause = f"{cause} (on the disk of its work folder {run.stdout_log.parent.parent})"
+    return cause
+
+
+def by_source(message: str, spec: JobSpec, values: dict[str, typing.Any], inputs: Path) -> str:
+    """`message` with each file input's copy in the attempt's inputs folder named by the file it was copied from
+    (the user's file, or the output of the task before), which is what the user knows."""
+    for name in spec.inputs:
+        source = getattr(values.get(name), "path", None)
+        if isinstance(source, str | os.PathLike) and not str(source).startswith(str(inputs)):
+            message = re.sub(rf"{re.escape(str(inputs / name))}(?![\w.-])", str(source).replace("\\", r"\\"), message)
+    return message
 
 
 def write_inputs(spec: JobSpec, values: dict[str, typing.Any], folder: Path) -> None:

@@ -11,6 +11,7 @@ be made is a warning: the attempt's outcome is what counts.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import shutil
@@ -43,5 +44,7 @@ def keep(execution_id: str, key: str, number: int, folder: Path, deck: Path | No
             target.mkdir(parents=True, exist_ok=True)
             kept[name] = Path(shutil.copyfile(source, target / name))
         except OSError as err:
+            with contextlib.suppress(OSError):
+                (target / name).unlink(missing_ok=True)  # a full disk: no partial copy left behind
             log.warning("%s of %s attempt %d not kept in %s: %s", name, key, number, target, err)
     return kept

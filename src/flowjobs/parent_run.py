@@ -120,6 +120,7 @@ def close_stock_run(recorder: Recorder) -> str | None:
     """
     record = recorder.record
     os.environ[tracking_store.ENV_TRACKING_URI] = recorder.tracking_uri  # the store the flow's scripts used
+    tracking_store.bound_http()  # and no MLflow link printed on pyflyte's stdout as the run ends
     tracking_store.require_store()
     run = find_run(record.execution_id)
     if run is None:

@@ -40,6 +40,7 @@ SECTIONS = (  # what the config may hold; a misspelt section is an error, not a 
     "state_dir",
     "launch_plans",
     "commands",
+    "work_retention_hours",  # how long an ended execution's work folders are kept (flowjobs/runner/space.py)
 )
 
 _flow_root: tuple[Path, Path] | None = None  # (root, the file it was found from): the flow being run

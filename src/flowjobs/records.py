@@ -55,6 +55,7 @@ class TaskStatus(StrEnum):
     RESUMED = "resumed"  # done in the failed execution this one resumes: not run again
     SKIPPED = "skipped"  # never started: something it needs failed
     INTERRUPTED = "interrupted"  # stopped by Ctrl-C
+    KILLED = "killed"  # running or waiting when its runner died: ended at the record's last write
 
 
 class ExecutionStatus(StrEnum):
@@ -77,6 +78,7 @@ class AttemptOutcome(StrEnum):
     FAILED = "failed"
     TIMED_OUT = "timed out"
     INTERRUPTED = "interrupted"  # stopped by Ctrl-C or a signal to the runner
+    KILLED = "killed"  # open when its runner died
 
 
 def outcome_of(error: BaseException | None, timed_out: bool = False) -> AttemptOutcome:
@@ -142,6 +144,8 @@ class ExecutionRecord(BaseModel):
     tracked: bool = False  # a job task with tracking=True ran: its MLflow runs carry this execution id
     error: str | None = None
     tasks: dict[str, TaskRecord] = Field(default_factory=dict)
+    temp_folders: list[str] = Field(default_factory=list)  # the runner's flytekit temp folders (/tmp/flyte…)
+    temp_owner: str | None = None  # the process they belong to, `pid:start` (flowjobs/runner/space.py)
 
     @property
     def duration(self) -> float:
@@ -164,7 +168,10 @@ def _readable() -> typing.Iterator[ExecutionRecord]:
             paths.append((path.stat().st_mtime, path))
     for _, path in sorted(paths, reverse=True):
         with contextlib.suppress(OSError, ValueError):
-            yield load(path)
+            record = load(path)
+            if record.status == ExecutionStatus.KILLED:
+                _ended_with_its_runner(record, path)
+            yield record
 
 
 def unreadable() -> list[tuple[Path, str]]:
@@ -179,6 +186,27 @@ def unreadable() -> list[tuple[Path, str]]:
         except (OSError, ValueError) as err:
             found.append((path, str(err).splitlines()[0]))
     return found
+
+
+def _ended_with_its_runner(record: ExecutionRecord, path: Path) -> None:
+    """An execution whose runner died: it, and each task and attempt still open, ended at the record's last write
+    (the last moment its runner is known to have lived), so none reads `running` with a duration that grows (every
+    listing, `flowjobs status`, and the resume that writes `killed` for good read records here)."""
+    try:
+        ended = dt.datetime.fromtimestamp(path.stat().st_mtime).astimezone()
+    except OSError:
+        return
+    record.end = record.end or ended
+    for entry in record.tasks.values():
+        if entry.status not in (TaskStatus.RUNNING, TaskStatus.PENDING):
+            continue
+        entry.status = TaskStatus.KILLED
+        if entry.start is not None:
+            entry.end = entry.end or max(entry.start, record.end)
+        for attempt in entry.attempts:
+            if attempt.outcome is None:
+                attempt.outcome = AttemptOutcome.KILLED
+                attempt.end = attempt.end or max(attempt.start, record.end)
 
 
 def list_records() -> list[ExecutionRecord]:
@@ -229,12 +257,14 @@ class Recorder:
     def save(self) -> None:
         """Write the record; a record that cannot be written is a warning, never a failed task."""
         with self.lock:
+            partial = self.path.with_name(f".{RECORD_FILE}.{threading.get_ident()}")
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-                partial = self.path.with_name(f".{RECORD_FILE}.{threading.get_ident()}")
                 partial.write_text(self.record.model_dump_json(indent=1), encoding="utf-8")
                 partial.replace(self.path)
             except OSError as err:
+                with contextlib.suppress(OSError):
+                    partial.unlink(missing_ok=True)  # a full disk: no partial copy left behind
                 if not self.unwritable:
                     log.warning("execution record %s not written: %s", self.path, err)
                 self.unwritable = True

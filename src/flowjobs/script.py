@@ -23,7 +23,7 @@ import typing
 from pathlib import Path
 
 from flowjobs import contract, input_manifest, phases, quick_exit
-from flowjobs.errors import ScriptError, ScriptInputError, ScriptOutputError, ScriptUsageError
+from flowjobs.errors import ScriptError, ScriptInputError, ScriptOutputError, ScriptUsageError, shorten
 from flowjobs.value_types import Kind, ValueType
 
 DEFAULT_OUTPUT_DIR = "outputs"
@@ -60,7 +60,7 @@ def run_main(main: typing.Callable[[], typing.Any]) -> None:
             phases.main_started()
             main()
     except ScriptError as err:
-        message = str(err)
+        message = shorten(str(err))
         label = _task_label()
         line = f"error: {message if message.startswith(label) else f'{label}: {message}'}"
         print(line, file=sys.stderr)

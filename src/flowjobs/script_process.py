@@ -43,6 +43,7 @@ class ScriptRun:
     stderr_tail: list[str] = field(default_factory=list)
     started_at: float = 0.0  # wall-clock times (epoch seconds) of the process's start and exit, for the time split
     exited_at: float = 0.0
+    log_error: str | None = None  # a log that could not be written (a full disk): its path and why
 
 
 def kill_group(pgid: int, sig: int = signal.SIGKILL) -> None:
@@ -115,10 +116,18 @@ def kill_all(sig: int = signal.SIGKILL) -> None:
         kill_tree(pgid, tag, sig)
 
 
-def _pump(source: BinaryIO, log: BinaryIO, echo: BinaryIO | None, tail: collections.deque | None) -> None:
+def _pump(
+    source: BinaryIO, log: BinaryIO, echo: BinaryIO | None, tail: collections.deque | None, failed: list[str]
+) -> None:
+    """Copy the script's stream to its log (and the terminal). A log that cannot be written (a full disk) is noted
+    in `failed` and the stream is still drained, so the script never blocks on a full pipe."""
     for line in iter(source.readline, b""):
-        log.write(line)
-        log.flush()
+        if not failed:
+            try:
+                log.write(line)
+                log.flush()
+            except OSError as err:
+                failed.append(f"{log.name}: {err.strerror}")
         if echo is not None:
             echo.write(line)
             echo.flush()
@@ -148,10 +157,10 @@ def _start(argv: list[str], cwd: Path, env: dict[str, str], tag: str) -> subproc
 
 
 def _start_pump(
-    source: BinaryIO, log: BinaryIO, echo: object | None, tail: collections.deque | None
+    source: BinaryIO, log: BinaryIO, echo: object | None, tail: collections.deque | None, failed: list[str]
 ) -> threading.Thread:
     pump = threading.Thread(
-        target=_pump, args=(source, log, _echo_stream(echo) if echo is not None else None, tail), daemon=True
+        target=_pump, args=(source, log, _echo_stream(echo) if echo is not None else None, tail, failed), daemon=True
     )
     pump.start()
     return pump
@@ -225,11 +234,13 @@ def run_script(
     tail: collections.deque = collections.deque(maxlen=STDERR_TAIL_LINES)
     tag = uuid.uuid4().hex
     started, started_at = time.monotonic(), time.time()
-    with stdout_log.open("ab") as out_file, stderr_log.open("ab") as err_file:
+    failed: list[str] = []
+    # unbuffered: a line a full disk refused is not written again when the file is closed
+    with stdout_log.open("ab", buffering=0) as out_file, stderr_log.open("ab", buffering=0) as err_file:
         process = _start(argv, cwd, env, tag)
         pumps = [
-            _start_pump(process.stdout, out_file, sys.stdout if echo else None, None),
-            _start_pump(process.stderr, err_file, sys.stderr if echo else None, tail),
+            _start_pump(process.stdout, out_file, sys.stdout if echo else None, None, failed),
+            _start_pump(process.stderr, err_file, sys.stderr if echo else None, tail, failed),
         ]
         reaper = _wait(process, tag, timeout)
         exited_at = time.time()  # the leader's exit, before what it left behind is ended
@@ -245,4 +256,5 @@ def run_script(
         stderr_tail=list(tail),
         started_at=started_at,
         exited_at=exited_at,
+        log_error=failed[0] if failed else None,
     )

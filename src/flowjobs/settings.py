@@ -8,6 +8,8 @@ FLOWJOBS_MAX_DATA_MB caps the size of a data file a task script reads (default 2
 
 from __future__ import annotations
 
+import contextlib
+import math
 import os
 from pathlib import Path
 
@@ -22,6 +24,8 @@ ENV_SNAPSHOTS = "FLOWJOBS_SNAPSHOTS"
 ENV_ENVIRONMENTS = "FLOWJOBS_ENVIRONMENTS"
 ENV_LAUNCH_PLANS = "FLOWJOBS_LAUNCH_PLANS"
 ENV_DOMINO_PROJECT = "FLOWJOBS_DOMINO_PROJECT"
+ENV_WORK_RETENTION = "FLOWJOBS_WORK_RETENTION_HOURS"
+WORK_RETENTION = "work_retention_hours"
 DEFAULTS = Path(__file__).parent  # the toolkit's default config files
 
 
@@ -94,6 +98,22 @@ def max_data_bytes() -> int:
     if not megabytes > 0:
         raise ValueError(f"{ENV_MAX_DATA_MB} must be a positive number of megabytes, got {text!r}")
     return int(megabytes * 1_000_000)
+
+
+def work_retention_hours() -> float:
+    """How long an ended execution's work folders are kept: $FLOWJOBS_WORK_RETENTION_HOURS, the config's
+    `work_retention_hours`, default 0 (flowjobs/runner/space.py gives them back). ValueError when not a number of
+    hours, 0 or more."""
+    value: object = os.environ.get(ENV_WORK_RETENTION) or setting(WORK_RETENTION)
+    where = ENV_WORK_RETENTION if os.environ.get(ENV_WORK_RETENTION) else place(WORK_RETENTION, None)
+    if value is None:
+        return 0.0
+    if isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            value = float(value)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+        raise ValueError(f"{where}: `{WORK_RETENTION}` must be a number of hours, 0 or more, got {value!r}")
+    return float(value)
 
 
 def place(section: str, found: Source | None) -> str:

@@ -103,7 +103,8 @@ def task_rows(record: ExecutionRecord) -> list[dict[str, str]]:
     """One row per task: what the issue of monitoring asks for, in the order the tasks started."""
     rows, day = [], record.start.astimezone().date()
     for key, entry in record.tasks.items():
-        logs = Path(entry.stderr_log).parent if entry.stderr_log else None
+        kept = entry.stderr_log or entry.stdout_log  # a task that printed only on stdout has only that log
+        logs = Path(kept).parent if kept else None
         rows.append(
             {
                 "task": entry.name if key == entry.task else f"{key} {entry.name}",
@@ -113,7 +114,7 @@ def task_rows(record: ExecutionRecord) -> list[dict[str, str]]:
                 "start": _time(entry.start, day),
                 "end": _time(entry.end, day),
                 "duration": _seconds(entry.duration),
-                "exit code": "-" if entry.exit_code is None else str(entry.exit_code),
+                "exit code": _exit(entry.attempts[-1]) if entry.attempts else _code(entry.exit_code),
                 "logs": str(logs) if logs else "-",
                 "report": entry.deck or "-",
             }
@@ -121,10 +122,14 @@ def task_rows(record: ExecutionRecord) -> list[dict[str, str]]:
     return rows
 
 
+def _code(code: int | None) -> str:
+    return "-" if code is None else str(code)
+
+
 def _exit(attempt: records.AttemptRecord) -> str:
     if attempt.exit_signal is not None:
         return f"signal {attempt.exit_signal}"
-    return "-" if attempt.exit_code is None else str(attempt.exit_code)
+    return _code(attempt.exit_code)
 
 
 def attempt_rows(record: ExecutionRecord) -> list[dict[str, str]]:

@@ -28,6 +28,8 @@ HTTP_DEFAULTS = {
     "MLFLOW_HTTP_REQUEST_TIMEOUT": "10",
     "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2",
     "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
+    # MLflow prints "🏃 View run …" on stdout when a run on a server ends: stdout is the tasks' and the result's
+    "MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT": "true",
 }
 PROBE_TIMEOUT_SECONDS = 15.0  # a refused connection fails at once; a busy server gets time to answer
 # How long a probe's answer holds in this process: an answer briefly (a script's calls come in a burst), a silence

@@ -58,7 +58,7 @@ class FlowRun:
     workflow: str
     args: tuple[str, ...]
     task: str
-    expected: str  # the script's error, after "error: <task>: "
+    expected: str  # the script's error, after "error: <task>: "; {name}: a bad file's path
     ran: tuple[str, ...]  # every task that runs: the failing one and those before it
 
     @property
@@ -74,7 +74,7 @@ FLOW_RUNS = [
             r"input 'c_grid': List should have at least 1 item after validation, not 0 \(got \[\]\)",
             ("prepare_data",)),
     FlowRun("flowjobs", "flows/batch_predict_flow.py", "batch_predict", ("--data", "{non_utf8}"), "predict",
-            r"data file \S+/inputs/data is not UTF-8 text", ("predict",)),
+            r"data file {non_utf8} is not UTF-8 text", ("predict",)),  # the user's file, not the task's copy
     FlowRun("pyflyte", "flows/batch_predict_flow.py", "batch_predict", ("--model_name", ""), "predict",
             r"input 'model_name': String should have at least 1 character \(got ''\)", ("predict",)),
 ]  # fmt: skip
@@ -120,7 +120,8 @@ def test_a_bad_value_fails_its_task_naming_task_and_input(case: FlowRun, tmp_pat
     done = run([tool(case.tool), "run", case.file, case.workflow, *args], cwd=PROJECT_ROOT, env=flow_env(tmp_path))
     assert done.returncode == 1, done.stderr[-3000:]
     task = f"flows.{Path(case.file).stem}.{case.task}"
-    line = rf"task '{re.escape(task)}': script exited with code 1: error: {re.escape(task)}: {case.expected}"
+    expected = case.expected.format(**{name: re.escape(path) for name, path in bad.items()})
+    line = rf"task '{re.escape(task)}': script exited with code 1: error: {re.escape(task)}: {expected}"
     output = re.sub(r"\s+", " ", done.stdout + done.stderr)  # rich wraps pyflyte's traceback
     assert re.search(line, output), output[-3000:]
     records = list((tmp_path / "state" / "runs").glob("*/record.json"))

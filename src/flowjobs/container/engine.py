@@ -65,6 +65,23 @@ def image_exists(tag: str) -> bool:
     return run(["image", "inspect", tag], check=False).returncode == 0
 
 
+def cause(stderr: str) -> str:
+    """The engine's own reason in one line: its last `Error:` line (podman prints "Trying to pull …" and retries
+    before it), else its last line."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    errors = [line for line in lines if line.startswith("Error")]
+    return (errors or lines or ["no message"])[-1]
+
+
+def ensure_image(ref: str) -> None:
+    """The image on this machine, pulled when it is not; EngineError naming it when it can be neither."""
+    if image_exists(ref):
+        return
+    pulled = run(["pull", "--quiet", ref], check=False)
+    if pulled.returncode != 0:
+        raise EngineError(f"image {ref} is not on this machine and was not pulled: {cause(pulled.stderr)}")
+
+
 def image_size(tag: str) -> int:
     """The image's size in bytes, as the engine reports it."""
     return int(run(["image", "inspect", "--format", "{{.Size}}", tag]).stdout.strip())

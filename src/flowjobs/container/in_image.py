@@ -87,6 +87,11 @@ class InImage:
             raise InImageError(f"--in-image: {err}") from None
         self.settings = SerializationSettings(image_config=image_config(images))
         self.folder = folder
+        for image in [self.settings.image_config.default_image, *self.settings.image_config.images]:
+            try:  # each image given, before any task: a missing one is named, not found by the first pod
+                engine.ensure_image(image.full)
+            except engine.EngineError as err:
+                raise InImageError(f"--in-image {image.name}: {err}") from None
 
     def execute(self, key: str, task: JobTask, inputs: LiteralMap) -> LiteralMap:
         spec = get_serializable(OrderedDict(), self.settings, task)

@@ -89,7 +89,7 @@ def run_pod(
         result = engine.run([*command, *container_args(args, folder)], check=False, timeout=timeout)
         state = engine.run(["inspect", "--format", "{{.State.StartedAt}}|{{.State.FinishedAt}}", name], check=False)
         if state.returncode != 0:  # the container was never made: a missing image or mount
-            raise engine.EngineError(f"{' '.join(command[:1])} {image}: {result.stderr.strip()[-2000:]}")
+            raise engine.EngineError(f"{' '.join(command[:1])} {image}: {engine.cause(result.stderr)}")
         started, finished = state.stdout.split("|")
     finally:
         engine.run(["rm", "-f", name], check=False)

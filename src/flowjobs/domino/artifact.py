@@ -28,6 +28,26 @@ KINDS = (DATA, MODEL, REPORT)
 EXPORT_COMMAND = "python -m flowjobs.domino.export_artifacts"  # found wherever helpers is, any project root
 
 
+def _path_words(name: str) -> list[str]:
+    return name.replace("\\", "/").split("/")
+
+
+def check_name(name: str, what: str = "artifact") -> str:
+    """An artifact's name: free text (`ADaM Datasets`), but a path under the execution's artifacts folder and its
+    MLflow run, so nothing that leads out of them (`..`, a leading `/`); refused when the flow is defined, not
+    after its script ran."""
+    if "\0" in name or name.startswith(("/", "\\")) or any(word in (".", "..") for word in _path_words(name)):
+        raise ValueError(f"{what} name {name!r}: a name, not a path leading out of its folder (no '..', no '/' first)")
+    return name
+
+
+def check_file_name(artifact: str, name: str) -> str:
+    """An artifact's file name: one file name, no folder part."""
+    if not name or "\0" in name or len(_path_words(name)) > 1 or name in (".", ".."):
+        raise ValueError(f"artifact {artifact!r}: file name {name!r} is not a file name (no folder part, no '..')")
+    return name
+
+
 class ArtifactMark(AsyncTypeTransformer):
     """What `Artifact.File` puts on its FlyteFile type. A job task's output with it is recorded when the task
     succeeds (flowjobs/domino/plugin.py); for Flyte, which takes a TypeTransformer in `Annotated` as the type's
@@ -70,6 +90,7 @@ class Artifact:
             raise ValueError(f"artifact {name!r}: kind must be DATA, MODEL or REPORT, got {chosen!r}")
         if not isinstance(name, str) or not name.strip():
             raise ValueError(f"an artifact needs a name, got {name!r}")
+        check_name(name)
         self.name, self.kind = name, chosen
         self._produced: list[tuple[object, object, str]] = []  # (definition state, promise, file name)
 
@@ -82,7 +103,7 @@ class Artifact:
 
         extension = type or PurePosixPath(name).suffix.lstrip(".")
         file_type = FlyteFile[typing.TypeVar(extension)] if extension else FlyteFile
-        spec = ArtifactFileSpec(artifact=self.name, kind=self.kind, file=name)
+        spec = ArtifactFileSpec(artifact=self.name, kind=self.kind, file=check_file_name(self.name, name))
         return typing.Annotated[file_type, ArtifactMark(spec, self, file_type)]
 
     def produced(self, promise: object, file_name: str) -> None:
@@ -144,7 +165,8 @@ def flyte_artifact(output_type: typing.Any) -> tuple[typing.Any, ArtifactFileSpe
         return plain, None
     if kind.upper() not in KINDS:
         raise ValueError(f"artifact {group!r}: artifact_type must be data, model or report, got {kind!r}")
-    return plain, ArtifactFileSpec(artifact=group, kind=kind.upper(), file=artifact.name)
+    check_name(group)
+    return plain, ArtifactFileSpec(artifact=group, kind=kind.upper(), file=check_file_name(group, artifact.name))
 
 
 @dataclass(frozen=True)

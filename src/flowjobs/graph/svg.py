@@ -33,7 +33,8 @@ STYLE = (
 .node.selected rect { stroke: #d69e2e; stroke-width: 3; }
 .status-done rect, .status-succeeded rect { fill: #e3f9e5; stroke: #2f855a; stroke-width: 2.4; }
 .status-cached rect, .status-resumed rect { fill: #e6fffa; stroke: #2c7a7b; stroke-width: 2.4; stroke-dasharray: 5 2; }
-.status-failed rect, .status-interrupted rect { fill: #fde8e8; stroke: #c53030; stroke-width: 2.4; }
+.status-failed rect, .status-interrupted rect, .status-killed rect {
+  fill: #fde8e8; stroke: #c53030; stroke-width: 2.4; }
 .status-running rect { fill: #ebf8ff; stroke: #2b6cb0; stroke-width: 2.4; }
 .status-skipped rect, .status-pending rect, .status-not-run rect {
   fill: #f4f4f5; stroke: #a1a1aa; stroke-dasharray: 2 3; }

@@ -20,6 +20,7 @@ as its inputs are ready, within the machine's CPU budget.
     entry_check.py      a stored entry's checksum, checked on every use
     lifecycle.py        a killed execution's end, the signals that stop a run, a resumed run's links
     progress.py         the live status display and the final summary
+    space.py            an ended execution's work and temp folders given back (its printed outputs kept), `flowjobs gc`
     flowjobs_run.py     `flowjobs run`: all of the above, Ctrl-C and exit codes
 
 The execution record every local execution writes and the execution as the MLflow parent run are the toolkit's

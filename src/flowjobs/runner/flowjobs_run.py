@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import concurrent.futures as futures
 import contextlib
+import math
 import os
 import signal
 import sys
@@ -26,7 +27,7 @@ from rich.markup import escape
 from flowjobs import errors, execution, job_runtime, lease, parent_run, records, script_process, tracking_store
 from flowjobs.container.in_image import InImage, InImageError
 from flowjobs.records import ExecutionStatus, TaskStatus
-from flowjobs.runner import dynamic, lifecycle
+from flowjobs.runner import dynamic, lifecycle, space
 from flowjobs.runner.budget import CpuBudget
 from flowjobs.runner.cache import ResultStore
 from flowjobs.runner.entities import as_workflow
@@ -35,10 +36,31 @@ from flowjobs.runner.progress import Display
 from flowjobs.runner.scheduler import NodeFailed, Scheduler
 from flowjobs.runner.task_node import NodeRunner, Stores, load_lazy_modules, python_tasks, runs_python_in_process
 from flowjobs.runner.workers import WorkerPool
-from flowjobs.runner.workflow_inputs import LoadedWorkflow, SetupError, load_workflow, parse_arguments
+from flowjobs.runner.workflow_inputs import (
+    LoadedWorkflow,
+    SetupError,
+    escaped,
+    load_workflow,
+    not_utf8,
+    parse_arguments,
+)
 
 RUNNER = "flowjobs run"
 KILL_GRACE_SECONDS = 5.0
+
+
+class PositiveNumber(click.FloatRange):
+    """A number above 0 that is a number: click's FloatRange lets `nan` through (no comparison holds for it) and
+    `inf` (above any bound)."""
+
+    name = "positive number"
+
+    def convert(self, value: typing.Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number above 0", param, ctx)
+        return number
+
 
 OPTIONS = [
     click.Option(
@@ -48,7 +70,7 @@ OPTIONS = [
     ),
     click.Option(
         ["--cpus", "cpus"],
-        type=click.FloatRange(min=0, min_open=True),
+        type=PositiveNumber(min=0, min_open=True),
         help="The CPU budget running tasks share, each holding its tier's CPUs (default: this machine's CPUs).",
     ),
     click.Option(
@@ -77,10 +99,12 @@ def main(file: str, workflow: str, args: list[str], console: Console | None = No
         if not console.is_terminal:  # a CI log or a pipe: wide enough for the summary table
             console.width = max(console.width, 160)
     try:
+        if not_utf8(file) or not_utf8(workflow):
+            raise SetupError(f"flow file or workflow '{escaped(file)} {escaped(workflow)}' is not UTF-8 text")
         loaded = load_workflow(file, workflow)
         parsed = parse_arguments(loaded, args, OPTIONS)
     except SetupError as err:
-        console.print(f"[red]error:[/red] {escape(str(err))}", highlight=False)
+        console.print(f"[red]error:[/red] {escape(errors.shorten(str(err)))}", highlight=False)
         return 2
     if parsed is None:
         return 0
@@ -88,7 +112,7 @@ def main(file: str, workflow: str, args: list[str], console: Console | None = No
     experiment = parent_run.experiment_for(inputs, options.pop("experiment"))
     try:
         run = Run(loaded, console, **options)
-    except InImageError as err:
+    except (InImageError, errors.ConfigError) as err:
         console.print(f"[red]error:[/red] {escape(str(err))}", highlight=False)
         return 2
     return run.execute(inputs, experiment)
@@ -126,6 +150,9 @@ class Run:
         )
         self.recorder: records.Recorder | None = None
         self.scheduler: Scheduler | None = None
+        self.retention = space.retention_hours()  # a bad setting stops the run before anything runs
+        self.temp_folders = space.temp_folders()
+        self.temp_before = space.snapshot(self.temp_folders)  # what earlier executions of this process left
 
     def _end_runs_left_running(self, failed: records.ExecutionRecord) -> None:
         """The resumed execution's MLflow runs that nothing could end (a lost server, a killed runner): FAILED."""
@@ -159,6 +186,8 @@ class Run:
                 command=sys.argv,
                 inputs={name: str(value) for name, value in inputs.items()},
                 resumes=self.resumes.execution_id if self.resumes else None,
+                temp_folders=self.temp_folders,
+                temp_owner=space.this_process(),
             )
         )
         if self.resumes:
@@ -180,6 +209,7 @@ class Run:
                 if self.workers is not None:
                     self.workers.close()
         self._finish(display, status, error, experiment)
+        self._give_back(output if status == ExecutionStatus.SUCCEEDED else None)
         self.recorder.release()
         lease.release(self.resume_claim)
         for step, err in failures:
@@ -188,6 +218,12 @@ class Run:
         if status == ExecutionStatus.SUCCEEDED:
             click.echo(output)
         return code
+
+    def _give_back(self, output: typing.Any) -> None:
+        """The execution's work and temp folders removed, its outputs kept (flowjobs/runner/space.py); with a
+        retention setting they wait for `flowjobs gc`. Before the lease is released: no gc races this."""
+        if self.retention == 0:
+            space.give_back(self.recorder.record, keep=space.output_paths(output), before=self.temp_before)
 
     def _record_in_mlflow(self, experiment: str) -> None:
         """The execution as its MLflow parent run: got or created (the flow's first tracked task may have made it),

@@ -27,6 +27,7 @@ STYLES = {
     TaskStatus.RESUMED: "blue",
     TaskStatus.SKIPPED: "dim",
     TaskStatus.INTERRUPTED: "magenta",
+    TaskStatus.KILLED: "bold red",
 }
 
 
@@ -113,4 +114,5 @@ class Display:
             logs = " ".join(log for log in (entry.stdout_log, entry.stderr_log) if log)
             if logs:
                 self.console.print(f"logs {key} {entry.name}: {logs}", highlight=False)
-        self.console.print(f"record: {self.recorder.path}", highlight=False)
+        written = "record" if not self.recorder.unwritable else "record not written (see the warning above)"
+        self.console.print(f"{written}: {self.recorder.path}", highlight=False)

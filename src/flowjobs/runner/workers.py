@@ -54,6 +54,32 @@ class WorkerDied(Exception):
         self.exit_signal = -exit_code if exit_code is not None and exit_code < 0 else None
 
 
+def _oom_kills() -> int | None:
+    """How many processes the kernel's out-of-memory killer has ended since boot (any cgroup's too)."""
+    try:
+        with open("/proc/vmstat", encoding="ascii") as stats:
+            return next((int(line.split()[1]) for line in stats if line.startswith("oom_kill ")), None)
+    except OSError:
+        return None
+
+
+def _how(code: int | None, oom_kills_before: int | None) -> str:
+    """How a worker ended: its signal by name and the exit code a shell shows (128 + the signal), or its exit code;
+    out of memory when the kernel's OOM killer ended a process meanwhile."""
+    if code is None:
+        return ""
+    if code >= 0:
+        return f" (exit code {code})"
+    name = signal.Signals(-code).name if -code in signal.valid_signals() else "unknown"
+    now = _oom_kills()
+    oom = (
+        "; out of memory: the kernel's OOM killer ended it"
+        if None not in (now, oom_kills_before) and now > oom_kills_before
+        else ""
+    )
+    return f" (killed by signal {-code}, {name}, exit code {128 - code}{oom})"
+
+
 class WorkerTimedOut(TimeoutError):
     """A task ran past its timeout; its worker was killed."""
 
@@ -332,6 +358,7 @@ class WorkerPool:
             started()
             literals = inputs.to_flyte_idl().SerializeToString()
             request = (*where, literals, dict(os.environ), files.get("folder"), files.get("checkpoint"))
+            oom_kills = _oom_kills()
             try:
                 ok, answer = slot.call(request, timeout)
             except TimeoutError:
@@ -343,9 +370,9 @@ class WorkerPool:
                 self._discard(slot)
                 if self.stopped:
                     raise KeyboardInterrupt from None
-                how = f" (killed by signal {-code})" if code is not None and code < 0 else ""
-                how = how or (f" (exit code {code})" if code is not None else "")
-                raise WorkerDied(f"task '{task.name}': its worker process died while running it{how}", code) from None
+                raise WorkerDied(
+                    f"task '{task.name}': its worker process died while running it{_how(code, oom_kills)}", code
+                ) from None
             finally:
                 ended()
         self._release(slot)

@@ -106,6 +106,7 @@ def parse_arguments(
     clash = {o.name for o in inputs} & {o.name for o in runner_options}
     if clash:
         raise SetupError(f"{loaded.label}: input '{clash.pop()}' has the name of a flowjobs run option")
+    _check_text(loaded.label, args)
     command = YamlFileReadingCommand(
         name=loaded.name, params=inputs + runner_options, help=loaded.workflow.__doc__ or "", callback=lambda **kw: kw
     )
@@ -115,6 +116,8 @@ def parse_arguments(
         )
     except click.ClickException as err:
         raise SetupError(f"{loaded.label}: {err.format_message()}") from None
+    except OSError as err:  # flytekit's file type looks the path up: a name too long, a folder not readable
+        raise SetupError(f"{loaded.label}: file '{err.filename}': {err.strerror}") from None
     except click.exceptions.Exit:
         return None
     if not isinstance(given, dict):  # click printed the help
@@ -127,6 +130,32 @@ def parse_arguments(
     values = _with_defaults(loaded.workflow, given)
     _check_types(loaded, values)
     return values, runner
+
+
+def escaped(text: str) -> str:
+    """A command-line word as the bytes it was given, those not UTF-8 as \\xNN: a name the terminal can show."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def not_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _check_text(label: str, args: list[str]) -> None:
+    """Every word given is UTF-8: a file name in another encoding is refused by its escaped name before the
+    execution's folder or record is made (records, MLflow and Flyte's literals hold text)."""
+    for index, word in enumerate(args):
+        if not not_utf8(word):
+            continue
+        option, _, value = word.partition("=") if word.startswith("--") and "=" in word else ("", "", word)
+        if not option and index and args[index - 1].startswith("--"):
+            option = args[index - 1]
+        where = f"{option}: " if option else ""
+        raise SetupError(f"{label}: {where}'{escaped(value)}' is not UTF-8 text (a name in another encoding)")
 
 
 def _as_declared(value: typing.Any, python_type: typing.Any) -> typing.Any:

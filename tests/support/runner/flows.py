@@ -4,15 +4,21 @@ sleeps          four independent Small branches ─► their results as a list
 tiers           Medium ×2, Small ×2 and one Large branch, all independent
 flaky           one task that fails twice, then succeeds (retries=2)
 too_slow        one task that sleeps past its timeout
+long_sleep      one task that sleeps five minutes (its runner is killed meanwhile)
 gated           first ─► gate (fails unless the gate file says "pass") ─► last;  aside (independent)
 counted         a cached task counting a CSV's lines
+filling_log     a task filling its disk by printing (the runner writes its log)
+filling_output  a task filling its disk by writing an output
+out_of_memory   a plain task that joins a memory cgroup and allocates past its limit
 shapes          a subworkflow, an @dynamic fan-out and a conditional (if / elif / else fail)
 interruptible   a script whose child leaves its session, and a script with a real H2O JVM
 """
 
 from __future__ import annotations
 
+import os
 import typing
+from pathlib import Path
 
 from flytekit import conditional, dynamic, task, workflow
 from flytekit.types.file import FlyteFile
@@ -57,6 +63,11 @@ def too_slow() -> int:
 
 
 @workflow
+def long_sleep() -> int:
+    return sleeper("long_sleep", "Small", seconds=300)
+
+
+@workflow
 def gated(gate: TXT) -> typing.Tuple[int, int]:
     first = sleeper("first", "Small", seconds=0.1)
     aside = sleeper("aside", "Small", seconds=0.1)
@@ -68,6 +79,28 @@ def gated(gate: TXT) -> typing.Tuple[int, int]:
 @workflow
 def counted(table: CSV) -> int:
     return job("count_lines", f"{STEP} lines", Input("table", CSV, table), cache=True, cache_version="1")
+
+
+@workflow
+def filling_log() -> int:
+    return job("fill_disk_log", "python tests/scripts/fill_disk.py log")
+
+
+@workflow
+def filling_output() -> int:
+    return job("fill_disk_output", "python tests/scripts/fill_disk.py output")
+
+
+@task
+def allocate_past(cgroup: str) -> int:
+    print("allocating past the limit", flush=True)
+    Path(cgroup, "cgroup.procs").write_text(str(os.getpid()))
+    return len(bytearray(512 * 1024 * 1024))
+
+
+@workflow
+def out_of_memory(cgroup: str) -> int:
+    return allocate_past(cgroup=cgroup)
 
 
 @task
