@@ -69,6 +69,7 @@ def parent_values(ranked: list[BranchResult], metric: str) -> dict[str, dict[str
         "winner_version": winner.model_version,
         "winner_algorithm": winner.algorithm,
         "ranking_metric": metric,
+        "tie_break_metric": registry.TIE_BREAKER,
         "ranking": " > ".join(b.branch for b in ranked),
         "decided_by": decided_by(ranked, metric),
     }

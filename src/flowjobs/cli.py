@@ -6,6 +6,7 @@ flowjobs snapshots      the dataset snapshots, their files and pinned hashes
 flowjobs run            a workflow run locally with independent nodes in parallel, cached and resumable
 flowjobs graph          a workflow's DAG as HTML, SVG or Mermaid; --readme redraws the README's pictures
 flowjobs status         the recent local executions, or one execution's tasks (status, attempts, logs, …)
+flowjobs ui             MLflow's UI on the project's store, opening on the runs and their metrics
 flowjobs port-domino    Domino flow files ported by one import substitution, and what each still needs
 flowjobs artifacts      an execution's Domino flow artifacts, grouped by kind and name
 
@@ -156,7 +157,27 @@ def show_status(args: argparse.Namespace) -> int:
     return 0
 
 
-BUILT_IN = ("init", "tiers", "snapshots", "run", "graph", "status")
+def serve_ui(args: argparse.Namespace) -> int:
+    """MLflow's app on the project's store (`mlflow server` in this process's place), its links printed first."""
+    import os
+
+    from flowjobs import mlflow_ui, tracking, tracking_store
+
+    uri = args.backend_store_uri or tracking_store.tracking_uri()
+    if uri.startswith(("http://", "https://")):
+        raise ConfigError(f"the tracking store is the server {uri}: its UI is there already; open it in a browser")
+    base = f"http://{args.host}:{args.port}"
+    console.print(f"MLflow UI on {uri} at {base}/ (Ctrl-C stops it)", highlight=False, soft_wrap=True)
+    for found in mlflow_ui.model_training_experiments(uri):
+        link = tracking.ui_link(found.experiment_id, uri=base)
+        console.print(f"experiment {found.name}: {link}", highlight=False, soft_wrap=True)
+    command = mlflow_ui.server_command(args.host, args.port, args.workers, uri)
+    sys.stdout.flush()
+    os.execve(command[0], command, mlflow_ui.server_environment())  # signals, exit status: MLflow's server's own
+    return 0  # not reached
+
+
+BUILT_IN = ("init", "tiers", "snapshots", "run", "graph", "status", "ui")
 
 
 def build_parser(extensions: bool = True) -> argparse.ArgumentParser:
@@ -204,6 +225,17 @@ def build_parser(extensions: bool = True) -> argparse.ArgumentParser:
     showing.add_argument("execution", nargs="?", help="an execution id (or the start of one, or `latest`)")
     showing.add_argument("--last", type=int, default=10, help="how many executions to list (default: 10)")
     showing.set_defaults(handler=show_status)
+    serving = commands.add_parser(
+        "ui",
+        help="MLflow's UI on the project's store, opening on the runs and their metrics",
+        description="Serve MLflow's own UI (`mlflow server`) on the project's store; a browser with nothing saved "
+        "opens an experiment on its runs, the ranking metrics as columns and each execution's branches shown.",
+    )
+    serving.add_argument("--host", default="127.0.0.1", help="the address to listen on (default: 127.0.0.1)")
+    serving.add_argument("--port", type=int, default=5000, help="the port to listen on (default: 5000)")
+    serving.add_argument("--workers", type=int, default=1, help="server processes (default: 1)")
+    serving.add_argument("--backend-store-uri", help="the MLflow store (default: the project's)")
+    serving.set_defaults(handler=serve_ui)
     if not extensions:
         return parser
     for entry in sorted(importlib.metadata.entry_points(group=COMMANDS_GROUP), key=lambda found: found.name):

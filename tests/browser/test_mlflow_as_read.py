@@ -2,7 +2,7 @@
 runs (the model-training view, not the GenAI overview), the execution's run says who won and why, the branches'
 plots are whole (no clipped label) and side by side in MLflow's run comparison, and a branch run keeps its logs.
 
-`mlflow ui` runs on a copy of the session run's store, on 127.0.0.1 and a free port, with one worker.
+`flowjobs ui` runs on a copy of the session run's store, on 127.0.0.1 and a free port, with one worker.
 """
 
 from __future__ import annotations
