@@ -142,8 +142,14 @@ def show_status(args: argparse.Namespace) -> int:
         if table.caption:  # records that cannot be read, each named
             console.print(str(table.caption), highlight=False, soft_wrap=True)
         return 0
+    from flowjobs.graph import execution as view
+
     record = status.find(args.execution)
-    table, rows = status.tasks_table(record), terminal.task_rows(status.task_rows(record))
+    rows = status.task_rows(record)
+    for name, state in view.unrecorded_rows(record):  # a conditional's other side, a stock run's plain task taken
+        shown = "done (inferred)" if state == view.INFERRED else state  # a stock run records job tasks only
+        rows.append({**dict.fromkeys(rows[0] if rows else ("task", "status"), "-"), "task": name, "status": shown})
+    table, rows = status.tasks_table(record), terminal.task_rows(rows)
     noted = terminal.show(console, str(table.title), rows, terminal.STATUS_MOVED, terminal.STATUS_FOLD)
     attempts = terminal.attempt_rows(status.attempt_rows(record))
     if attempts:

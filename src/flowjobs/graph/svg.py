@@ -38,6 +38,7 @@ STYLE = (
 .status-skipped rect, .status-pending rect, .status-not-run rect {
   fill: #f4f4f5; stroke: #a1a1aa; stroke-dasharray: 2 3; }
 .status-skipped text, .status-pending text, .status-not-run text { fill: #71717a; }
+.status-skipped rect { stroke-dasharray: 6 4; }
 .node { cursor: pointer; }
 """
 )
