@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import tempfile
+from html import escape
 from pathlib import Path
 
 import pandas as pd
@@ -77,17 +78,22 @@ def compare(results: list[BranchResult], step: champion.Judging, folder: Path) -
     decision = champion.judge(model_name, winner.model_version, metric, step.holdout)
     board = leaderboard(results, metric, decision.champion)
     markdown, html = folder / "leaderboard.md", folder / "leaderboard.html"
-    markdown.write_text(f"Ranked by {metric} on the held-out data\n\n{board.to_markdown(index=False)}\n")
+    ranked = registry.rank(results, metric)
+    told = registry.verdict(ranked, metric)  # the same sentence on the parent run and in `flowjobs compare`
+    markdown.write_text(f"Ranked by {metric} on the held-out data. {told}\n\n{board.to_markdown(index=False)}\n")
     html.write_text(board.to_html(index=False))
     for path in (markdown, html):
         tracking.client().log_artifact(parent_run_id, str(path))
     decided = {"metric": metric, "winner": winner.branch, "winner_version": winner.model_version}
     decided |= {"before": decision.champion or "none", "beats_champion": str(decision.beats).lower()}
     tracking.log_values(parent_run_id, tags={f"{TAG_DECISION}{key}": value for key, value in decided.items()})
-    decision_record.record(parent_run_id, registry.rank(results, metric), metric, decision)
+    decision_record.record(parent_run_id, ranked, metric, decision)
     reports.publish(
         "Leaderboard",
-        reports.heading(f"Ranked by {metric} on the held-out data") + html.read_text() + f"<p>{verdict(decision)}</p>",
+        reports.heading(f"Ranked by {metric} on the held-out data")
+        + f"<p>{escape(told)}</p>"
+        + html.read_text()
+        + f"<p>{verdict(decision)}</p>",
     )
     return decision, markdown
 

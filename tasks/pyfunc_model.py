@@ -57,11 +57,19 @@ def _die_with_parent() -> None:
 @contextlib.contextmanager
 def _jvm_started_here(folder: Path, die_with_parent: bool = False) -> typing.Iterator[None]:
     """H2O starts its JVM in a session of its own (os.setsid, its Popen's preexec_fn) and writes its stdout/stderr
-    to a temp folder; here the JVM stays in this process's group, so whoever kills the group (the job task when a
-    script ends, a timeout, Ctrl-C) kills the JVM too, and its files stay in `folder`. With `die_with_parent`
-    the JVM also dies with this process."""
+    to a temp folder; here its files stay in `folder`, and in a script the JVM stays in this process's group, so
+    whoever kills the group (the job task when a script ends, a timeout) kills the JVM too. With
+    `die_with_parent` (a server scoring an H2O model) the JVM keeps its own session, so a Ctrl-C in the server's
+    terminal reaches the server alone, which then stops the JVM itself, quietly; and it dies with this process
+    however that ends."""
     setsid, tempdir = os.setsid, tempfile.tempdir
-    os.setsid, tempfile.tempdir = (_die_with_parent if die_with_parent else lambda: None), str(folder)
+
+    def own_session_dying_with_parent() -> None:
+        setsid()
+        _die_with_parent()
+
+    os.setsid = own_session_dying_with_parent if die_with_parent else lambda: None
+    tempfile.tempdir = str(folder)
     try:
         yield
     finally:
