@@ -138,6 +138,8 @@ def show_status(args: argparse.Namespace) -> int:
     if args.execution is None:
         table = status.executions_table(args.last)  # checks --last
         rows = terminal.execution_rows(status.execution_rows(records.list_records()[: args.last]))
+        if not args.files:  # the MLflow runs are notes below: one line each
+            rows = [{key: value for key, value in row.items() if key != "mlflow"} for row in rows]
         terminal.show(console, str(table.title), rows, terminal.STATUS_MOVED, terminal.STATUS_FOLD)
         if table.caption:  # records that cannot be read, each named
             console.print(str(table.caption), highlight=False, soft_wrap=True)
@@ -150,16 +152,25 @@ def show_status(args: argparse.Namespace) -> int:
         shown = "done (inferred)" if state == view.INFERRED else state  # a stock run records job tasks only
         rows.append({**dict.fromkeys(rows[0] if rows else ("task", "status"), "-"), "task": name, "status": shown})
     table, rows = status.tasks_table(record), terminal.task_rows(rows)
+    if not args.files:  # a 24-row screen: the tasks; their files one flag away
+        rows = [{key: value for key, value in row.items() if key != "files"} for row in rows]
     noted = terminal.show(console, str(table.title), rows, terminal.STATUS_MOVED, terminal.STATUS_FOLD)
     attempts = terminal.attempt_rows(status.attempt_rows(record))
     if attempts:
+        if not args.files:
+            attempts = [{key: value for key, value in row.items() if key != "files"} for row in attempts]
         title = "Attempts of the tasks retried or failed (every attempt is in the record)"
         terminal.show(console, title, attempts, terminal.STATUS_MOVED, terminal.STATUS_FOLD, noted)
     for section in status.plugin_sections(record):  # what job plugins add (Domino's artifacts)
         console.print(status.section_table(section))
-    split = status.time_split_table(record)
+    split = status.time_split_table(record) if args.times else None
     if split is not None:
         console.print(split)
+    more = [flag for flag, shown in (("--files", args.files), ("--times", args.times)) if not shown]
+    if more:
+        hint = {"--files": "each task's logs and deck", "--times": "where each task's time went"}
+        said = "; ".join(f"{hint[flag]}: {flag}" for flag in more)
+        console.print(f"[dim]{said} (flowjobs status {record.execution_id} …)[/dim]", highlight=False)
     return 0
 
 
@@ -230,6 +241,10 @@ def build_parser(extensions: bool = True) -> argparse.ArgumentParser:
     showing = commands.add_parser("status", help="the recent local executions, or one execution's tasks")
     showing.add_argument("execution", nargs="?", help="an execution id (or the start of one, or `latest`)")
     showing.add_argument("--last", type=int, default=10, help="how many executions to list (default: 10)")
+    showing.add_argument(
+        "--files", action="store_true", help="each task's kept logs and deck (the list: each execution's MLflow run)"
+    )
+    showing.add_argument("--times", action="store_true", help="where each task's time went (one execution)")
     showing.set_defaults(handler=show_status)
     serving = commands.add_parser(
         "ui",
