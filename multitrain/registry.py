@@ -9,7 +9,9 @@ version was champion at X" is one call (`champion_at`) and one command (`flowjob
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import io
 import json
 import typing
 from dataclasses import asdict, dataclass
@@ -53,7 +55,9 @@ def register(model_uri: str, name: str, tags: dict[str, str]) -> str:
     """A new version of `name` for the logged model; returns its version number."""
     import mlflow
 
-    return str(mlflow.register_model(model_uri, name, tags=tags).version)
+    with contextlib.redirect_stderr(io.StringIO()):  # MLflow's "Registered model … already exists" on every
+        # version but the first (the model is made once, by `ensure_model`), and its "Created version …"
+        return str(mlflow.register_model(model_uri, name, tags=tags).version)
 
 
 # --- ranking -------------------------------------------------------------------------------------------------

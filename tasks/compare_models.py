@@ -23,6 +23,7 @@ from pydantic import TypeAdapter, ValidationError
 from flowjobs import phases, reports, tracking
 from helpers.flows import ScriptInputError, get_param_from_args, handle_outputs, run_main
 from multitrain import registry
+from multitrain.compare import plots, runs
 from multitrain.model_specs import BranchResult
 from tasks import champion, decision_record
 from tasks.champion import TAG_DECISION
@@ -69,6 +70,17 @@ def verdict(decision: registry.Decision) -> str:
     return f"version {decision.challenger} {beats} the champion ({decision.champion or 'none'}) on {decision.metric}"
 
 
+def side_by_side(parent_run_id: str, model_name: str, metric: str) -> None:
+    """Every branch's ROC curve on one axes, their confusion matrices in one row and the leaderboard as a picture,
+    on the parent run under `comparison/` (multitrain/compare/plots.py: `flowjobs compare` draws the same)."""
+    execution = runs.execution_of(parent_run_id, model_name)
+    for name, figure in plots.execution_figures(execution, metric).items():
+        tracking.client().log_figure(
+            parent_run_id, figure, f"{plots.FOLDER}/{name}", save_kwargs={"bbox_inches": "tight"}
+        )
+        plots.pyplot().close(figure)
+
+
 def compare(results: list[BranchResult], step: champion.Judging, folder: Path) -> tuple[registry.Decision, Path]:
     """Judge the winner, write the leaderboard into `folder` and record both on the parent run."""
     if not results:
@@ -88,6 +100,7 @@ def compare(results: list[BranchResult], step: champion.Judging, folder: Path) -
     decided |= {"before": decision.champion or "none", "beats_champion": str(decision.beats).lower()}
     tracking.log_values(parent_run_id, tags={f"{TAG_DECISION}{key}": value for key, value in decided.items()})
     decision_record.record(parent_run_id, ranked, metric, decision)
+    side_by_side(parent_run_id, model_name, metric)
     reports.publish(
         "Leaderboard",
         reports.heading(f"Ranked by {metric} on the held-out data")

@@ -20,6 +20,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import ctypes
+import io
 import os
 import shutil
 import signal
@@ -105,7 +106,9 @@ def h2o_session(
         )
     jvm = server._process  # H2O's own shutdown() does not wait for the JVM to be gone
     try:
-        h2o.connect(server=server, verbose=False)
+        with contextlib.redirect_stdout(io.StringIO()) as said:  # H2O's age check: see `_without_age_warning`
+            h2o.connect(server=server, verbose=False)
+        print(_without_age_warning(said.getvalue()), end="")
         yield jvm
     finally:
         with contextlib.suppress(Exception):
@@ -120,6 +123,17 @@ def h2o_session(
         finally:
             if own:
                 shutil.rmtree(folder, ignore_errors=True)
+
+
+def _without_age_warning(printed: str) -> str:
+    """What H2O printed while connecting, less its warning that the cluster's version is months old (its advice,
+    to download a newer H2O, is not a user's to follow: the version is the project's pinned dependency)."""
+    lines = printed.splitlines(keepends=True)
+    return "".join(
+        line
+        for line in lines
+        if "H2O cluster version is" not in line and "download and install the latest version" not in line
+    )
 
 
 def h2o_to_pandas(frame: typing.Any) -> pd.DataFrame:
