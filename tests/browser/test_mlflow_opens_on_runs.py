@@ -102,3 +102,28 @@ def test_a_users_own_switch_to_genai_is_kept(fresh_browser: Browser, flowjobs_ui
     expect(page.get_by_text("GenAI", exact=True).first).to_be_visible(timeout=WAIT_MS)
     assert page.evaluate(stored) == '"genai"'
     save(page, tmp_path, "ui-own-switch-kept")
+
+
+@pytest.mark.parametrize("picture", ["roc_curves.png", "confusion_matrices.png", "leaderboard.png"])
+def test_the_parent_run_shows_the_branches_side_by_side(
+    fresh_browser: Browser, flowjobs_ui: UI, tmp_path, picture: str
+) -> None:
+    """The plots compared without MLflow's compare pane: on the execution's run, its artifacts, `comparison`, a
+    picture, each opened by a real click on the visible name (the picture drawn in the page, whole)."""
+    experiment = flowjobs_ui.client.get_experiment_by_name(DEFAULTS.experiment_name)
+    runs = flowjobs_ui.client.search_runs([experiment.experiment_id])
+    [parent] = [run for run in runs if run.data.tags.get(tracking.TAG_ROLE) == tracking.ROLE_EXECUTION]
+    page = fresh_browser.open(f"{flowjobs_ui.url}/#/experiments/{experiment.experiment_id}/runs/{parent.info.run_id}")
+    artifacts = page.get_by_role("tab", name=re.compile("Artifacts", re.I))
+    expect(artifacts.first).to_be_visible(timeout=WAIT_MS)
+    artifacts.first.click()
+    folder = page.get_by_text("comparison", exact=True).first
+    expect(folder).to_be_visible(timeout=WAIT_MS)
+    folder.click()
+    name = page.get_by_text(picture, exact=True).first
+    expect(name).to_be_visible(timeout=WAIT_MS)
+    name.click()
+    shown = page.get_by_role("img", name=f"comparison/{picture}")
+    expect(shown).to_be_visible(timeout=WAIT_MS)
+    assert shown.evaluate("image => image.naturalWidth") > 300
+    save(page, tmp_path, f"ui-parent-run-{picture.removesuffix('.png')}")
