@@ -37,9 +37,7 @@ def screenshot(browser: Browser, tmp_path: Path) -> Callable[[Page, str], Path]:
     """Save a full-page screenshot as <tmp_path>/<name>.png and list it in the run's summary."""
 
     def save(page: Page, name: str) -> Path:
-        path = browser.screenshot(page, tmp_path / f"{name}.png")
-        figures.record("browser screenshots", str(path))
-        return path
+        return figures.screenshot_taken(browser.screenshot(page, tmp_path / f"{name}.png"))
 
     return save
 

@@ -4,9 +4,10 @@ the visible links). Each way opens on the runs (the model-training view, not the
 metrics as columns, the execution's branches shown under it and the winner marked in the `winner` column; a user's
 own switch to GenAI is kept.
 
-Screenshots (in each test's output folder, listed in the run's summary): ui-printed-link.png,
-ui-plain-experiment-url.png, ui-home-to-experiment.png, ui-experiments-list-to-experiment.png,
-ui-own-switch-kept.png.
+Screenshots (in each test's output folder, listed in the run's summary, and copied into FLOWJOBS_SCREENSHOTS, which
+CI keeps): ui-printed-link.png, ui-plain-experiment-url.png, ui-home-to-experiment.png,
+ui-experiments-list-to-experiment.png, ui-own-switch-kept.png, ui-parent-run-{roc_curves,confusion_matrices,
+leaderboard}.png.
 """
 
 from __future__ import annotations
@@ -31,8 +32,7 @@ PRINTED = re.compile(r"^experiment (?P<name>\S+): (?P<link>\S+)$", re.M)
 def save(page: Page, tmp_path: Path, name: str) -> Path:
     path = tmp_path / f"{name}.png"
     page.screenshot(path=str(path))  # the screen a person sees (1366×768), not the whole page
-    figures.record("browser screenshots", str(path))
-    return path
+    return figures.screenshot_taken(path)
 
 
 def expect_runs_with_metrics(page: Page, ui: UI) -> None:
