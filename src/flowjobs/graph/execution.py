@@ -24,7 +24,7 @@ MARKS = {"done": "✓", "succeeded": "✓", "cached": "⟲ cached", "resumed": "
 NOT_RUN = "not-run"
 SKIPPED, INFERRED = "skipped", "done"
 SKIPPED_LINE = "– skipped: the conditional took another case"
-INFERRED_LINE = "✓ done (a plain task: pyflyte run records job tasks only)"
+INFERRED_LINE = "✓ done (inferred: a plain task)"  # a stock run records job tasks only
 STOCK_RUNNER = "pyflyte run"
 TASK_KINDS = (NodeKind.JOB, NodeKind.TASK, NodeKind.DYNAMIC, NodeKind.MAP, NodeKind.WORKFLOW, NodeKind.LAUNCH_PLAN)
 
