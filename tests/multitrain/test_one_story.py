@@ -60,6 +60,12 @@ def test_the_verdict_is_the_same_everywhere(multitrain_run: PipelineRun, tmp_pat
         assert f"{metric} {champion_run.data.metrics[metric]:.4f}" in champion
     assert told in champion, "the verdict of the execution that made the champion"
     assert f"{ranking} " in told
+    view = tmp_path / "view.html"
+    state = {"FLOWJOBS_STATE_DIR": str(multitrain_run.folder / "state")}
+    drawn = run([tool("flowjobs"), "graph", "--execution", execution_id, "-o", str(view)], cwd=PROJECT_ROOT,
+                env={"MLFLOW_TRACKING_URI": uri, **state})  # fmt: skip
+    assert drawn.returncode == 0, drawn.stderr
+    assert html.escape(told) in view.read_text(), "the execution view"
 
 
 def test_durations_are_rounded_to_a_tenth(multitrain_run: PipelineRun) -> None:

@@ -179,7 +179,20 @@ def render_execution(record: ExecutionRecord) -> str:
     graph = Extractor().graph(load_workflow(file, workflow))
     annotate(graph, record)
     title = f"execution {record.execution_id}: {record.status.value}, {record.duration:.1f} s ({record.runner})"
-    return render_html(graph, relative(file.resolve()), execution=title)
+    return render_html(graph, relative(file.resolve()), execution=title, verdict=verdict_of(record))
+
+
+def verdict_of(record: ExecutionRecord) -> str:
+    """The execution's outcome in one sentence, when a step logged it as the param `verdict` on the MLflow parent
+    run (the multi-train flow's compare step: who won, why, by how much); "" otherwise or when the store is away."""
+    if not record.mlflow_run_id:
+        return ""
+    try:
+        from flowjobs import tracking
+
+        return tracking.client().get_run(record.mlflow_run_id).data.params.get("verdict", "")
+    except Exception:  # noqa: BLE001 (the picture is drawn from the record: the store is a bonus)
+        return ""
 
 
 def default_output(record: ExecutionRecord) -> Path:
