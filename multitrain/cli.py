@@ -8,13 +8,15 @@ flowjobs compare        the latest executions' branches and metrics; an HTML rep
 from __future__ import annotations
 
 import argparse
+import shlex
+import sys
 from pathlib import Path
-
-from rich.table import Table
 
 from flowjobs.cli import console
 from flowjobs.script import rfc3339
 from multitrain.model_specs import DEFAULTS
+
+SERVE_PORT = 5001  # beside the MLflow UI's 5000
 
 
 def show_champion(args: argparse.Namespace) -> int:
@@ -30,15 +32,35 @@ def show_champion(args: argparse.Namespace) -> int:
         console.print(f"{args.model} at {args.at.isoformat()}: version {move.to_version}", highlight=False)
         console.print(f"  champion since {move.at.isoformat()} (execution {move.execution_id})", highlight=False)
         return 0
-    table = Table(title=f"Champion of {args.model}: version {registry.champion_version(args.model) or 'none'}")
-    for column in ("moved at (UTC)", "from", "to", "metric", "from value", "to value", "execution"):
-        table.add_column(column)
+    version = registry.champion_version(args.model)
+    if version is None:
+        console.print(f"{args.model} has no champion yet", highlight=False)
+        return 0
+    for line in registry.champion_story(args.model, version):
+        console.print(line, highlight=False)  # wrapped between words on a narrow terminal
+    console.print("Serve it (works as printed, from any folder; Ctrl-C stops it):", highlight=False)
+    console.print(serve_command(args.model), highlight=False, soft_wrap=True)
+    console.print("Moves of the alias, oldest first (UTC):", highlight=False)
     for move in registry.history(args.model):
-        values = ["-" if value is None else f"{value:.4f}" for value in (move.from_value, move.to_value)]
-        moved = (f"{move.at:%Y-%m-%d %H:%M:%S}", move.from_version or "-", move.to_version, move.metric)
-        table.add_row(*moved, *values, move.execution_id)
-    console.print(table)
+        values = " → ".join("-" if value is None else f"{value:.4f}" for value in (move.from_value, move.to_value))
+        moved = f"{move.from_version or '-'} → {move.to_version}"
+        console.print(f"  {move.at:%Y-%m-%d %H:%M:%S}  {moved}  {move.metric} {values}", highlight=False)
+        console.print(f"    execution {move.execution_id}", highlight=False, soft_wrap=True)
     return 0
+
+
+def serve_command(model: str, port: int = SERVE_PORT) -> str:
+    """`mlflow models serve` of the champion as a user can paste it: the store named, and this environment's bin
+    folder on the PATH (MLflow starts `uvicorn` by name: without it there, "uvicorn: not found")."""
+    from flowjobs import tracking_store
+
+    bin_folder = Path(sys.executable).parent
+    uri = tracking_store.tracking_uri()
+    return (
+        f'MLFLOW_TRACKING_URI={shlex.quote(uri)} PATH={shlex.quote(str(bin_folder))}:"$PATH" '
+        f"{shlex.quote(str(bin_folder / 'mlflow'))} models serve -m models:/{model}@champion --env-manager local "
+        f"-h 127.0.0.1 -p {port}"
+    )
 
 
 def compare_runs(args: argparse.Namespace) -> int:

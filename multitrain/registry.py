@@ -9,7 +9,9 @@ version was champion at X" is one call (`champion_at`) and one command (`flowjob
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import io
 import json
 import typing
 from dataclasses import asdict, dataclass
@@ -53,7 +55,9 @@ def register(model_uri: str, name: str, tags: dict[str, str]) -> str:
     """A new version of `name` for the logged model; returns its version number."""
     import mlflow
 
-    return str(mlflow.register_model(model_uri, name, tags=tags).version)
+    with contextlib.redirect_stderr(io.StringIO()):  # MLflow's "Registered model … already exists" on every
+        # version but the first (the model is made once, by `ensure_model`), and its "Created version …"
+        return str(mlflow.register_model(model_uri, name, tags=tags).version)
 
 
 # --- ranking -------------------------------------------------------------------------------------------------
@@ -68,6 +72,44 @@ def score_key(metrics: dict[str, float], metric: str) -> tuple[float, float]:
 def rank(candidates: typing.Iterable[typing.Any], metric: str) -> list:
     """Candidates with `.metrics` and `.branch`, best first: by the metric, then log loss, then branch name."""
     return sorted(candidates, key=lambda c: (*score_key(c.metrics, metric), c.branch))
+
+
+def decided_by(ranked: list, metric: str) -> str:
+    """What put the first branch above the second: the metric, the tie-breaker, or the branch name."""
+    if len(ranked) < 2:
+        return f"{metric} (one branch)"
+    first, tied = ranked[0], [b for b in ranked if b.metrics[metric] == ranked[0].metrics[metric]]
+    if len(tied) == 1:
+        return metric
+    names = ", ".join(b.branch for b in tied)
+    tie = f"{metric} tied at {first.metrics[metric]:.4f} between {names}"
+    if metric != TIE_BREAKER and first.metrics[TIE_BREAKER] != tied[1].metrics[TIE_BREAKER]:
+        return f"{TIE_BREAKER} ({tie})"
+    return f"branch name ({tie}, and on {TIE_BREAKER})"
+
+
+def margin(ranked: list, metric: str) -> str:
+    """How far the winner is ahead of the runner-up, on what decided it (4 decimals, as every value is shown)."""
+    if len(ranked) < 2:
+        return "none (one branch)"
+    first, second = ranked[0], ranked[1]
+    for name in dict.fromkeys((metric, TIE_BREAKER)):
+        gap = abs(first.metrics[name] - second.metrics[name])
+        if gap:
+            shown = f"{gap:.4f}" if gap >= 0.00005 else "< 0.0001"
+            return f"{shown} {name} over {second.branch}"
+    return f"none (tied with {second.branch} on {metric} and {TIE_BREAKER}; first by name)"
+
+
+def verdict(ranked: list, metric: str) -> str:
+    """The one sentence that says who won and why, the same on the parent run, in the compare deck, and in
+    `flowjobs compare` and `flowjobs champion` (which read it back from the parent run's param `verdict`)."""
+    winner = ranked[0]
+    return (
+        f"Winner {winner.branch} ({winner.algorithm}, version {winner.model_version}): {metric} "
+        f"{winner.metrics[metric]:.4f} on the held-out data; decided by {decided_by(ranked, metric)}; "
+        f"margin {margin(ranked, metric)}."
+    )
 
 
 @dataclass(frozen=True)
@@ -175,3 +217,25 @@ def champion_at(name: str, when: dt.datetime) -> Move | None:
     when = when if when.tzinfo else when.replace(tzinfo=dt.UTC)
     earlier = [move for move in history(name) if move.at <= when]
     return earlier[-1] if earlier else None
+
+
+def champion_story(name: str, version: str) -> list[str]:
+    """The champion as `flowjobs champion` tells it: version, branch and algorithm, since when and by which
+    execution (its id in full), its held-out metrics, and the verdict of the execution that made it."""
+    client = tracking.client()
+    moves = [move for move in history(name) if move.to_version == version]
+    run_id = client.get_model_version(name, version).run_id
+    run = client.get_run(run_id) if run_id else None  # a version registered from a run (every branch's is)
+    lines = [f"Champion of {name}: version {version}"]
+    if run is not None:
+        branch = run.data.tags.get(tracking.TAG_BRANCH, run.info.run_name)
+        lines[0] += f" ({branch}, {run.data.params.get('algorithm', '-')})"
+    if moves:
+        lines.append(f"  since {moves[-1].at:%Y-%m-%d %H:%M:%S} UTC, execution {moves[-1].execution_id}")
+    if run is not None:
+        metrics = run.data.metrics
+        lines.append("  " + " · ".join(f"{metric} {metrics[metric]:.4f}" for metric in METRICS if metric in metrics))
+        parent_id = run.data.tags.get("mlflow.parentRunId")
+        told = client.get_run(parent_id).data.params.get("verdict") if parent_id else None
+        lines += [f"  {told}"] if told else []
+    return lines

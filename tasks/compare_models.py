@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import tempfile
+from html import escape
 from pathlib import Path
 
 import pandas as pd
@@ -22,6 +23,7 @@ from pydantic import TypeAdapter, ValidationError
 from flowjobs import phases, reports, tracking
 from helpers.flows import ScriptInputError, get_param_from_args, handle_outputs, run_main
 from multitrain import registry
+from multitrain.compare import plots, runs
 from multitrain.model_specs import BranchResult
 from tasks import champion, decision_record
 from tasks.champion import TAG_DECISION
@@ -68,6 +70,17 @@ def verdict(decision: registry.Decision) -> str:
     return f"version {decision.challenger} {beats} the champion ({decision.champion or 'none'}) on {decision.metric}"
 
 
+def side_by_side(parent_run_id: str, model_name: str, metric: str) -> None:
+    """Every branch's ROC curve on one axes, their confusion matrices in one row and the leaderboard as a picture,
+    on the parent run under `comparison/` (multitrain/compare/plots.py: `flowjobs compare` draws the same)."""
+    execution = runs.execution_of(parent_run_id, model_name)
+    for name, figure in plots.execution_figures(execution, metric).items():
+        tracking.client().log_figure(
+            parent_run_id, figure, f"{plots.FOLDER}/{name}", save_kwargs={"bbox_inches": "tight"}
+        )
+        plots.pyplot().close(figure)
+
+
 def compare(results: list[BranchResult], step: champion.Judging, folder: Path) -> tuple[registry.Decision, Path]:
     """Judge the winner, write the leaderboard into `folder` and record both on the parent run."""
     if not results:
@@ -77,17 +90,23 @@ def compare(results: list[BranchResult], step: champion.Judging, folder: Path) -
     decision = champion.judge(model_name, winner.model_version, metric, step.holdout)
     board = leaderboard(results, metric, decision.champion)
     markdown, html = folder / "leaderboard.md", folder / "leaderboard.html"
-    markdown.write_text(f"Ranked by {metric} on the held-out data\n\n{board.to_markdown(index=False)}\n")
+    ranked = registry.rank(results, metric)
+    told = registry.verdict(ranked, metric)  # the same sentence on the parent run and in `flowjobs compare`
+    markdown.write_text(f"Ranked by {metric} on the held-out data. {told}\n\n{board.to_markdown(index=False)}\n")
     html.write_text(board.to_html(index=False))
     for path in (markdown, html):
         tracking.client().log_artifact(parent_run_id, str(path))
     decided = {"metric": metric, "winner": winner.branch, "winner_version": winner.model_version}
     decided |= {"before": decision.champion or "none", "beats_champion": str(decision.beats).lower()}
     tracking.log_values(parent_run_id, tags={f"{TAG_DECISION}{key}": value for key, value in decided.items()})
-    decision_record.record(parent_run_id, registry.rank(results, metric), metric, decision)
+    decision_record.record(parent_run_id, ranked, metric, decision)
+    side_by_side(parent_run_id, model_name, metric)
     reports.publish(
         "Leaderboard",
-        reports.heading(f"Ranked by {metric} on the held-out data") + html.read_text() + f"<p>{verdict(decision)}</p>",
+        reports.heading(f"Ranked by {metric} on the held-out data")
+        + f"<p>{escape(told)}</p>"
+        + html.read_text()
+        + f"<p>{verdict(decision)}</p>",
     )
     return decision, markdown
 

@@ -21,17 +21,8 @@ RANK_PREFIX = "rank."
 
 
 def decided_by(ranked: list[BranchResult], metric: str) -> str:
-    """What put the first branch above the second: the metric, the tie-breaker, or the branch name."""
-    if len(ranked) < 2:
-        return f"{metric} (one branch)"
-    first, tied = ranked[0], [b for b in ranked if b.metrics[metric] == ranked[0].metrics[metric]]
-    if len(tied) == 1:
-        return metric
-    names = ", ".join(b.branch for b in tied)
-    tie = f"{metric} tied at {first.metrics[metric]:.4f} between {names}"
-    if metric != registry.TIE_BREAKER and first.metrics[registry.TIE_BREAKER] != tied[1].metrics[registry.TIE_BREAKER]:
-        return f"{registry.TIE_BREAKER} ({tie})"
-    return f"branch name ({tie}, and on {registry.TIE_BREAKER})"
+    """What put the first branch above the second (multitrain/registry.py: every page says it the same way)."""
+    return registry.decided_by(ranked, metric)
 
 
 def description(ranked: list[BranchResult], metric: str, decision: registry.Decision) -> str:
@@ -50,7 +41,7 @@ def description(ranked: list[BranchResult], metric: str, decision: registry.Deci
         [
             f"**Winner: {winner.branch}** ({winner.algorithm}, version {winner.model_version}): {values}.",
             "",
-            f"Ranked by {metric} on the held-out data; decided by {decided_by(ranked, metric)}.",
+            f"Ranked by {metric} on the held-out data. {registry.verdict(ranked, metric)}",
             f"Version {decision.challenger} {beats} the champion ({decision.champion or 'none'}) on {metric}.",
             "",
             header,
@@ -69,8 +60,11 @@ def parent_values(ranked: list[BranchResult], metric: str) -> dict[str, dict[str
         "winner_version": winner.model_version,
         "winner_algorithm": winner.algorithm,
         "ranking_metric": metric,
+        "tie_break_metric": registry.TIE_BREAKER,
         "ranking": " > ".join(b.branch for b in ranked),
         "decided_by": decided_by(ranked, metric),
+        "margin": registry.margin(ranked, metric),
+        "verdict": registry.verdict(ranked, metric),
     }
     metrics = {**winner.metrics, **{f"{RANK_PREFIX}{b.branch}": place for place, b in enumerate(ranked, start=1)}}
     return {"params": params, "metrics": metrics}

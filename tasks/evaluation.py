@@ -41,6 +41,8 @@ def metrics(truth: typing.Sequence[str], proba: np.ndarray, classes: typing.Sequ
     """The five held-out metrics, rounded to METRIC_DECIMALS; `proba` has one column per class, in the order of
     `classes`."""
     labels = list(classes)
+    proba = proba / proba.sum(axis=1, keepdims=True)  # H2O's rows sum to 1 within its float rounding only: the
+    # values sklearn would use anyway, without its warning that they do not sum to one
     guess = predicted(proba, labels)
     macro = {"labels": labels, "average": "macro", "zero_division": 0}
     exact = {

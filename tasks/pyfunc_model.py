@@ -20,6 +20,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import ctypes
+import io
 import os
 import shutil
 import signal
@@ -57,11 +58,19 @@ def _die_with_parent() -> None:
 @contextlib.contextmanager
 def _jvm_started_here(folder: Path, die_with_parent: bool = False) -> typing.Iterator[None]:
     """H2O starts its JVM in a session of its own (os.setsid, its Popen's preexec_fn) and writes its stdout/stderr
-    to a temp folder; here the JVM stays in this process's group, so whoever kills the group (the job task when a
-    script ends, a timeout, Ctrl-C) kills the JVM too, and its files stay in `folder`. With `die_with_parent`
-    the JVM also dies with this process."""
+    to a temp folder; here its files stay in `folder`, and in a script the JVM stays in this process's group, so
+    whoever kills the group (the job task when a script ends, a timeout) kills the JVM too. With
+    `die_with_parent` (a server scoring an H2O model) the JVM keeps its own session, so a Ctrl-C in the server's
+    terminal reaches the server alone, which then stops the JVM itself, quietly; and it dies with this process
+    however that ends."""
     setsid, tempdir = os.setsid, tempfile.tempdir
-    os.setsid, tempfile.tempdir = (_die_with_parent if die_with_parent else lambda: None), str(folder)
+
+    def own_session_dying_with_parent() -> None:
+        setsid()
+        _die_with_parent()
+
+    os.setsid = own_session_dying_with_parent if die_with_parent else lambda: None
+    tempfile.tempdir = str(folder)
     try:
         yield
     finally:
@@ -97,7 +106,9 @@ def h2o_session(
         )
     jvm = server._process  # H2O's own shutdown() does not wait for the JVM to be gone
     try:
-        h2o.connect(server=server, verbose=False)
+        with contextlib.redirect_stdout(io.StringIO()) as said:  # H2O's age check: see `_without_age_warning`
+            h2o.connect(server=server, verbose=False)
+        print(_without_age_warning(said.getvalue()), end="")
         yield jvm
     finally:
         with contextlib.suppress(Exception):
@@ -112,6 +123,17 @@ def h2o_session(
         finally:
             if own:
                 shutil.rmtree(folder, ignore_errors=True)
+
+
+def _without_age_warning(printed: str) -> str:
+    """What H2O printed while connecting, less its warning that the cluster's version is months old (its advice,
+    to download a newer H2O, is not a user's to follow: the version is the project's pinned dependency)."""
+    lines = printed.splitlines(keepends=True)
+    return "".join(
+        line
+        for line in lines
+        if "H2O cluster version is" not in line and "download and install the latest version" not in line
+    )
 
 
 def h2o_to_pandas(frame: typing.Any) -> pd.DataFrame:

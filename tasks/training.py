@@ -276,7 +276,7 @@ def run_branch(branch: Branch, fit: typing.Callable[[Branch], Fitted]) -> Branch
             _log_data(branch)
         fit_started = time.monotonic()
         fitted = fit(branch)
-        fit_seconds = time.monotonic() - fit_started
+        fit_seconds = round(time.monotonic() - fit_started, 1)  # seconds to a tenth, as every duration is shown
         with phases.tracking():
             for point, name in zip(fitted.grid, grid_point_names(branch.name, fitted.grid), strict=True):
                 tracking.grid_point_run(name, point.params, point.metrics)

@@ -1,4 +1,5 @@
-"""The comparison as one self-contained HTML page: leaderboard, the branches' ROC curves overlaid, champion history.
+"""The comparison as one self-contained HTML page: leaderboard, the branches' ROC curves overlaid, each execution's
+confusion matrices side by side (multitrain/compare/plots.py, as on the parent run), champion history.
 
 Nothing is fetched (no CDN, no font, no script): the ROC plot is an inline SVG drawn by matplotlib with its text
 kept as text, so the page works offline, is searchable, and MLflow's artifact viewer shows it as it is.
@@ -6,12 +7,14 @@ kept as text, so the page works offline, is searchable, and MLflow's artifact vi
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import io
 import typing
 
 from flowjobs import html_pages
 from multitrain import registry
+from multitrain.compare import plots
 from multitrain.compare.runs import BranchRun, Comparison
 
 _TEMPLATE = html_pages.template("multitrain.compare", "report.html")
@@ -34,21 +37,10 @@ def roc_svg(comparison: Comparison) -> str:
     drawn = [(index, b) for index, e in enumerate(comparison.executions) for b in e.branches if b.roc]
     if not drawn:
         return ""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
-
+    plt = plots.pyplot()
+    curves = [(curve_label(b, "auc"), b.roc["macro"], LINESTYLES[index % len(LINESTYLES)]) for index, b in drawn]
     with plt.rc_context({"svg.fonttype": "none", "svg.hashsalt": "flowjobs"}):
-        figure, axes = plt.subplots(figsize=(8, 6))
-        axes.plot([0, 1], [0, 1], color="#9aa5b1", linewidth=1, linestyle=":", label="chance")
-        for index, branch in drawn:
-            curve = branch.roc["macro"]
-            style = LINESTYLES[index % len(LINESTYLES)]
-            axes.plot(curve["fpr"], curve["tpr"], style, linewidth=2, label=curve_label(branch, "auc"))
-        axes.set(xlim=(-0.01, 1.01), ylim=(-0.01, 1.01), xlabel="false positive rate", ylabel="true positive rate")
-        axes.set_title("ROC, macro average over the classes (held-out data)")
-        axes.legend(loc="lower right", fontsize=8)
+        figure = plots.roc_figure(curves)
         buffer = io.StringIO()
         figure.savefig(buffer, format="svg", bbox_inches="tight")
         plt.close(figure)
@@ -73,6 +65,16 @@ def leaderboard(comparison: Comparison) -> list[dict[str, typing.Any]]:
     return rows
 
 
+def confusion_images(comparison: Comparison) -> dict[str, str]:
+    """Each execution's confusion matrices side by side, as a data: URI of a PNG, by execution id."""
+    found = {}
+    for execution in comparison.executions:
+        figure = plots.confusion_figure(execution.branches)
+        if figure is not None:
+            found[execution.execution_id] = "data:image/png;base64," + base64.b64encode(plots.png(figure)).decode()
+    return found
+
+
 def render(comparison: Comparison, generated: dt.datetime | None = None) -> str:
     missing = [f"{b.branch} · {short(b.execution)}" for e in comparison.executions for b in e.branches if not b.roc]
     return _TEMPLATE.render(
@@ -80,6 +82,7 @@ def render(comparison: Comparison, generated: dt.datetime | None = None) -> str:
         metrics=list(registry.METRICS),
         leaderboard=leaderboard(comparison),
         roc_svg=roc_svg(comparison),
+        confusions=confusion_images(comparison),
         without_roc=missing,
         generated=(generated or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%d %H:%M:%S UTC"),
     )

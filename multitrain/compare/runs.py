@@ -38,6 +38,7 @@ class BranchRun:
     metrics: dict[str, float]
     version: str | None = None
     roc: dict[str, typing.Any] | None = None
+    confusion: bytes | None = None  # its confusion matrix as it logged it (PNG)
 
     @property
     def scored(self) -> bool:
@@ -80,6 +81,9 @@ def _time(millis: int | None) -> dt.datetime | None:
     return dt.datetime.fromtimestamp(millis / 1000, dt.UTC) if millis else None
 
 
+CONFUSION_PLOT = "confusion_matrix.png"  # a branch run's, at its artifacts' root (tasks/training.py)
+
+
 def _roc(client: typing.Any, run_id: str, scratch: Path) -> dict[str, typing.Any] | None:
     """The branch's ROC curves' data, or None when it logged none (a run from before it was logged, a failure)."""
     folder = tracking.ROC_DATA.rsplit("/", 1)[0]
@@ -87,6 +91,14 @@ def _roc(client: typing.Any, run_id: str, scratch: Path) -> dict[str, typing.Any
         return None
     local = client.download_artifacts(run_id, tracking.ROC_DATA, str(scratch))
     return json.loads(Path(local).read_text())
+
+
+def _picture(client: typing.Any, run_id: str, name: str, scratch: Path) -> bytes | None:
+    """A picture the branch logged at its artifacts' root, or None."""
+    if not any(item.path == name for item in client.list_artifacts(run_id)):
+        return None
+    (scratch / run_id).mkdir(parents=True, exist_ok=True)
+    return Path(client.download_artifacts(run_id, name, str(scratch / run_id))).read_bytes()
 
 
 def _versions(client: typing.Any, model_name: str) -> dict[str, str]:
@@ -100,6 +112,47 @@ def _champion(model_name: str) -> tuple[str | None, list[registry.Move]]:
         return registry.champion_version(model_name), registry.history(model_name)
     except registry.RegistryError:  # no registered model yet: a flow that failed before registering
         return None, []
+
+
+def _execution(client: typing.Any, parent: typing.Any, versions: dict[str, str], scratch: Path) -> Execution:
+    """One execution from its parent run, with its branch runs (their metrics, versions, ROC data and confusion
+    matrix picture)."""
+    role = f"tags.`{tracking.TAG_ROLE}`"
+    execution = Execution(
+        execution_id=parent.data.tags.get(tracking.TAG_EXECUTION, parent.info.run_name),
+        run_id=parent.info.run_id,
+        status=parent.info.status,
+        start=_time(parent.info.start_time),
+        end=_time(parent.info.end_time),
+        params=parent.data.params,
+        tags=parent.data.tags,
+    )
+    children = client.search_runs(
+        [parent.info.experiment_id],
+        filter_string=f"tags.`{TAG_PARENT}` = '{parent.info.run_id}' and {role} = '{tracking.ROLE_BRANCH}'",
+        order_by=["attributes.start_time ASC"],
+    )
+    for child in children:
+        branch = BranchRun(
+            execution=execution.execution_id,
+            branch=child.data.tags.get(tracking.TAG_BRANCH, child.info.run_name),
+            algorithm=child.data.params.get("algorithm", "-"),
+            status=child.info.status,
+            run_id=child.info.run_id,
+            metrics={k: v for k, v in child.data.metrics.items() if k in registry.METRICS},
+            version=versions.get(child.info.run_id),
+            roc=_roc(client, child.info.run_id, scratch),
+            confusion=_picture(client, child.info.run_id, CONFUSION_PLOT, scratch),
+        )
+        execution.branches.append(branch)
+    return execution
+
+
+def execution_of(parent_run_id: str, model_name: str) -> Execution:
+    """One execution by its parent run (the compare step's own, as it ends)."""
+    client = tracking.client()
+    with tempfile.TemporaryDirectory() as scratch:
+        return _execution(client, client.get_run(parent_run_id), _versions(client, model_name), Path(scratch))
 
 
 def collect(experiment: str, last: int) -> Comparison:
@@ -125,36 +178,8 @@ def collect(experiment: str, last: int) -> Comparison:
     newest = parents[0].data.params
     model_name = newest.get("model_name", DEFAULTS.model_name)
     versions = _versions(client, model_name)
-    executions = []
     with tempfile.TemporaryDirectory() as scratch:
-        for parent in parents:
-            execution = Execution(
-                execution_id=parent.data.tags.get(tracking.TAG_EXECUTION, parent.info.run_name),
-                run_id=parent.info.run_id,
-                status=parent.info.status,
-                start=_time(parent.info.start_time),
-                end=_time(parent.info.end_time),
-                params=parent.data.params,
-                tags=parent.data.tags,
-            )
-            children = client.search_runs(
-                [found.experiment_id],
-                filter_string=f"tags.`{TAG_PARENT}` = '{parent.info.run_id}' and {role} = '{tracking.ROLE_BRANCH}'",
-                order_by=["attributes.start_time ASC"],
-            )
-            for child in children:
-                branch = BranchRun(
-                    execution=execution.execution_id,
-                    branch=child.data.tags.get(tracking.TAG_BRANCH, child.info.run_name),
-                    algorithm=child.data.params.get("algorithm", "-"),
-                    status=child.info.status,
-                    run_id=child.info.run_id,
-                    metrics={k: v for k, v in child.data.metrics.items() if k in registry.METRICS},
-                    version=versions.get(child.info.run_id),
-                    roc=_roc(client, child.info.run_id, Path(scratch)),
-                )
-                execution.branches.append(branch)
-            executions.append(execution)
+        executions = [_execution(client, parent, versions, Path(scratch)) for parent in parents]
     champion, moves = _champion(model_name)
     metric = newest.get("ranking_metric", DEFAULTS.ranking_metric)
     return Comparison(experiment, tracking_store.redacted(uri), model_name, metric, executions, champion, moves)

@@ -2,7 +2,8 @@
 
 Each table is titled by its execution (id, status, start) and lists its branches ranked within it: branch,
 version, the five held-out metrics (4 decimals, as logged) and a mark for the execution's winner and the model's
-champion. The algorithm, run ids and the report's path are in the HTML report, not here.
+champion; below it, the parent run's `verdict`: who won, what decided it, the margin. The run ids and the
+report's path are in the HTML report, not here.
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ def execution_table(execution: Execution, comparison: Comparison):
         table.add_row(branch.branch, branch.version or "-", *values, f"[bold yellow]{mark}[/]" if mark else "")
     if not execution.branches:
         table.add_row("(no branch)", *[""] * (len(registry.METRICS) + 2))
+    told = execution.params.get("verdict")  # the parent run's own sentence: the same on every page
+    if told:
+        table.caption, table.caption_justify = told, "left"
     return table
 
 

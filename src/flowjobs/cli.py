@@ -7,6 +7,7 @@ flowjobs run            a workflow run locally with independent nodes in paralle
 flowjobs graph          a workflow's DAG as HTML, SVG or Mermaid; --readme redraws the README's pictures
 flowjobs status         the recent local executions, or one execution's tasks (status, attempts, logs, …)
 flowjobs gc             what ended executions left (work folders, /tmp/flyte… folders) removed, never a live one's
+flowjobs ui             MLflow's UI on the project's store, opening on the runs and their metrics
 flowjobs port-domino    Domino flow files ported by one import substitution, and what each still needs
 flowjobs artifacts      an execution's Domino flow artifacts, grouped by kind and name
 
@@ -165,26 +166,63 @@ def show_status(args: argparse.Namespace) -> int:
     if args.execution is None:
         table = status.executions_table(args.last)  # checks --last
         rows = terminal.execution_rows(status.execution_rows(records.list_records()[: args.last]))
+        if not args.files:  # the MLflow runs are notes below: one line each
+            rows = [{key: value for key, value in row.items() if key != "mlflow"} for row in rows]
         terminal.show(console, str(table.title), rows, terminal.STATUS_MOVED, terminal.STATUS_FOLD)
         if table.caption:  # records that cannot be read, each named
             console.print(str(table.caption), highlight=False, soft_wrap=True)
         return 0
+    from flowjobs.graph import execution as view
+
     record = status.find(args.execution)
-    table, rows = status.tasks_table(record), terminal.task_rows(status.task_rows(record))
+    rows = status.task_rows(record)
+    for name, state in view.unrecorded_rows(record):  # a conditional's other side, a stock run's plain task taken
+        shown = "done (inferred)" if state == view.INFERRED else state  # a stock run records job tasks only
+        rows.append({**dict.fromkeys(rows[0] if rows else ("task", "status"), "-"), "task": name, "status": shown})
+    table, rows = status.tasks_table(record), terminal.task_rows(rows)
+    if not args.files:  # a 24-row screen: the tasks; their files one flag away
+        rows = [{key: value for key, value in row.items() if key != "files"} for row in rows]
     noted = terminal.show(console, str(table.title), rows, terminal.STATUS_MOVED, terminal.STATUS_FOLD)
     attempts = terminal.attempt_rows(status.attempt_rows(record))
     if attempts:
+        if not args.files:
+            attempts = [{key: value for key, value in row.items() if key != "files"} for row in attempts]
         title = "Attempts of the tasks retried or failed (every attempt is in the record)"
         terminal.show(console, title, attempts, terminal.STATUS_MOVED, terminal.STATUS_FOLD, noted)
     for section in status.plugin_sections(record):  # what job plugins add (Domino's artifacts)
         console.print(status.section_table(section))
-    split = status.time_split_table(record)
+    split = status.time_split_table(record) if args.times else None
     if split is not None:
         console.print(split)
+    more = [flag for flag, shown in (("--files", args.files), ("--times", args.times)) if not shown]
+    if more:
+        hint = {"--files": "each task's logs and deck", "--times": "where each task's time went"}
+        said = "; ".join(f"{hint[flag]}: {flag}" for flag in more)
+        console.print(f"[dim]{said} (flowjobs status {record.execution_id} …)[/dim]", highlight=False)
     return 0
 
 
-BUILT_IN = ("init", "tiers", "snapshots", "run", "graph", "status", "gc")
+def serve_ui(args: argparse.Namespace) -> int:
+    """MLflow's app on the project's store (`mlflow server` in this process's place), its links printed first."""
+    import os
+
+    from flowjobs import mlflow_ui, tracking, tracking_store
+
+    uri = args.backend_store_uri or tracking_store.tracking_uri()
+    if uri.startswith(("http://", "https://")):
+        raise ConfigError(f"the tracking store is the server {uri}: its UI is there already; open it in a browser")
+    base = f"http://{args.host}:{args.port}"
+    console.print(f"MLflow UI on {uri} at {base}/ (Ctrl-C stops it)", highlight=False, soft_wrap=True)
+    for found in mlflow_ui.model_training_experiments(uri):
+        link = tracking.ui_link(found.experiment_id, uri=base)
+        console.print(f"experiment {found.name}: {link}", highlight=False, soft_wrap=True)
+    command = mlflow_ui.server_command(args.host, args.port, args.workers, uri)
+    sys.stdout.flush()
+    os.execve(command[0], command, mlflow_ui.server_environment())  # signals, exit status: MLflow's server's own
+    return 0  # not reached
+
+
+BUILT_IN = ("init", "tiers", "snapshots", "run", "graph", "status", "gc", "ui")
 
 
 def build_parser(extensions: bool = True) -> argparse.ArgumentParser:
@@ -231,6 +269,10 @@ def build_parser(extensions: bool = True) -> argparse.ArgumentParser:
     showing = commands.add_parser("status", help="the recent local executions, or one execution's tasks")
     showing.add_argument("execution", nargs="?", help="an execution id (or the start of one, or `latest`)")
     showing.add_argument("--last", type=int, default=10, help="how many executions to list (default: 10)")
+    showing.add_argument(
+        "--files", action="store_true", help="each task's kept logs and deck (the list: each execution's MLflow run)"
+    )
+    showing.add_argument("--times", action="store_true", help="where each task's time went (one execution)")
     showing.set_defaults(handler=show_status)
     commands.add_parser(
         "gc",
@@ -238,6 +280,17 @@ def build_parser(extensions: bool = True) -> argparse.ArgumentParser:
         description="Remove the work folders and flytekit temp folders of ended executions once their retention "
         "(`work_retention_hours` in the project's config, default 0) is over; a live execution's are kept.",
     ).set_defaults(handler=collect_garbage)
+    serving = commands.add_parser(
+        "ui",
+        help="MLflow's UI on the project's store, opening on the runs and their metrics",
+        description="Serve MLflow's own UI (`mlflow server`) on the project's store; a browser with nothing saved "
+        "opens an experiment on its runs, the ranking metrics as columns and each execution's branches shown.",
+    )
+    serving.add_argument("--host", default="127.0.0.1", help="the address to listen on (default: 127.0.0.1)")
+    serving.add_argument("--port", type=int, default=5000, help="the port to listen on (default: 5000)")
+    serving.add_argument("--workers", type=int, default=1, help="server processes (default: 1)")
+    serving.add_argument("--backend-store-uri", help="the MLflow store (default: the project's)")
+    serving.set_defaults(handler=serve_ui)
     if not extensions:
         return parser
     for entry in sorted(importlib.metadata.entry_points(group=COMMANDS_GROUP), key=lambda found: found.name):

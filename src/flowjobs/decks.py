@@ -58,11 +58,13 @@ def write_local_page(target: Path) -> Path:
     return target
 
 
-def publish(task_name: str, reports: Path, attempt_folder: Path, local: bool) -> Path | None:
-    """Attach the script's report as decks; in a local run also write the page and say where it is."""
+def publish(task_name: str, reports: Path, attempt_folder: Path, local: bool, kept: Path | None = None) -> Path | None:
+    """Attach the script's report as decks; in a local run also write the page and say where it is: in `kept`,
+    the folder its lasting copy goes to as the attempt ends (flowjobs/kept_files.py), when given."""
     titles = attach(task_name, reports)
     if not local or not titles:
         return None
     page = write_local_page(attempt_folder / DECK_FILE)
-    log.info("%s deck (%s): %s", task_name, ", ".join(titles), page.as_uri())
+    shown = (kept / DECK_FILE) if kept is not None else page
+    log.info("%s deck (%s): %s", task_name, ", ".join(titles), shown.resolve().as_uri())
     return page

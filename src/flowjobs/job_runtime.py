@@ -167,7 +167,11 @@ def _run_script(seen: Attempt, values: dict) -> dict[str, typing.Any]:
     prepared = plugin.prepare(seen, env, inputs, outputs) if plugin is not None else None
     if prepared is not None:
         argv, cwd, env = prepared
-    log.info("%s on %s, attempt %d/%d, logs in %s", spec.name, tier.name, attempt, seen.attempts, folder / "logs")
+    from flowjobs import records  # its import is the job hooks' (flowjobs/records.py, lazily)
+
+    kept = records.kept_folder(seen)  # the logs' and deck's lasting copies, not the temp folder they are written in
+    where = f"logs and deck kept in {kept}" if kept else f"logs in {folder / 'logs'}"
+    log.info("%s on %s, attempt %d/%d, %s", spec.name, tier.name, attempt, seen.attempts, where)
     seen.run = run_script(
         argv,
         cwd=cwd,
@@ -186,7 +190,7 @@ def _run_script(seen: Attempt, values: dict) -> dict[str, typing.Any]:
     results = read_outputs(spec, outputs)
     if plugin is not None:
         plugin.publish(seen, results)
-    seen.deck = decks.publish(spec.name, reports, folder, local=execution.is_local_execution())
+    seen.deck = decks.publish(spec.name, reports, folder, local=execution.is_local_execution(), kept=kept)
     _give_back_inputs(inputs)
     return results
 

@@ -431,6 +431,24 @@ def _close_stock_run(recorder: Recorder, on_exit: StockRunCloser | None) -> None
     recorder.release()
 
 
+def _key(attempt: Attempt) -> str:
+    """The task's key in the record: its node (and its name, inside a node) under `flowjobs run`, else its name."""
+    node = current_node.get()
+    if node is None:
+        return attempt.spec.name
+    return node[0] if attempt.spec.name == node[1] else f"{node[0]}/{attempt.spec.name.rsplit('.', 1)[-1]}"
+
+
+def kept_folder(attempt: Attempt) -> Path | None:
+    """Where a local execution keeps this attempt's logs and deck once it ends (what a user is told to open: the
+    attempt's own folder is a temp one), or None outside a local execution."""
+    from flowjobs import kept_files
+
+    if not execution.is_local_execution():
+        return None
+    return kept_files.attempt_dir(execution.execution_id(), _key(attempt), attempt.number)
+
+
 @contextlib.contextmanager
 def record_attempt(attempt: Attempt, on_stock_exit: StockRunCloser | None = None) -> typing.Iterator[None]:
     """The job task's attempt hook: file the attempt, and how it ended, in the local execution's record; a stock
@@ -440,11 +458,7 @@ def record_attempt(attempt: Attempt, on_stock_exit: StockRunCloser | None = None
         return
     execution_id = execution.execution_id()
     recorder = _recorders.get(execution_id) or _recorder_for_pyflyte(execution_id, on_stock_exit)
-    node = current_node.get()
-    if node is None:
-        key = attempt.spec.name
-    else:
-        key = node[0] if attempt.spec.name == node[1] else f"{node[0]}/{attempt.spec.name.rsplit('.', 1)[-1]}"
+    key = _key(attempt)
     recorder.attempt_started(key, attempt)
     try:
         yield

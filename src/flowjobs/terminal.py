@@ -79,6 +79,10 @@ def fitted(
                 value = f"[{number}]"
             cells.append(cell(column, value))
         table.add_row(*cells)
+    for column in table.columns:  # a name wraps between its words, never inside one
+        if column.header in fold:
+            words = [word for row in rows for word in str(row.get(str(column.header), "")).split()]
+            column.min_width = max((len(word) for word in words), default=None)
     return table, notes
 
 
@@ -87,7 +91,9 @@ def execution_rows(rows: list[dict[str, str]]) -> list[dict[str, str]]:
     a local execution's id holds its start), the task counts as ok/failed/all; the MLflow run goes below."""
     short = []
     for row in rows:
-        kept = {key: value for key, value in row.items() if key not in ("runner", "start", "MLflow run")}
+        kept = {
+            RENAMED.get(key, key): value for key, value in row.items() if key not in ("runner", "start", "MLflow run")
+        }
         kept["tasks"] = kept.pop("tasks ok/failed/all", "-")
         kept["mlflow"] = row.get("MLflow run", "-")
         short.append(kept)
@@ -121,6 +127,9 @@ def attempt_rows(rows: list[dict[str, str]]) -> list[dict[str, str]]:
 def show(console: Console, title: str, rows: list[dict[str, str]], moved=(), fold=(), numbered_after: int = 0) -> int:
     """Print the table, then its notes unbroken (a terminal wraps a long path itself; a copy gets it whole); returns
     the number of the last note."""
+    if not rows:  # a title alone, not squeezed into an empty table's width
+        console.print(f"{title}: none", highlight=False, markup=False)
+        return numbered_after
     table, notes = fitted(title, rows, moved, fold, numbered_after=numbered_after)
     console.print(table)
     for note in notes:

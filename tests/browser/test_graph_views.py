@@ -53,6 +53,24 @@ def test_the_multitrain_dag_is_legible_at_100_percent_on_a_1366_screen(multitrai
     screenshot(multitrain_page, "multitrain-dag-1366")
 
 
+def test_the_multitrain_dag_fits_a_1366_by_768_screen_whole(multitrain_page: Page, screenshot) -> None:
+    """As it opens: every node and label inside the window (no scrolling, nothing behind the details panel, which
+    floats over the DAG only once a node is chosen), its text 9 px or more."""
+    multitrain_page.reload()
+    drawn = multitrain_page.evaluate(
+        """() => [...document.querySelectorAll("#graph svg g.node, #graph svg g.edge text")].map(e => {
+          const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; })"""
+    )
+    width, height = SCREEN["width"], SCREEN["height"]
+    assert drawn and all(
+        min(left, top) >= 0 and right <= width and bottom <= height for left, top, right, bottom in drawn
+    )
+    heights = multitrain_page.evaluate(FONTS_JS)
+    assert min(heights) >= READABLE_PX, f"smallest text {min(heights):.1f} px"
+    assert not multitrain_page.locator("#details").is_visible(), "no empty panel takes the DAG's room"
+    screenshot(multitrain_page, "multitrain-dag-1366x768-whole")
+
+
 def test_fit_zoom_and_pan(multitrain_page: Page, screenshot) -> None:
     view = multitrain_page.locator("#graph")
     multitrain_page.click("#zoom-fit")

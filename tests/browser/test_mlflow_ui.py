@@ -1,7 +1,7 @@
 """The MLflow UI in a real browser, against the store the multi-train flow produced: the experiment's runs (the
 execution, its branches under it), a branch's metrics, and the registered model with its champion alias.
 
-`mlflow ui` is started as a user starts it (on 127.0.0.1, a free port) on a copy of the session run's store.
+`flowjobs ui` is started as a user starts it (on 127.0.0.1, a free port) on a copy of the session run's store.
 """
 
 from __future__ import annotations
@@ -49,9 +49,7 @@ def test_the_experiment_lists_the_execution_with_its_branches_under_it(browser: 
     page = open_page(browser, f"{url}/#/experiments/{experiment_id}/runs")
     expect(page.get_by_text(f"{len(runs)} matching runs")).to_be_visible(timeout=WAIT_MS)
     [parent] = by_role(runs, tracking.ROLE_EXECUTION)
-    execution = page.get_by_role("link", name=parent.info.run_name)
-    expect(execution).to_be_visible()
-    execution.locator("xpath=ancestor::*[@role='gridcell']").get_by_role("button").click()  # its [+]: the children
+    expect(page.get_by_role("link", name=parent.info.run_name)).to_be_visible()  # expanded: `flowjobs ui`'s default
     for branch in by_role(runs, tracking.ROLE_BRANCH):
         expect(page.get_by_role("link", name=branch.info.run_name, exact=True)).to_be_visible(timeout=WAIT_MS)
     screenshot(page, "mlflow-ui-runs")

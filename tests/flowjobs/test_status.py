@@ -73,7 +73,7 @@ def test_status_lists_the_executions_newest_first(two_executions, tmp_path: Path
 
 def test_status_of_an_execution_shows_each_task(two_executions, tmp_path: Path) -> None:
     stock, _ = two_executions
-    code, out, _ = status(stock.execution_id[:-2], cwd=tmp_path)
+    code, out, _ = status(stock.execution_id[:-2], "--files", cwd=tmp_path)
     assert code == 0 and f"Execution {stock.execution_id}" in out
     assert "Artifacts" not in out, "an execution that recorded no Domino artifacts shows no artifact section"
     entry = stock.tasks["tests.support.runner.flows.flaky"]
@@ -89,12 +89,28 @@ def test_status_of_an_execution_shows_each_task(two_executions, tmp_path: Path) 
     assert notes(out)[tried[0][5]] == str(Path(entry.attempts[0].stderr_log).parent), "each attempt's kept logs"
 
 
-@pytest.mark.parametrize("args", [[], ["latest"]])
+@pytest.mark.parametrize("args", [["--files"], ["latest", "--files", "--times"]])
 def test_status_fits_80_columns_and_puts_paths_whole_below_the_table(two_executions, tmp_path: Path, args) -> None:
     code, out, _ = status(*args, cwd=tmp_path, columns=80)
     tables = [line for line in out.splitlines() if not re.match(r"\[\d+\] ", line)]
     assert code == 0 and max(len(line) for line in tables) <= 80, out
     assert all(Path(value).exists() or value.startswith(("local-", "-")) for value in notes(out).values())
+
+
+@pytest.mark.parametrize("args", [[], ["latest"]])
+def test_status_fits_an_80_by_24_screen_by_default_names_whole(two_executions, tmp_path: Path, args) -> None:
+    """What a terminal of 80×24 shows without scrolling: the tables, no paths (`--files`), no time split
+    (`--times`), each task and workflow name on its lines whole (wrapped between words only)."""
+    code, out, _ = status(*args, cwd=tmp_path, columns=80)
+    lines = out.splitlines()
+    assert code == 0 and len(lines) <= 24 and max(len(line) for line in lines) <= 80, out
+    assert not notes(out) and "Where each node's time went" not in out, "paths and times behind their flags"
+    from flowjobs import status as shown
+
+    latest = two_executions[1]
+    names = [e.name for e in latest.tasks.values()] if args else [shown.workflow_of(r) for r in two_executions]
+    words = set(" ".join(lines).split())
+    assert all(word in words for name in names for word in name.split()), out
 
 
 def test_status_latest_is_the_newest_execution_and_shows_the_failure(two_executions, tmp_path: Path) -> None:

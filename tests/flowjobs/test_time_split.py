@@ -44,7 +44,7 @@ def test_every_attempt_is_split_and_the_parts_add_up(squeezed) -> None:
 def test_status_shows_the_split_and_the_median_overhead(squeezed, tmp_path: Path) -> None:
     state, record = squeezed
     shown = run(
-        [tool("flowjobs"), "status", record.execution_id],
+        [tool("flowjobs"), "status", record.execution_id, "--times"],
         cwd=tmp_path,
         env={"FLOWJOBS_STATE_DIR": str(state), "COLUMNS": "250"},
     )

@@ -66,6 +66,7 @@ def model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 SERVERS = {
     "mlflow ui": (["ui", "--backend-store-uri", "sqlite:///mlflow.db", "--workers", "1"], "/health"),
+    "flowjobs ui": (["flowjobs", "ui", "--backend-store-uri", "sqlite:///mlflow.db"], "/health"),
     "mlflow models serve": (["models", "serve", "--env-manager", "local", "-m", "{model}"], "/ping"),
 }
 
@@ -87,7 +88,8 @@ def test_mlflow_servers_started_without_a_host_listen_on_127_0_0_1_only(
     if "{model}" in args:
         args = [arg.format(model=request.getfixturevalue("model")) for arg in args]
     port = free_port()
-    argv = [tool("mlflow"), *args, "--port", str(port)]
+    argv = [tool(args[0]), *args[1:]] if args[0] == "flowjobs" else [tool("mlflow"), *args]
+    argv += ["--port", str(port)]
     with running(argv, port, tmp_path / "server.log", health=health, cwd=tmp_path) as server:
         sockets = listening(server.process.pid)
     assert ("127.0.0.1", port) in sockets

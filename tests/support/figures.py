@@ -34,3 +34,19 @@ def sections() -> dict[str, list[str]]:
             section, _, line = row.partition("\t")
             found.setdefault(section, []).append(line)
     return found
+
+
+ENV_SCREENSHOTS = "FLOWJOBS_SCREENSHOTS"  # a folder the CI run keeps (.ci/run: .ci-artifacts/screenshots)
+
+
+def screenshot_taken(path: Path) -> Path:
+    """List a browser test's screenshot in the run's summary, and copy it into FLOWJOBS_SCREENSHOTS when set
+    (under its own name: the names say what each shows, e.g. ui-printed-link.png)."""
+    record("browser screenshots", str(path))
+    kept = os.environ.get(ENV_SCREENSHOTS)
+    if kept:
+        import shutil
+
+        Path(kept).mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, Path(kept) / path.name)
+    return path

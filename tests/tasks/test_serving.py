@@ -1,6 +1,7 @@
 """Serving a registered version with `mlflow models serve`, as a user does: its first prediction, and what stopping
-the server (SIGTERM or SIGINT to its pid) leaves behind: no JVM and no `h2o-*` folder for an H2O model, and no
-JVM at all for the other families. The time to the first prediction of each family is listed in the run's summary.
+the server (SIGTERM to its pid, SIGINT to its group as Ctrl-C) leaves behind, quietly (no traceback): no JVM and
+no `h2o-*` folder for an H2O model, and no JVM at all for the other families. The time to the first prediction of
+each family is listed in the run's summary.
 """
 
 from __future__ import annotations
@@ -57,7 +58,8 @@ def serve(run: PipelineRun, version: str, folder: Path) -> tuple[subprocess.Pope
     env = {**os.environ, "MLFLOW_TRACKING_URI": uri, "TMPDIR": str(folder / "tmp"), "PATH": path}
     (folder / "tmp").mkdir()
     log = (folder / "serve.log").open("w")
-    return subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT), f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    return server, f"http://127.0.0.1:{port}"  # a session as a terminal's: Ctrl-C reaches the whole group
 
 
 def first_prediction(server: subprocess.Popen, url: str, log: Path) -> tuple[list, float]:
@@ -72,7 +74,11 @@ def first_prediction(server: subprocess.Popen, url: str, log: Path) -> tuple[lis
 
 
 def stopped(server: subprocess.Popen, sent: signal.Signals, folder: Path) -> None:
-    server.send_signal(sent)
+    """SIGINT as Ctrl-C sends it (to the terminal's foreground group), SIGTERM as `kill PID` does (to the pid)."""
+    if sent == signal.SIGINT:
+        os.killpg(server.pid, sent)
+    else:
+        server.send_signal(sent)
     server.wait(STOP_SECONDS)
     deadline = time.monotonic() + STOP_SECONDS
     while (java_processes_under(folder) or list((folder / "tmp").glob("h2o-*"))) and time.monotonic() < deadline:
@@ -98,6 +104,7 @@ def test_stopping_a_served_h2o_model_leaves_no_jvm_and_no_h2o_folder(session_run
         stopped(server, sent, tmp_path)
     assert not java_processes_under(tmp_path), f"a JVM outlived the server:\n{(tmp_path / 'serve.log').read_text()}"
     assert not list((tmp_path / "tmp").glob("h2o-*")), "H2O's temp folder was left behind"
+    assert "Traceback" not in (tmp_path / "serve.log").read_text(), "stopped quietly"
 
 
 @pytest.mark.parametrize("algorithm", ["logistic_regression", "random_forest", "xgboost"])

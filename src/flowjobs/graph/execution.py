@@ -6,7 +6,10 @@ The DAG is drawn from the flow file the execution record names (flowjobs/records
 graph FILE WORKFLOW` draws it; each node whose task the record holds gets its status as a colour, a line with
 its status, duration, attempts and a cache/resume mark, and in the page's panel the same with links to the
 attempt's logs and its deck (the kept copies under .flowjobs/runs/<execution id>/, flowjobs/kept_files.py).
-A node the execution never reached (the other side of a conditional, a node after a failure) is drawn grey.
+A conditional's case the execution did not take is drawn "skipped" (grey, dashed), the taken one as it ran; a
+node the execution never reached otherwise (a node after a failure) is drawn grey, "not run". A stock `pyflyte
+run` records job tasks only: when a succeeded execution recorded none of a conditional's cases, the one case made
+of plain tasks is the one it took (`case_outcomes`), drawn done and said to be inferred.
 """
 
 from __future__ import annotations
@@ -14,11 +17,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from flowjobs.graph.model import Graph, GraphError, Node, NodeKind
-from flowjobs.records import ExecutionRecord, TaskRecord
+from flowjobs.records import ExecutionRecord, ExecutionStatus, TaskRecord
 from flowjobs.settings import project_root
 
 MARKS = {"done": "✓", "succeeded": "✓", "cached": "⟲ cached", "resumed": "↻ resumed", "failed": "✗", "skipped": "–"}
 NOT_RUN = "not-run"
+SKIPPED, INFERRED = "skipped", "done"
+SKIPPED_LINE = "– skipped: the conditional took another case"
+INFERRED_LINE = "✓ done (inferred: a plain task)"  # a stock run records job tasks only
+STOCK_RUNNER = "pyflyte run"
 TASK_KINDS = (NodeKind.JOB, NodeKind.TASK, NodeKind.DYNAMIC, NodeKind.MAP, NodeKind.WORKFLOW, NodeKind.LAUNCH_PLAN)
 
 
@@ -82,13 +89,62 @@ def attempt_details(entry: TaskRecord) -> dict[str, str]:
     return shown
 
 
+def _tasks_in(case: Node) -> list[Node]:
+    return [node for node in [case, *(case.cluster.walk() if case.cluster else [])] if node.kind in TASK_KINDS]
+
+
+def case_outcomes(graph: Graph, record: ExecutionRecord) -> dict[str, Node]:
+    """Each conditional's cases the record holds nothing of, by node id, with their status set: `skipped` when the
+    record holds another case's task, else `done` for the one all-plain case of a succeeded stock run."""
+    found: dict[str, Node] = {}
+    for branch in graph.walk():
+        if branch.kind != NodeKind.BRANCH or branch.cluster is None:
+            continue
+        cases = [case for case in branch.cluster.nodes if _tasks_in(case)]
+        taken = [case for case in cases if any(_task_of(node, record) for node in _tasks_in(case))]
+        inferred = []
+        if not taken and record.runner == STOCK_RUNNER and record.status == ExecutionStatus.SUCCEEDED:
+            plain = [case for case in cases if all(node.kind == NodeKind.TASK for node in _tasks_in(case))]
+            inferred = plain if len(plain) == 1 else []
+        if not (taken or inferred):
+            continue
+        for case in cases:
+            for node in _tasks_in(case):
+                if _task_of(node, record) is None:
+                    node.status = INFERRED if case in inferred else SKIPPED
+                    found[node.id] = node
+    return found
+
+
+def unrecorded_rows(record: ExecutionRecord) -> list[tuple[str, str]]:
+    """The conditionals' tasks the record does not hold, as (name, status), for `flowjobs status`: the other side
+    of a conditional, skipped, and a stock run's plain task taken. Empty when the flow cannot be loaded."""
+    from flowjobs.graph.compiled import Extractor
+    from flowjobs.graph.workflows import load_workflow
+
+    try:
+        file, workflow = flow_of(record)
+        graph = Extractor().graph(load_workflow(file, workflow))
+    except Exception:  # noqa: BLE001 (the record's own rows stand: a flow file since changed or gone)
+        return []
+    outcomes = case_outcomes(graph, record).values()
+    if record.runner == STOCK_RUNNER:  # named as the record names them: by task, or by node and task
+        return [(node.label, node.status) for node in outcomes]
+    return [(f"{node.id.replace('-', '/')} {node.label}", node.status) for node in outcomes]
+
+
 def annotate(graph: Graph, record: ExecutionRecord) -> dict[str, str]:
     """Colour and label every task node of `graph` by `record`; returns the status drawn for each node id."""
     drawn = {}
+    outcomes = case_outcomes(graph, record)
     for node in graph.walk():
         if node.kind not in TASK_KINDS:
             continue
         entry = _task_of(node, record)
+        if node.id in outcomes:
+            node.lines = [*node.lines, SKIPPED_LINE if node.status == SKIPPED else INFERRED_LINE]
+            drawn[node.id] = node.status
+            continue
         if entry is None:
             if node.cluster is None:
                 node.status = NOT_RUN
@@ -123,7 +179,20 @@ def render_execution(record: ExecutionRecord) -> str:
     graph = Extractor().graph(load_workflow(file, workflow))
     annotate(graph, record)
     title = f"execution {record.execution_id}: {record.status.value}, {record.duration:.1f} s ({record.runner})"
-    return render_html(graph, relative(file.resolve()), execution=title)
+    return render_html(graph, relative(file.resolve()), execution=title, verdict=verdict_of(record))
+
+
+def verdict_of(record: ExecutionRecord) -> str:
+    """The execution's outcome in one sentence, when a step logged it as the param `verdict` on the MLflow parent
+    run (the multi-train flow's compare step: who won, why, by how much); "" otherwise or when the store is away."""
+    if not record.mlflow_run_id:
+        return ""
+    try:
+        from flowjobs import tracking
+
+        return tracking.client().get_run(record.mlflow_run_id).data.params.get("verdict", "")
+    except Exception:  # noqa: BLE001 (the picture is drawn from the record: the store is a bonus)
+        return ""
 
 
 def default_output(record: ExecutionRecord) -> Path:

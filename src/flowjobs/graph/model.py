@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
-FOLD_AFTER = 3  # values drawn on one arrow, and input lines drawn in one box, before the rest is folded
+FOLD_AFTER = 2  # values drawn on one arrow, and input pairs drawn in one box, before the rest is folded (hover or
+# click shows all): a DAG of the multi-train flow's size fits a 1366×768 screen with its text at 9 px or more
 LINE_CHARS = 44  # a box's text line is cut after this many characters (the whole line is in the tooltip and panel)
 
 
@@ -104,10 +105,11 @@ class Edge:
 
     @property
     def drawn_label(self) -> str:
-        """The label drawn on the arrow: short types, and a long list folded after FOLD_AFTER values."""
+        """The label drawn on the arrow: short types, at most FOLD_AFTER lines (a longer list: its first values and
+        how many more, all of them on hover)."""
         shown = [value.short for value in self.values]
-        if len(shown) > FOLD_AFTER + 1:
-            shown = [*shown[:FOLD_AFTER], f"… {len(shown) - FOLD_AFTER} more (hover)"]
+        if len(shown) > FOLD_AFTER:
+            shown = [*shown[: FOLD_AFTER - 1], f"… {len(shown) - FOLD_AFTER + 1} more (hover)"]
         return "\n".join(shown)
 
 

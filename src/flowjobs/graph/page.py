@@ -28,10 +28,12 @@ def node_details(graph: Graph) -> dict[str, dict]:
     }
 
 
-def render_html(graph: Graph, source: str, execution: str = "") -> str:
-    """The page; `execution` (a line naming an execution and how it ended) makes it that execution's view."""
+def render_html(graph: Graph, source: str, execution: str = "", verdict: str = "") -> str:
+    """The page; `execution` (a line naming an execution and how it ended) makes it that execution's view, and
+    `verdict` (its outcome in a sentence, from its parent run) is shown under it."""
     return _TEMPLATE.render(
         execution=execution,
+        verdict=verdict,
         label=short_name(graph.name),
         workflow=graph.name,
         source=source,

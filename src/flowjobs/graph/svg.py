@@ -18,7 +18,7 @@ STYLE = (
     f"text {{ font-family: {FONT}; font-size: 12px; fill: #1f2933; }}\n"
     + """
 .label { font-size: 13px; font-weight: bold; }
-.guard { font-size: 11px; font-style: italic; fill: #7b341e; }
+.guard { font-size: 12px; font-style: italic; fill: #7b341e; }
 .node rect { stroke-width: 1.4; }
 .kind-job rect { fill: #ebf4ff; stroke: #3b6fb6; }
 .kind-task rect { fill: #effaf1; stroke: #2f855a; }
@@ -29,7 +29,7 @@ STYLE = (
 .kind-dynamic rect, .kind-map rect { fill: #f6f1fd; stroke: #6b46c1; }
 .edge path { fill: none; stroke: #52606d; stroke-width: 1.3; }
 .edge rect { fill: #ffffff; fill-opacity: 0.92; }
-.edge text { font-size: 11px; fill: #3e4c59; }
+.edge text { font-size: 12px; fill: #3e4c59; }
 .node.selected rect { stroke: #d69e2e; stroke-width: 3; }
 .status-done rect, .status-succeeded rect { fill: #e3f9e5; stroke: #2f855a; stroke-width: 2.4; }
 .status-cached rect, .status-resumed rect { fill: #e6fffa; stroke: #2c7a7b; stroke-width: 2.4; stroke-dasharray: 5 2; }
@@ -39,6 +39,7 @@ STYLE = (
 .status-skipped rect, .status-pending rect, .status-not-run rect {
   fill: #f4f4f5; stroke: #a1a1aa; stroke-dasharray: 2 3; }
 .status-skipped text, .status-pending text, .status-not-run text { fill: #71717a; }
+.status-skipped rect { stroke-dasharray: 6 4; }
 .node { cursor: pointer; }
 """
 )

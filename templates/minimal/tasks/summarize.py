@@ -2,7 +2,7 @@
 
     python -m tasks.summarize --table outputs/table.csv [--output-dir outputs]
 Outputs `mean` (a float) and `report` (the summary as JSON). The summary is also logged as a run of the MLflow
-experiment `numbers` in the project's store (mlflow.db here: `mlflow ui` started in the project shows it).
+experiment `numbers` in the project's store (mlflow.db here: `flowjobs ui` started in the project shows it).
 """
 
 from __future__ import annotations
