@@ -114,7 +114,7 @@ class Run:
         folder = records.execution_dir(self.execution_id)
         self.containers = InImage(in_image, folder) if in_image else None
         self.workers = self._start_workers()  # its forkserver is forked before this run holds any lease
-        found = None if fresh else records.resumable(loaded.name, str(loaded.file), RUNNER)
+        found = None if fresh else records.resumable(loaded.name, str(loaded.file), RUNNER, warn=self._warn)
         self.resumes, self.resume_claim = found or (None, None)
         self.stores = Stores(
             cache=ResultStore(records.state_dir() / "cache"),
@@ -126,6 +126,9 @@ class Run:
         )
         self.recorder: records.Recorder | None = None
         self.scheduler: Scheduler | None = None
+
+    def _warn(self, line: str) -> None:
+        self.console.print(f"[yellow]warning:[/yellow] {escape(line)}", highlight=False)
 
     def _end_runs_left_running(self, failed: records.ExecutionRecord) -> None:
         """The resumed execution's MLflow runs that nothing could end (a lost server, a killed runner): FAILED."""
