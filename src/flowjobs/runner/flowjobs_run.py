@@ -23,7 +23,18 @@ from flytekit.core.context_manager import flyte_context_Var
 from rich.console import Console
 from rich.markup import escape
 
-from flowjobs import errors, execution, job_runtime, lease, parent_run, records, script_process, tracking_store
+from flowjobs import (
+    errors,
+    execution,
+    job_runtime,
+    lease,
+    parent_run,
+    process_tree,
+    records,
+    script_guard,
+    script_process,
+    tracking_store,
+)
 from flowjobs.container.in_image import InImage, InImageError
 from flowjobs.records import ExecutionStatus, TaskStatus
 from flowjobs.runner import dynamic, lifecycle
@@ -111,6 +122,7 @@ class Run:
         self.max_parallel = max_parallel
         self.budget = CpuBudget(cpus)
         self.execution_id = execution.new_execution_id()
+        process_tree.become_subreaper()  # what a task starts, orphaned, stays below the runner (and its guard's eyes)
         folder = records.execution_dir(self.execution_id)
         self.containers = InImage(in_image, folder) if in_image else None
         self.workers = self._start_workers()  # its forkserver is forked before this run holds any lease
@@ -164,6 +176,8 @@ class Run:
                 resumes=self.resumes.execution_id if self.resumes else None,
             )
         )
+        lease_held = self.recorder.lease
+        script_guard.start(hold_fd=lease_held.fd if lease_held else None)  # ends everything if this process dies
         if self.resumes:
             self.console.print(f"resuming {self.resumes.status} execution {self.resumes.execution_id}")
             lifecycle.mark_killed(self.resumes)

@@ -30,6 +30,7 @@ from flytekit.core.base_task import PythonTask
 from flytekit.core.python_function_task import PythonFunctionTask
 from flytekit.models.literals import LiteralMap
 
+from flowjobs import process_tree
 from flowjobs.runner import forkserver
 from flowjobs.runner.budget import CpuBudget
 
@@ -75,6 +76,7 @@ def _worker_started(root: str, module: str) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    process_tree.become_subreaper()  # what a task starts stays below its worker, a daemon or double fork too
     from flowjobs.runner.logs import flytekit_logs_to_stderr
 
     import_quietly(module, root)  # already imported: the forkserver is a fork of the runner, which imported it
@@ -210,7 +212,9 @@ def _serve(requests: multiprocessing.connection.Connection, root: str, module: s
                 request = requests.recv()
             except EOFError:
                 break
-            requests.send(_execute(*request))
+            answer = _execute(*request)
+            process_tree.end_below(os.getpid())  # nothing a task started outlives it
+            requests.send(answer)
     finally:
         os._exit(0)
 
@@ -254,9 +258,9 @@ class _Slot:
         return self.process.exitcode
 
     def kill(self) -> None:
+        """The worker and everything its task started (a subreaper: its daemons are below it)."""
         if self.pid is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self.pid, signal.SIGKILL)
+            process_tree.end_with_tree(self.pid)
         self.connection.close()
 
     def reap(self) -> None:
