@@ -155,6 +155,7 @@ class Watch:
             self.seen.update(found)
 
     def _poll(self) -> None:
+        self.look()
         while not self._stopped.wait(self.every):
             self.look()
 

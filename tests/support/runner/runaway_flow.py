@@ -1,7 +1,7 @@
 """Tasks that leave processes behind, for the containment tests (tests/faults/test_nothing_outlives.py). Each
 process they start writes `<kind>-<pid>` into the folder $RUNAWAY_PIDS, then sleeps for ten minutes.
 
-appends          a plain task that waits `seconds`, then appends a line to `count_file` (its side effect)
+appends          a plain task whose child waits `seconds`, then appends a line to `count_file` (its side effect)
 daemons          a plain task that starts a setsid daemon and a double-forked grandchild, then succeeds
 timed_out_child  a plain task that starts a child in a session of its own, then sleeps past its 3 s timeout
 stripped         a job task whose script starts a child with a cleaned environment in a session of its own
@@ -35,12 +35,14 @@ def wait_for(kind: str) -> None:
         time.sleep(0.05)
 
 
+APPENDER = "import sys, time; time.sleep(float(sys.argv[2])); open(sys.argv[1], 'a').write('appended\\n')"
+
+
 @task
 def append_later(count_file: str, seconds: float) -> int:
+    """The side effect happens in a child of the worker (as a task's joblib or multiprocessing workers work)."""
     Path(pids(), f"task-{os.getpid()}").write_text("")
-    time.sleep(seconds)
-    with open(count_file, "a") as out:
-        out.write("appended\n")
+    subprocess.run([sys.executable, "-c", APPENDER, count_file, str(seconds)], check=True)
     return 1
 
 
