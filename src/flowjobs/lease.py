@@ -44,6 +44,10 @@ class Runner(BaseModel):
     def alive(self) -> bool:
         return self.boot == _boot_id() and _start_ticks(self.pid) == self.started
 
+    def gone(self) -> bool:
+        """Provably ended: on this boot, and no process with its pid and start time (another machine's: unknown)."""
+        return self.boot == _boot_id() and _start_ticks(self.pid) != self.started
+
 
 def _boot_id() -> str:
     try:

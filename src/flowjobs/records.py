@@ -151,9 +151,13 @@ class ExecutionRecord(BaseModel):
 
 
 def load(path: Path) -> ExecutionRecord:
-    """A record as written; one still `running` whose runner holds no lease any more reads as `killed`."""
+    """A record as written; one still `running` whose runner is provably gone (or, for a record that names no
+    runner, holds no lease any more) reads as `killed` (its guard may still be ending its processes)."""
     record = ExecutionRecord.model_validate_json(Path(path).read_text(encoding="utf-8"))
-    if record.status == ExecutionStatus.RUNNING and not lease.held(Path(path).parent, _claimed_runner(record)):
+    runner = _claimed_runner(record)
+    if record.status == ExecutionStatus.RUNNING and (
+        (runner is not None and runner.gone()) or not lease.held(Path(path).parent, runner)
+    ):
         record.status = ExecutionStatus.KILLED
     return record
 

