@@ -127,3 +127,14 @@ def confine_script(argv: list[str], cwd: Path, writable: list[Path], hidden: lis
         "--",
         *argv,
     ]
+
+
+SIGNALS = range(1, 32)
+
+
+def script_exit(argv: list[str], code: int) -> int:
+    """The script's exit as Python tells it (-N: killed by signal N) when it ran under bwrap, which reports a child
+    killed by a signal as 128 + N (a script's own `exit(137)` reads the same: read as the signal, the likelier)."""
+    if os.path.basename(argv[0]) == "bwrap" and code - 128 in SIGNALS:
+        return -(code - 128)
+    return code

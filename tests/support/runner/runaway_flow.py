@@ -5,6 +5,7 @@ appends          a plain task whose child waits `seconds`, then appends a line t
 daemons          a plain task that starts a setsid daemon and a double-forked grandchild, then succeeds
 timed_out_child  a plain task that starts a child in a session of its own, then sleeps past its 3 s timeout
 stripped         a job task whose script starts a child with a cleaned environment in a session of its own
+confined_script  a job task whose script tries to write outside what it is meant to (tests/security)
 """
 
 from __future__ import annotations
@@ -86,3 +87,14 @@ def timed_out_child() -> int:
 @workflow
 def stripped() -> int:
     return run_job_task("strip_env", "python tests/scripts/runaway.py", "Small", output_specs=[Output("result", int)])
+
+
+@workflow
+def confined_script() -> str:
+    """Our own job task's script trying to write where it may not, and to read another execution's state."""
+    return run_job_task(
+        "try_writes",
+        "python tests/support/domino/scripts/try_writes.py",
+        "Small",
+        output_specs=[Output("report", str)],
+    )
