@@ -40,7 +40,7 @@ from flowjobs.job_spec import Attempt, AttemptHook, JobSpec
 from flowjobs.project import ENV_PROJECT_ROOT
 from flowjobs.script_command import to_argv
 from flowjobs.script_process import ScriptRun, run_script
-from flowjobs.settings import project_root, state_dir
+from flowjobs.settings import executions_state, project_root
 from flowjobs.tracking_secret import apply_tracking_secret
 from flowjobs.value_types import Kind, ValueType, describe, from_token
 
@@ -172,7 +172,7 @@ def _run_script(seen: Attempt, values: dict) -> dict[str, typing.Any]:
     if prepared is not None:
         argv, cwd, env = prepared
     elif execution.is_local_execution():  # the machine read-only but for what the script is meant to write
-        argv = confinement.confine_script(argv, cwd, _writable(folder, env), [state_dir(), folder.parent])
+        argv = confinement.confine_script(argv, cwd, _writable(folder, env), [*executions_state(), folder.parent])
     log.info("%s on %s, attempt %d/%d, logs in %s", spec.name, tier.name, attempt, seen.attempts, folder / "logs")
     seen.run = run_script(
         argv,

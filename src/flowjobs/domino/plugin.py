@@ -28,7 +28,7 @@ from flowjobs.domino import sandbox
 from flowjobs.domino.layout import CODE, DATA, EDV, INPUTS, OUTPUTS, DominoLayout, host_command, load_project
 from flowjobs.job_plugins import JobPlugin, Section
 from flowjobs.script_command import PYTHON_NAMES, split
-from flowjobs.settings import project_root, state_dir
+from flowjobs.settings import executions_state, project_root, state_dir
 from flowjobs.value_types import Kind, describe, from_token
 
 if typing.TYPE_CHECKING:
@@ -131,6 +131,7 @@ def prepare(attempt: Attempt, env: dict[str, str], inputs: Path, outputs: Path) 
         sandbox.Bind(inputs, INPUTS),
         sandbox.Bind(outputs, OUTPUTS),
         sandbox.Bind(project_root(), CODE, read_only=True),
+        *_under_tmp(project_root(), Path(argv[0]).parent.parent if os.path.isabs(argv[0]) else None),
         sandbox.Bind(own, PurePosixPath(own)),
         *(sandbox.Bind(inputs / name, DATA / mount, read_only=True) for name, mount in layout.datasets.items()),
         *(sandbox.Bind(volume_folder(spec.name, name, folder), EDV / name) for name, folder in layout.volumes.items()),
@@ -141,14 +142,22 @@ def prepare(attempt: Attempt, env: dict[str, str], inputs: Path, outputs: Path) 
     return argv, attempt.folder, env
 
 
+def _under_tmp(*folders: Path | None) -> list[sandbox.Bind]:
+    """Folders the script needs at their real paths (the project on PYTHONPATH, its interpreter's environment)
+    that this machine has under /tmp, which the namespace replaces with its own: bound back read-only."""
+    real = {folder.resolve() for folder in folders if folder is not None and folder.is_dir()}
+    under = sorted(folder for folder in real if folder.is_relative_to("/tmp"))
+    return [sandbox.Bind(folder, PurePosixPath(folder), read_only=True) for folder in under]
+
+
 def hidden_folders(work_root: Path) -> list[PurePosixPath]:
-    """What a task must not see (other executions' records, results, logs and attempts): the state folder and the
-    attempts' work folder, at their real paths and, when inside the project, under /mnt/code too."""
+    """What a task must not see (other executions' records, results, logs and attempts): the state folder's runs
+    and cache and the attempts' work folder, at their real paths and, when inside the project, under /mnt/code."""
     found: list[PurePosixPath] = []
     code = project_root().resolve()
-    for folder in (state_dir().resolve(), work_root):
-        if not folder.is_dir() or folder.is_relative_to("/tmp"):
-            continue  # none yet, or under the namespace's own /tmp already
+    for folder in (*executions_state(), work_root):
+        if not folder.is_dir():
+            continue
         found.append(PurePosixPath(folder))
         if folder.is_relative_to(code) and folder != code:
             found.append(CODE / folder.relative_to(code))
