@@ -26,6 +26,7 @@ from pathlib import Path
 from flytekit.exceptions.user import FlyteRecoverableException
 
 from flowjobs import (
+    confinement,
     contract,
     decks,
     environments,
@@ -43,7 +44,7 @@ from flowjobs.job_spec import Attempt, AttemptHook, JobSpec
 from flowjobs.project import ENV_PROJECT_ROOT
 from flowjobs.script_command import to_argv
 from flowjobs.script_process import ScriptRun, run_script
-from flowjobs.settings import project_root
+from flowjobs.settings import executions_state, project_root
 from flowjobs.tracking_secret import apply_tracking_secret
 from flowjobs.value_types import Kind, ValueType, describe, from_token
 
@@ -136,6 +137,15 @@ def _run_attempt(
         return _run_script(seen, values)
 
 
+def _writable(folder: Path, env: dict[str, str]) -> list[Path]:
+    """What our own job task's script writes: its attempt folder, the project (its models, a store inside it), the
+    local tracking store's folder."""
+    store = tracking_store.sqlite_path(env.get(tracking_store.ENV_TRACKING_URI, ""))
+    uri = env.get(tracking_store.ENV_TRACKING_URI, "")
+    files = Path(uri.removeprefix("file://")) if uri.startswith("file://") else None
+    return [folder, project_root(), *(path for path in (store.parent if store else None, files) if path)]
+
+
 def _run_script(seen: Attempt, values: dict) -> dict[str, typing.Any]:
     spec, tier, folder, attempt = seen.spec, seen.tier, seen.folder, seen.number
     apply_tracking_secret(spec.tracking_secret)  # on a cluster: the tracking URI from a Flyte secret, if configured
@@ -167,6 +177,8 @@ def _run_script(seen: Attempt, values: dict) -> dict[str, typing.Any]:
     prepared = plugin.prepare(seen, env, inputs, outputs) if plugin is not None else None
     if prepared is not None:
         argv, cwd, env = prepared
+    elif execution.is_local_execution():  # the machine read-only but for what the script is meant to write
+        argv = confinement.confine_script(argv, cwd, _writable(folder, env), [*executions_state(), folder.parent])
     from flowjobs import records  # its import is the job hooks' (flowjobs/records.py, lazily)
 
     kept = records.kept_folder(seen)  # the logs' and deck's lasting copies, not the temp folder they are written in
@@ -180,6 +192,7 @@ def _run_script(seen: Attempt, values: dict) -> dict[str, typing.Any]:
         timeout=spec.timeout_seconds,
         echo=seen.echo,
     )
+    seen.run.returncode = confinement.script_exit(argv, seen.run.returncode)
     if plugin is not None:
         plugin.collect(seen, outputs)
     try:

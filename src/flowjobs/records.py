@@ -40,6 +40,7 @@ from flowjobs.settings import ENV_STATE_DIR, execution_dir, state_dir  # noqa: F
 from flowjobs.time_split import TimeSplit
 
 RECORD_FILE = "record.json"
+GUARD_WAIT_SECONDS = 120.0  # a dead runner's guard: SIGTERM, its grace, SIGKILL, on a busy machine
 log = logging.getLogger("flowjobs")
 
 current_node: contextvars.ContextVar[tuple[str, str] | None] = contextvars.ContextVar("current_node", default=None)
@@ -142,6 +143,7 @@ class ExecutionRecord(BaseModel):
     mlflow_run_id: str | None = None
     resumes: str | None = None  # the ended execution whose results this one resumed
     tracked: bool = False  # a job task with tracking=True ran: its MLflow runs carry this execution id
+    runner_process: lease.Runner | None = None  # whose life is the execution's (flowjobs/lease.py)
     error: str | None = None
     tasks: dict[str, TaskRecord] = Field(default_factory=dict)
     temp_folders: list[str] = Field(default_factory=list)  # the runner's flytekit temp folders (/tmp/flyte…)
@@ -153,11 +155,21 @@ class ExecutionRecord(BaseModel):
 
 
 def load(path: Path) -> ExecutionRecord:
-    """A record as written; one still `running` whose runner holds no lease any more reads as `killed`."""
+    """A record as written; one still `running` whose runner is provably gone (or, for a record that names no
+    runner, holds no lease any more) reads as `killed` (its guard may still be ending its processes)."""
     record = ExecutionRecord.model_validate_json(Path(path).read_text(encoding="utf-8"))
-    if record.status == ExecutionStatus.RUNNING and not lease.held(Path(path).parent):
+    runner = _claimed_runner(record)
+    if record.status == ExecutionStatus.RUNNING and (
+        (runner is not None and runner.gone()) or not lease.held(Path(path).parent, runner)
+    ):
         record.status = ExecutionStatus.KILLED
     return record
+
+
+def _claimed_runner(record: ExecutionRecord) -> lease.Runner | None:
+    """The process a record still `running` names as its runner (a record its runner closed names none: the
+    process may live on, as a test's does, running other executions)."""
+    return record.runner_process if record.status == ExecutionStatus.RUNNING else None
 
 
 def _readable() -> typing.Iterator[ExecutionRecord]:
@@ -214,20 +226,28 @@ def list_records() -> list[ExecutionRecord]:
     return sorted(_readable(), key=lambda record: record.start, reverse=True)
 
 
-def resumable(workflow: str, file: str, runner: str) -> tuple[ExecutionRecord, lease.Lock] | None:
+def resumable(
+    workflow: str, file: str, runner: str, warn: typing.Callable[[str], None] = log.warning
+) -> tuple[ExecutionRecord, lease.Lock] | None:
     """The latest ended execution of this workflow, with the claim to resume it, when it did not succeed.
 
-    Executions whose runner lives are passed over: they are not failed, only running beside this one. An ended
-    execution another live execution already resumes is left to it (None)."""
+    Executions whose runner lives are passed over: they are not failed, only running beside this one. One whose
+    runner died but whose guard still ends its processes is waited for: its tasks are gone before this one runs
+    them again. An ended execution another live execution already resumes is left to it (None)."""
     for record in _readable():
         if (record.workflow, record.file, record.runner) != (workflow, file, runner):
             continue
         folder = execution_dir(record.execution_id)
-        if lease.held(folder):
+        if problem := lease.shape_problem(folder):
+            warn(f"execution {record.execution_id}: {problem}")
+        runner_process = _claimed_runner(record)
+        if runner_process is not None and not runner_process.alive():
+            lease.wait_released(folder, GUARD_WAIT_SECONDS)
+        if lease.held(folder, runner_process):
             continue
         if record.status == ExecutionStatus.SUCCEEDED:
             return None
-        claimed = lease.claim(folder)
+        claimed = lease.claim(folder, runner_process)
         return (record, claimed) if claimed is not None else None
     return None
 
@@ -248,6 +268,7 @@ class Recorder:
         self.record = record
         self.path = execution_dir(record.execution_id) / RECORD_FILE
         self.lease = lease.hold(self.path.parent)  # held until this process ends: the execution is alive
+        record.runner_process = record.runner_process or lease.this_process()
         self.lock = threading.RLock()
         self.unwritable = False
         self.tracking_uri: str | None = None  # the store of the job tasks with tracking=True, once one ran

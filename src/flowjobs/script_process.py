@@ -2,7 +2,8 @@
 
 The script runs in a new session, so a timeout, an interrupt or its own exit takes down everything it started:
 nothing it spawned outlives the attempt. A child that leaves the session (H2O starts its JVM with `os.setsid`)
-is still found by the tag every process of the attempt inherits in its environment (FLOWJOBS_PROCESS_TAG).
+is still found by the tag every process of the attempt inherits in its environment (FLOWJOBS_PROCESS_TAG), and
+one that sheds the tag too by its place below the script, watched while the script runs (flowjobs/process_tree.py).
 Live attempts are registered, so an interrupted runner can stop them all (`kill_all`); a runner that dies
 outright has its scripts stopped by its guard process (flowjobs/script_guard.py).
 """
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from flowjobs import process_tree
 from flowjobs.script_guard import ENV_RUNNER_TAG, runner_tag
 
 STDERR_TAIL_LINES = 50
@@ -167,10 +169,12 @@ def _start_pump(
 
 
 class _Reaper:
-    """Ends an attempt's process tree: at its timeout (SIGTERM, then SIGKILL after a grace), and when it is over."""
+    """Ends an attempt's process tree: at its timeout (SIGTERM, then SIGKILL after a grace), and when it is over;
+    with it every process seen below the script (`watch`), whatever session or environment it took."""
 
     def __init__(self, process: subprocess.Popen, tag: str):
         self.process, self.tag = process, tag
+        self.watch = process_tree.Watch(process.pid)
         self.timed_out, self.finished, self.reaping = threading.Event(), threading.Event(), threading.Lock()
 
     def signal_unless_finished(self, sig: int) -> None:
@@ -188,6 +192,7 @@ class _Reaper:
     def finish(self) -> int:
         """Kill what the script left behind, then reap the leader; its exit code."""
         kill_tree_and_wait(self.process.pid, self.tag)
+        process_tree.end(self.watch.stop(), spare={self.process.pid})  # a child that shed its session and tag
         with self.reaping:
             self.finished.set()
         return self.process.wait()

@@ -81,6 +81,13 @@ def state_dir() -> Path:
     return project.root() / str(configured)
 
 
+def executions_state() -> list[Path]:
+    """What executions keep of their own under the state folder (records, logs, results, the cache), resolved:
+    hidden from a confined script (flowjobs/confinement.py); exported datasets stay where a task may write them."""
+    root = state_dir().resolve()
+    return [root / "runs", root / "cache"]
+
+
 def execution_dir(execution_id: str) -> Path:
     """One execution's folder under the state folder: its record, lease, kept logs and decks, resume data."""
     return state_dir() / "runs" / execution_id

@@ -167,7 +167,7 @@ def _outputs(
         except ValueError as err:
             raise JobDefinitionError(f"task '{task}': output {output.name!r}: {err}") from None
         if path is not None:
-            refused = check_fixed_path(output.name, path, taken)
+            refused = check_fixed_path(output.name, path, [*taken, *map(PurePosixPath, fixed.values())])
             if refused is not None:
                 raise JobDefinitionError(f"task '{task}': {refused}")
             fixed[output.name] = str(PurePosixPath(path.path))

@@ -57,7 +57,7 @@ def check_fixed_path(output: str, wanted: PathConfig, taken: list[PurePosixPath]
     """Why `wanted` cannot be where the script writes output `output` (None when it can): it must lie in a folder
     each task has its own of, outside what is bound there read-only or shared (`taken`: snapshots, volumes)."""
     path = PurePosixPath(wanted.path)
-    if not path.is_absolute() or ".." in path.parts:
+    if not path.is_absolute() or ".." in path.parts or wanted.path.startswith("//"):
         return f"output {output!r} at {wanted.path}: a fixed output path must be absolute, without '..'"
     if not any(path.is_relative_to(root) and path != PurePosixPath(root) for root in SANDBOX_ROOTS):
         return f"output {output!r} at {wanted.path}: a fixed output path must lie under /workflow, /mnt or /domino"
@@ -65,6 +65,7 @@ def check_fixed_path(output: str, wanted: PathConfig, taken: list[PurePosixPath]
         if path.is_relative_to(folder) or folder.is_relative_to(path):
             return (
                 f"output {output!r} at {wanted.path}: a fixed output path cannot lie in {folder} "
-                "(the task's inputs, outputs, code, dataset snapshots and external volumes are taken there)"
+                "(the task's inputs, outputs, code, dataset snapshots, external volumes and other fixed outputs "
+                "are taken there)"
             )
     return None

@@ -28,7 +28,7 @@ from flowjobs.domino import sandbox
 from flowjobs.domino.layout import CODE, DATA, EDV, INPUTS, OUTPUTS, DominoLayout, host_command, load_project
 from flowjobs.job_plugins import JobPlugin, Section
 from flowjobs.script_command import PYTHON_NAMES, split
-from flowjobs.settings import project_root
+from flowjobs.settings import executions_state, project_root, state_dir
 from flowjobs.value_types import Kind, describe, from_token
 
 if typing.TYPE_CHECKING:
@@ -126,15 +126,55 @@ def prepare(attempt: Attempt, env: dict[str, str], inputs: Path, outputs: Path) 
         _copy_into_image(spec.name, inputs, layout.datasets)
         return argv, Path(CODE), env
     program = sandbox.require_namespaces(spec.name)
+    own = attempt.folder.resolve()  # its reports, refusal and marks, written by the script at their real paths
     binds = [
         sandbox.Bind(inputs, INPUTS),
         sandbox.Bind(outputs, OUTPUTS),
         sandbox.Bind(project_root(), CODE, read_only=True),
+        *_under_tmp(project_root(), Path(argv[0]).parent.parent if os.path.isabs(argv[0]) else None),
+        sandbox.Bind(own, PurePosixPath(own)),
         *(sandbox.Bind(inputs / name, DATA / mount, read_only=True) for name, mount in layout.datasets.items()),
-        *(sandbox.Bind(Path(folder), EDV / name) for name, folder in layout.volumes.items()),
+        *(sandbox.Bind(volume_folder(spec.name, name, folder), EDV / name) for name, folder in layout.volumes.items()),
     ]
     links = {PurePosixPath(path): OUTPUTS / name for name, path in layout.fixed_outputs.items()}
-    return sandbox.command(program, argv, binds, links, CODE), attempt.folder, env
+    env = {**env, "HOME": "/tmp", "TMPDIR": "/tmp"}  # its scratch: the namespace's private /tmp
+    argv = sandbox.command(program, argv, binds, links, CODE, hidden=hidden_folders(own.parent))
+    return argv, attempt.folder, env
+
+
+def _under_tmp(*folders: Path | None) -> list[sandbox.Bind]:
+    """Folders the script needs at their real paths (the project on PYTHONPATH, its interpreter's environment)
+    that this machine has under /tmp, which the namespace replaces with its own: bound back read-only."""
+    real = {folder.resolve() for folder in folders if folder is not None and folder.is_dir()}
+    under = sorted(folder for folder in real if folder.is_relative_to("/tmp"))
+    return [sandbox.Bind(folder, PurePosixPath(folder), read_only=True) for folder in under]
+
+
+def hidden_folders(work_root: Path) -> list[PurePosixPath]:
+    """What a task must not see (other executions' records, results, logs and attempts): the state folder's runs
+    and cache and the attempts' work folder, at their real paths and, when inside the project, under /mnt/code."""
+    found: list[PurePosixPath] = []
+    code = project_root().resolve()
+    for folder in (*executions_state(), work_root):
+        if not folder.is_dir():
+            continue
+        found.append(PurePosixPath(folder))
+        if folder.is_relative_to(code) and folder != code:
+            found.append(CODE / folder.relative_to(code))
+    return found
+
+
+def volume_folder(task: str, name: str, folder: str) -> Path:
+    """An external volume's host folder, links resolved; one that is (or holds) the project or the state folder
+    would let a task write them: refused in one line."""
+    real = Path(folder).resolve()
+    for guarded, what in ((project_root().resolve(), "the project"), (state_dir().resolve(), "the state folder")):
+        if real == guarded or guarded.is_relative_to(real) or real.is_relative_to(guarded):
+            raise DominoRuntimeError(
+                f"task '{task}': external volume {name!r} at {folder} resolves to {real}, which is or holds "
+                f"{what} ({guarded}); mount a folder of its own"
+            )
+    return real
 
 
 def _copy_into_image(task: str, inputs: Path, datasets: dict[str, str]) -> None:

@@ -24,7 +24,18 @@ from flytekit.core.context_manager import flyte_context_Var
 from rich.console import Console
 from rich.markup import escape
 
-from flowjobs import errors, execution, job_runtime, lease, parent_run, records, script_process, tracking_store
+from flowjobs import (
+    errors,
+    execution,
+    job_runtime,
+    lease,
+    parent_run,
+    process_tree,
+    records,
+    script_guard,
+    script_process,
+    tracking_store,
+)
 from flowjobs.container.in_image import InImage, InImageError
 from flowjobs.records import ExecutionStatus, TaskStatus
 from flowjobs.runner import dynamic, lifecycle, space
@@ -135,10 +146,11 @@ class Run:
         self.max_parallel = max_parallel
         self.budget = CpuBudget(cpus)
         self.execution_id = execution.new_execution_id()
+        process_tree.become_subreaper()  # what a task starts, orphaned, stays below the runner (and its guard's eyes)
         folder = records.execution_dir(self.execution_id)
         self.containers = InImage(in_image, folder) if in_image else None
         self.workers = self._start_workers()  # its forkserver is forked before this run holds any lease
-        found = None if fresh else records.resumable(loaded.name, str(loaded.file), RUNNER)
+        found = None if fresh else records.resumable(loaded.name, str(loaded.file), RUNNER, warn=self._warn)
         self.resumes, self.resume_claim = found or (None, None)
         self.stores = Stores(
             cache=ResultStore(records.state_dir() / "cache"),
@@ -153,6 +165,9 @@ class Run:
         self.retention = space.retention_hours()  # a bad setting stops the run before anything runs
         self.temp_folders = space.temp_folders()
         self.temp_before = space.snapshot(self.temp_folders)  # what earlier executions of this process left
+
+    def _warn(self, line: str) -> None:
+        self.console.print(f"[yellow]warning:[/yellow] {escape(line)}", highlight=False)
 
     def _end_runs_left_running(self, failed: records.ExecutionRecord) -> None:
         """The resumed execution's MLflow runs that nothing could end (a lost server, a killed runner): FAILED."""
@@ -190,6 +205,8 @@ class Run:
                 temp_owner=space.this_process(),
             )
         )
+        lease_held = self.recorder.lease
+        script_guard.start(hold_fd=lease_held.fd if lease_held else None)  # ends everything if this process dies
         if self.resumes:
             self.console.print(f"resuming {self.resumes.status} execution {self.resumes.execution_id}")
             lifecycle.mark_killed(self.resumes)

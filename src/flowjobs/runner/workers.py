@@ -30,6 +30,7 @@ from flytekit.core.base_task import PythonTask
 from flytekit.core.python_function_task import PythonFunctionTask
 from flytekit.models.literals import LiteralMap
 
+from flowjobs import process_tree
 from flowjobs.runner import forkserver
 from flowjobs.runner.budget import CpuBudget
 
@@ -89,8 +90,9 @@ class WorkerTimedOut(TimeoutError):
 def _worker_started(root: str, module: str) -> None:
     """In each worker: its own session, as a job task's script has (Linux shares a loaded machine's CPUs between
     sessions, so workers in the runner's session would together get one program's share), Ctrl-C is the runner's,
-    the worker dies with its forkserver, the workflow's module is imported (what its import prints going nowhere:
-    the runner printed it), and flytekit's own random generator is seeded anew: forked from one forkserver, every
+    the worker dies with its forkserver (ending what its task started first), the workflow's module is imported
+    (what its import prints going nowhere: the runner printed it), and flytekit's own random generator is seeded
+    anew: forked from one forkserver, every
     worker would otherwise draw the same "random" output folders, and tasks running side by side would write their
     outputs into one."""
     from flytekit.interfaces.random import random as flytekit_random
@@ -99,12 +101,21 @@ def _worker_started(root: str, module: str) -> None:
     with contextlib.suppress(OSError):
         os.setsid()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    process_tree.become_subreaper()  # what a task starts stays below its worker, a daemon or double fork too
+    signal.signal(signal.SIGTERM, _end_with_everything_below)
     with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
     from flowjobs.runner.logs import flytekit_logs_to_stderr
 
     import_quietly(module, root)  # already imported: the forkserver is a fork of the runner, which imported it
     flytekit_logs_to_stderr()
+
+
+def _end_with_everything_below(signum: int, frame: typing.Any) -> None:
+    """The forkserver died (the runner did): what the task started goes first, then the worker (a SIGKILL would
+    orphan its task's processes to init before anyone could find them)."""
+    process_tree.end_below(os.getpid())
+    os._exit(128 + signum)
 
 
 def import_quietly(module: str, root: str) -> None:
@@ -236,7 +247,9 @@ def _serve(requests: multiprocessing.connection.Connection, root: str, module: s
                 request = requests.recv()
             except EOFError:
                 break
-            requests.send(_execute(*request))
+            answer = _execute(*request)
+            process_tree.end_below(os.getpid())  # nothing a task started outlives it
+            requests.send(answer)
     finally:
         os._exit(0)
 
@@ -280,9 +293,9 @@ class _Slot:
         return self.process.exitcode
 
     def kill(self) -> None:
+        """The worker and everything its task started (a subreaper: its daemons are below it)."""
         if self.pid is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self.pid, signal.SIGKILL)
+            process_tree.end_with_tree(self.pid)
         self.connection.close()
 
     def reap(self) -> None:

@@ -98,12 +98,24 @@ def test_each_path_config_form_is_an_output_read_from_its_path() -> None:
         ("/mnt/code/out.txt", "a fixed output path cannot lie in /mnt/code"),
         ("/mnt/data/iris/out.csv", "a fixed output path cannot lie in /mnt/data/iris"),  # the task's snapshot
         ("/workflow/inputs/x", "a fixed output path cannot lie in /workflow/inputs"),
+        ("/mnt/../tmp/x", "a fixed output path must be absolute, without '..'"),
+        ("/mnt/out/../../etc/passwd", "a fixed output path must be absolute, without '..'"),
+        ("relative/out.txt", "a fixed output path must be absolute, without '..'"),
     ],
 )
 def test_a_fixed_output_path_must_lie_in_a_folder_of_the_task_s_own(path: str, why: str) -> None:
     snapshot = [DatasetSnapshot(Name="iris", Version=1)]
     error = one_line_error(f"Fixed {len(path)}", {"out": PathConfig(path=path)}, DatasetSnapshots=snapshot)
     assert error == f"task 'Fixed {len(path)}': output 'out' at {path}: {why}" + error.split(why, 1)[1]
+
+
+def test_a_fixed_output_path_cannot_lie_under_another_one_a_link_in_the_task_s_view() -> None:
+    outputs = {"folder": PathConfig(path="/mnt/out/report"), "inner": PathConfig(path="/mnt/out/report/page.html")}
+    error = one_line_error("Nested fixed", outputs)
+    assert error.startswith(
+        "task 'Nested fixed': output 'inner' at /mnt/out/report/page.html: a fixed output path "
+        "cannot lie in /mnt/out/report"
+    )
 
 
 def test_a_flytekit_artifact_with_domino_s_partitions_is_an_artifact_file() -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
 
@@ -77,6 +77,7 @@ def test_in_an_image_with_domino_s_folders_the_task_reads_and_writes_them(packag
         sandbox.Bind(folders["outputs"], OUTPUTS),
         sandbox.Bind(image.root, CODE, read_only=True),
         sandbox.Bind(folders["data"], DATA),
+        sandbox.Bind(tmp_path, PurePosixPath(tmp_path)),  # the pod's own files (inputs.pb, outputs), /tmp being private
     ]
     wrapper = sandbox.command(sandbox.require_namespaces("pod"), [], binds, {}, CODE)  # the image's folders
     pod = run_as_pod(

