@@ -112,11 +112,12 @@ def test_prepare_then_a_branch_run_alone_with_flags(tmp_path: Path) -> None:
     }
     parent = prepare_alone(tmp_path, env)
     flags = ["--train", "p/train.csv", "--holdout", "p/holdout.csv", "--parent-run-id", parent, "--c-grid", "1", "10"]
-    trained = run_task("train_logreg", *flags, "--output-dir", "l", cwd=tmp_path, env=env)
+    trained = run_task("train_logreg", *flags, "--register", "true", "--output-dir", "l", cwd=tmp_path, env=env)
     assert trained.returncode == 0, trained.stderr
     result = BranchResult(**json.loads((tmp_path / "l" / "result").read_text()))
     assert (result.branch, result.model_version) == ("logistic_regression", "1")
-    assert result.metrics["auc"] > 0.9 and (tmp_path / "models" / "sklearn_logreg.pkl").is_file()
+    (model_file,) = (tmp_path / "models").glob("*/sklearn_logreg.pkl")  # a folder per execution
+    assert result.metrics["auc"] > 0.9
 
 
 def test_bad_settings_run_alone_stop_the_script_with_one_line(tmp_path: Path) -> None:
