@@ -2,7 +2,7 @@
 
     pyflyte run flows/multitrain_flow.py model_training_pipeline                  # Iris, the default data
     pyflyte run flows/multitrain_flow.py model_training_pipeline --data my.csv --target label \
-        [--id_columns '["customer_id"]'] [--holdout_share 0.2 | --split_column split] [--fresh true]
+        [--id_columns '["customer_id"]'] [--holdout_share 0.2 | --split_column split] [--retrain]
     pyflyte run flows/multitrain_flow.py model_training_pipeline --n_estimators 100 --max_iter 1000 --max_depth 5
     pyflyte run flows/multitrain_flow.py model_training_pipeline --c_grid '[0.1, 1.0, 10.0]' --h2o_max_models 2 \
         --h2o_max_runtime_secs 30 --ranking_metric log_loss --experiment_name iris --model_name iris-classifier
@@ -18,7 +18,7 @@
 (tasks/table.py) and hands every step the table's description (`table`) beside the rows. Without `data` the
 rows are Iris's (snapshot iris@1: A–C train, D held out). `model_name` and `experiment_name` default from the
 data's name. A branch whose data, parameters and code are unchanged since a registered version reuses that
-version (tasks/reuse.py); `fresh` trains again.
+version (tasks/reuse.py); `retrain` trains again (`flowjobs run --fresh` only skips the runner's cache).
 
 The branches are the entries of flows/model_specs.yaml (FLOWJOBS_MODEL_SPECS names another file): the body
 loops over them when the flow is defined, so each branch is a node of the DAG before anything runs, and an
@@ -113,7 +113,7 @@ def judging_inputs(prepared: typing.Any, ranking_metric: typing.Any) -> list[Inp
 
 
 def train_branch(
-    spec: ModelSpec, train: typing.Any, judging: list[Input], settings: dict[str, typing.Any], fresh: typing.Any
+    spec: ModelSpec, train: typing.Any, judging: list[Input], settings: dict[str, typing.Any], retrain: typing.Any
 ) -> typing.Any:
     """One branch of flows/model_specs.yaml: a child run, a registered version, its BranchResult."""
     return run_job_task(
@@ -126,7 +126,7 @@ def train_branch(
             Input("branch", str, spec.name),
             Input("params", str, json.dumps(spec.params)),
             Input("model_file", str, spec.model_file),
-            Input("fresh", bool, fresh),
+            Input("retrain", bool, retrain),
             *(Input(name, setting_type(name), settings[name]) for name in spec.family.settings.values()),
         ],
         output_specs=[Output("result", BranchResult)],
@@ -174,14 +174,14 @@ def model_training_pipeline(
     h2o_max_models: int = DEFAULTS.h2o_max_models,
     h2o_max_runtime_secs: int = DEFAULTS.h2o_max_runtime_secs,
     ranking_metric: str = DEFAULTS.ranking_metric,
-    experiment_name: str = "",
+    experiment_name: str = DEFAULTS.experiment_name,  # with `data`: the data's name (prepare_data)
     model_name: str = "",
     data: str = "",
     target: str = "",
     id_columns: typing.List[str] = [],  # noqa: B006 (a flow input's default: Flyte copies it)
     holdout_share: float = 0.25,
     split_column: str = "",
-    fresh: bool = False,
+    retrain: bool = False,
 ) -> MultiTrainResult:
     settings = {
         "n_estimators": n_estimators,
@@ -203,7 +203,7 @@ def model_training_pipeline(
     }
     prepared = prepare_data(settings, table)
     judging = judging_inputs(prepared, ranking_metric)
-    results = [train_branch(spec, prepared["train"], judging, settings, fresh) for spec in SPECS]
+    results = [train_branch(spec, prepared["train"], judging, settings, retrain) for spec in SPECS]
     compared = compare_models(results, judging)
     champion = (
         conditional("promote_if_better")

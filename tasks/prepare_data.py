@@ -99,8 +99,6 @@ def split_table(
         raise DataError(f"input 'target': name the column to predict (columns of {source}: {', '.join(frame.columns)})")
     if split_column and split_column not in frame.columns:
         raise DataError(f"{source}: no column {split_column!r} to split by (input 'split_column')")
-    if not 0 < share < 1:
-        raise ScriptInputError(f"input 'holdout_share': a share between 0 and 1, got {share}")
     excluded = [split_column] if split_column else []
     rows, spec, warnings = describe(frame.drop(columns=excluded), source, target, id_columns, name)
     if split_column:
@@ -148,11 +146,12 @@ def open_parent_run(settings: RunSettings, tags: dict[str, str], params: dict[st
 def named_settings(parser: argparse.ArgumentParser, data: str) -> RunSettings:
     """The settings, with the model's and the experiment's names from the data's when not given."""
     values = {name: get_param_from_args(parser, name) for name in RunSettings.model_fields}
-    if data:
+    defaults = RunSettings()
+    if data:  # the flow's default experiment (the one `flowjobs run` records under) stands for the data's own
         name = Path(data).stem if not SNAPSHOT_NAME.fullmatch(data) else data.split("@")[0]
         values["model_name"] = values["model_name"] or f"{name}-classifier"
-        values["experiment_name"] = values["experiment_name"] or name
-    defaults = RunSettings()
+        if values["experiment_name"] in ("", defaults.experiment_name):
+            values["experiment_name"] = name
     values["model_name"] = values["model_name"] or defaults.model_name
     values["experiment_name"] = values["experiment_name"] or defaults.experiment_name
     return check_settings(**values)
@@ -177,10 +176,13 @@ def main() -> None:
     parser = build_parser()
     data = get_param_from_args(parser, "data")
     settings = named_settings(parser, data)
+    share = get_param_from_args(parser, "holdout_share")
+    if not 0 < share < 1:
+        raise ScriptInputError(f"input 'holdout_share': a share between 0 and 1 of the rows, got {share}")
     if data:
         name, files, folder, tags = locate(data)
         target, id_columns = get_param_from_args(parser, "target"), get_param_from_args(parser, "id_columns")
-        share, split_column = get_param_from_args(parser, "holdout_share"), get_param_from_args(parser, "split_column")
+        split_column = get_param_from_args(parser, "split_column")
         train, holdout, table, warnings = split_table(files, target, list(id_columns), share, split_column, name)
         params = {"data": data, "target": target, "holdout_share": share, "split_column": split_column}
         for line in warnings:
@@ -218,8 +220,12 @@ def holdout_file(parser: argparse.ArgumentParser) -> str:
 
 
 def iris_split(parser: argparse.ArgumentParser) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Iris's partitions (no `data`): the inputs that describe a table of one's own must not be given."""
     if get_param_from_args(parser, "target") not in ("", IRIS.target):
         raise ScriptInputError("input 'target': give the data it is a column of (input 'data'); without it: Iris")
+    for name in ("id_columns", "split_column"):
+        if get_param_from_args(parser, name):
+            raise ScriptInputError(f"input {name!r}: give the data it is a column of (input 'data'); without it: Iris")
     return split(iris_folder(parser), train_files(parser), holdout_file(parser))
 
 

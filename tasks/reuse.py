@@ -4,7 +4,7 @@ A branch's key is the hash of what decides its model: the training and held-out 
 description, the branch's name, family and parameters, and its code (the script and every project and
 toolkit module it imports, the libraries' versions). Each registered version carries its key as a tag; an
 execution whose branch has the key of a version already registered reuses that version (its run and
-held-out metrics) and registers nothing, and says so. `--fresh` (the flow's input `fresh`) trains anyway.
+held-out metrics) and registers nothing, and says so. `--retrain true` (the flow's input `retrain`) trains anyway.
 """
 
 from __future__ import annotations
@@ -56,6 +56,6 @@ def registered(branch: Branch) -> BranchResult | None:
         return None
     print(
         f"{branch.name}: data, parameters and code unchanged since version {version.version}: reusing it "
-        f"(run {version.run_id}), no new version registered (--fresh true, the flow's input fresh, trains again)"
+        f"(run {version.run_id}), no new version registered (--retrain true trains again)"
     )
     return BranchResult(branch.name, branch.algorithm, version.run_id, str(version.version), metrics, 0.0)

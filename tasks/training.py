@@ -102,7 +102,7 @@ class Branch:
     scratch: Path
     table: TableSpec = IRIS
     register: bool = True  # in a flow, or asked with --register; a script run alone only reports
-    fresh: bool = False  # train even when an earlier execution registered this very branch (tasks/reuse.py)
+    retrain: bool = False  # train even when an earlier execution registered this very branch (tasks/reuse.py)
     train_sha256: str = ""
 
 
@@ -118,7 +118,7 @@ def build_parser(algorithm: str, description: str) -> argparse.ArgumentParser:
     parser.add_argument("--model-file", dest="model_file", default=family.model_file, help="file name in models/")
     parser.add_argument("--table", default=IRIS.to_json(), help="the table's description (prepare_data's `table`)")
     parser.add_argument("--register", type=boolean, default=False, help="register a version (a flow always does)")
-    parser.add_argument("--fresh", type=boolean, default=False, help="train even if this branch was registered")
+    parser.add_argument("--retrain", type=boolean, default=False, help="train even if this branch was registered")
     add_setting_arguments(parser, ["experiment_name", "model_name", "ranking_metric", *family.settings.values()])
     return add_output_dir(parser)
 
@@ -153,7 +153,7 @@ def read_branch(parser: argparse.ArgumentParser, algorithm: str, scratch: Path) 
         scratch=scratch,
         table=table,
         register=is_workflow_job() or get_param_from_args(parser, "register"),
-        fresh=get_param_from_args(parser, "fresh"),
+        retrain=get_param_from_args(parser, "retrain"),
         train_sha256=hashlib.sha256(Path(train_path).read_bytes()).hexdigest(),
     )
     if parent_run_id:
@@ -291,7 +291,7 @@ def run_branch(branch: Branch, fit: typing.Callable[[Branch], Fitted]) -> Branch
     started = time.monotonic()
     with phases.tracking():
         tracking.connect()
-        earlier = reuse.registered(branch) if branch.register and not branch.fresh else None
+        earlier = reuse.registered(branch) if branch.register and not branch.retrain else None
         if earlier is not None:
             return earlier
         alone = not branch.parent_run_id  # run alone, the branch makes the parent run, and so ends it
