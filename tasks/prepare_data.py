@@ -38,7 +38,7 @@ from multitrain.model_specs import (
     check_settings,
 )
 from tasks.iris_data import ID, DataError, process, read_csv, require_species
-from tasks.table import IRIS, PARQUET, TableSpec, describe, read_table, require_classes
+from tasks.table import IRIS, PARQUET, TableSpec, describe, read_table, require_classes, shown
 from tasks.training import CV_FOLDS, SEED
 
 HOLDOUT_SHARE = 0.25
@@ -96,7 +96,7 @@ def split_table(
     source = files[0] if len(files) == 1 else f"dataset {name}"
     frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     if not target:
-        raise DataError(f"input 'target': name the column to predict (columns of {source}: {', '.join(frame.columns)})")
+        raise DataError(f"input 'target': name the column to predict (columns of {source}: {shown(frame.columns)})")
     if split_column and split_column not in frame.columns:
         raise DataError(f"{source}: no column {split_column!r} to split by (input 'split_column')")
     excluded = [split_column] if split_column else []

@@ -129,11 +129,11 @@ def h2o_to_pandas(frame: typing.Any) -> pd.DataFrame:
 
 def coerce(rows: pd.DataFrame, numeric: list[str], categorical: list[str]) -> pd.DataFrame:
     """The feature columns as every model takes them: numbers as floats (a non-number is a gap), categories as
-    text; gaps stay gaps (NaN, None) for the model to impute."""
+    text; a gap (NaN, None) is NaN, which the model's imputers take for missing."""
     out = pd.DataFrame(index=rows.index)
     for column in rows.columns:
         if column in categorical:
-            out[column] = rows[column].map(lambda value: None if pd.isna(value) else str(value)).astype(object)
+            out[column] = rows[column].map(lambda value: np.nan if pd.isna(value) else str(value)).astype(object)
         elif column in numeric:
             out[column] = pd.to_numeric(rows[column], errors="coerce").astype(float)
     return out

@@ -105,6 +105,13 @@ def read_table(path: Path) -> pd.DataFrame:
     return frame
 
 
+def shown(columns: typing.Iterable[str], most: int = 8) -> str:
+    """Column names for a one-line message: the first `most`, then how many more."""
+    names = [str(name) for name in columns]
+    more = f", … {len(names) - most} more" if len(names) > most else ""
+    return ", ".join(names[:most]) + more
+
+
 def label_type(target: pd.Series) -> str:
     if pd.api.types.is_bool_dtype(target):
         return "bool"
@@ -141,7 +148,7 @@ def describe(
     from tasks.pyfunc_model import coerce
 
     if target not in frame.columns:
-        raise DataError(f"{source}: no target column {target!r} (columns: {', '.join(map(str, frame.columns))})")
+        raise DataError(f"{source}: no target column {target!r} (columns: {shown(frame.columns)})")
     for column in id_columns:
         if column not in frame.columns:
             raise DataError(f"{source}: no column {column!r} to drop as an ID (input 'id_columns')")

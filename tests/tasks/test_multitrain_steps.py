@@ -126,3 +126,21 @@ def test_bad_settings_run_alone_stop_the_script_with_one_line(tmp_path: Path) ->
     assert stopped.returncode == 1
     assert stopped.stderr.strip() == "error: prepare_data.py: input 'max_depth': Input should be greater than 0 (got 0)"
     assert not (tmp_path / "mlflow.db").exists(), "nothing is recorded for bad settings"
+
+
+@pytest.mark.slow
+def test_a_branch_run_alone_registers_nothing_unless_asked(tmp_path: Path) -> None:
+    from mlflow import MlflowClient
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    env = {"MLFLOW_TRACKING_URI": uri, "FLOWJOBS_MODELS_DIR": str(tmp_path / "models"), "FLOWJOBS_EXECUTION_ID": ""}
+    prepare_alone(tmp_path, {"MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path / 'prepared.db'}"})
+    flags = ["--train", "p/train.csv", "--holdout", "p/holdout.csv", "--c-grid", "1", "--output-dir", "l"]
+    trained = run_task("train_logreg", *flags, cwd=tmp_path, env=env)
+    assert trained.returncode == 0, trained.stderr
+    assert "logistic_regression: not registered (run alone; --register registers it), auc " in trained.stdout
+    result = BranchResult(**json.loads((tmp_path / "l" / "result").read_text()))
+    assert result.model_version == "" and result.metrics["auc"] > 0.9, "trained and reported, not registered"
+    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+    assert client.search_registered_models() == [] and client.search_model_versions() == []
+    assert client.get_run(result.run_id).info.status == "FINISHED", "the run is there, to look at locally"
