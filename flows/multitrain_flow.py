@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import json
 import typing
+import warnings
 
 from flytekit import conditional, task, workflow
 from flytekit.types.file import FlyteFile
@@ -45,6 +46,10 @@ from multitrain.model_specs import (
     load_specs,
     setting_type,
 )
+
+# flytekit declares a bool input's flag twice (`--retrain/--no_retrain`, `--retrain/--no-retrain`) and click warns
+# on every run; the flag works, the warning only hides what a run prints
+warnings.filterwarnings("ignore", message=r"The parameter --retrain is used more than once", category=UserWarning)
 
 CSV = FlyteFile[typing.TypeVar("csv")]
 MD = FlyteFile[typing.TypeVar("md")]
@@ -183,6 +188,19 @@ def model_training_pipeline(
     split_column: str = "",
     retrain: bool = False,
 ) -> MultiTrainResult:
+    """Train every branch on a table, compare them on its held-out rows, promote the winner if it beats the champion.
+
+    Args:
+        data: a CSV or Parquet file (a relative path is under the project's root) or a snapshot name@version;
+            empty: Iris (iris@1)
+        target: the column to predict (a classification: strings, ints or bools)
+        id_columns: columns to drop (ID-like and constant ones are dropped anyway, with a warning)
+        holdout_share: share of the rows held out, stratified by the target
+        split_column: a column saying train or test for each row (instead of holdout_share)
+        model_name: the registered model; empty: <data's name>-classifier (Iris: iris-classifier)
+        experiment_name: the MLflow experiment; with data, the default stands for the data's name
+        retrain: train every branch even if its data, parameters and code are unchanged since a registered version
+    """
     settings = {
         "n_estimators": n_estimators,
         "max_iter": max_iter,

@@ -4,7 +4,8 @@
         [--split-column split] [--max-depth 5 …any flow setting] [--output-dir outputs]
     python tasks/prepare_data.py --iris data/       # no --data: Iris, partitions A–C train, D held out
 
-`--data` is a CSV or Parquet file (a relative path is under the project's root) or a dataset snapshot
+`--data` is a CSV or Parquet file (a relative path is under the project's root, or the folder the flow was
+started from) or a dataset snapshot
 `name@version` of the catalog (its table files, read together). Its rows are split, stratified by the target,
 into training rows and `--holdout-share` held-out rows, or by `--split-column` (`train` / `test`). Every branch
 reports its metrics on the held-out rows and the champion is judged on them. Everything that could stop a
@@ -20,6 +21,7 @@ description, JSON), `model_name` and `parent_run_id`. Report: the data summary o
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import tempfile
 from pathlib import Path
@@ -71,7 +73,9 @@ def locate(data: str) -> tuple[str, list[Path], Path, dict[str, str]]:
     """The data input as its name, its table files, their folder and the parent run's snapshot tag: a file (a
     relative path is under the project's root) or a catalog snapshot `name@version`."""
     path = Path(data).expanduser()
-    path = path if path.is_absolute() else project.root() / path
+    if not path.is_absolute():  # the project's root, else the folder the flow was started from (the shell's PWD)
+        started_in = Path(os.environ.get("PWD") or project.root()) / path
+        path = project.root() / path if (project.root() / path).exists() or not started_in.exists() else started_in
     found = SNAPSHOT_NAME.fullmatch(data)
     if found and not path.exists():
         try:
