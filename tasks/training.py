@@ -43,7 +43,6 @@ from multitrain import model_specs, registry
 from multitrain.model_specs import (
     ALGORITHMS,
     FLOW_NAME,
-    METRIC_DECIMALS,
     BranchResult,
     add_setting_arguments,
     check_settings,
@@ -352,65 +351,6 @@ def grid_point_names(branch: str, grid: list[GridPoint]) -> list[str]:
 
 def _short(value: typing.Any) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
-
-
-SCORERS = {
-    "auc": "roc_auc_ovr",
-    "log_loss": "neg_log_loss",
-    "f1": "f1_macro",
-    "precision": "precision_macro",
-    "recall": "recall_macro",
-}
-
-
-def fit_sklearn(
-    estimator: typing.Any,
-    branch: Branch,
-    kind: str = "sklearn",
-    classes: list[str] | None = None,
-    save: typing.Callable[[typing.Any, Path], typing.Any] | None = None,
-) -> Fitted:
-    """Grid-search a scikit-learn-style estimator over the branch's params (a list is an axis) with 5-fold CV
-    on the training data, refit the best by the ranking metric and `save` it to its file.
-
-    With `classes`, the estimator learns each row's index in that list instead of the class name; `save` is
-    joblib.dump unless given.
-    """
-    import joblib
-    from sklearn.model_selection import GridSearchCV, StratifiedKFold
-
-    from tasks import pipelines
-
-    truth = branch.train[branch.table.target]
-    labels = truth.map(classes.index) if classes else truth
-    grid = {name: value if isinstance(value, list) else [value] for name, value in branch.params.items()}
-    grid, estimator = pipelines.in_pipeline(grid), pipelines.pipeline(estimator, branch.table)
-    folds = StratifiedKFold(CV_FOLDS, shuffle=True, random_state=SEED)
-    search = GridSearchCV(estimator, grid, scoring=SCORERS, refit=branch.ranking_metric, cv=folds, error_score="raise")
-    try:
-        search.fit(branch.train[branch.table.features], labels)
-    except ValueError as err:  # scikit-learn's parameter errors name the parameter
-        raise ScriptInputError(f"branch {branch.name!r}: {str(err).splitlines()[0]}") from None
-    results = search.cv_results_
-    grid_points = [
-        GridPoint(
-            {pipelines.plain(name): _plain(value) for name, value in params.items()},
-            {
-                f"cv_{m}": round((-1 if m == "log_loss" else 1) * float(results[f"mean_test_{m}"][i]), METRIC_DECIMALS)
-                for m in SCORERS
-            },
-        )
-        for i, params in enumerate(results["params"])
-    ]
-    best, path = search.best_estimator_, branch.scratch / branch.model_file
-    (save or joblib.dump)(best, path)
-    chosen = {pipelines.plain(name): _plain(value) for name, value in search.best_params_.items()}
-    labels = classes or [str(label) for label in best.classes_]
-    return Fitted(kind, path, labels, chosen, grid_points, int(search.best_index_))
-
-
-def _plain(value: typing.Any) -> typing.Any:
-    return value.item() if hasattr(value, "item") else value
 
 
 def branch_main(

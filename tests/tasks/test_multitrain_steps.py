@@ -12,7 +12,7 @@ import pytest
 from flowjobs.script import ScriptInputError
 from flowjobs.snapshots import DatasetSnapshot, resolve
 from multitrain.model_specs import ALGORITHMS, BranchResult
-from tasks import training
+from tasks import pipelines, training
 from tasks.iris_data import FEATURES, TARGET, DataError
 from tasks.predict import features
 from tasks.prepare_data import HOLDOUT_PARTITION, TRAIN_PARTITIONS, snapshot_tag, split
@@ -70,7 +70,7 @@ def test_each_grid_point_is_cross_validated_and_the_best_saved(tmp_path: Path, m
     script = importlib.import_module(f"tasks.{module}")
     fitted = script.fit(branch(tmp_path, script.ALGORITHM, **params))
     assert len(fitted.grid) == points
-    assert all(set(point.metrics) == {f"cv_{m}" for m in training.SCORERS} for point in fitted.grid)
+    assert all(set(point.metrics) == {f"cv_{m}" for m in pipelines.SCORERS} for point in fitted.grid)
     assert all(point.metrics["cv_log_loss"] > 0 for point in fitted.grid), "log loss is positive, not negated"
     assert fitted.path.is_file() and fitted.classes == sorted(fitted.classes)
     proba = load_estimator(fitted.kind, str(fitted.path))(partition("D")[FEATURES])
