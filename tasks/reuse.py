@@ -56,6 +56,7 @@ def registered(branch: Branch) -> BranchResult | None:
         return None
     print(
         f"{branch.name}: data, parameters and code unchanged since version {version.version}: reusing it "
-        f"(run {version.run_id}), no new version registered (--retrain true trains again)"
+        f"(run {version.run_id}), no new version registered (the flow's --retrain, a script's --retrain true, "
+        "trains again)"
     )
     return BranchResult(branch.name, branch.algorithm, version.run_id, str(version.version), metrics, 0.0)

@@ -162,7 +162,8 @@ def test_an_unchanged_second_execution_registers_nothing_new(cancer_run: Pipelin
     logs = "".join(path.read_text() for path in cancer_again.work.glob("train_*/logs/*"))
     reused = [line for line in logs.splitlines() if "data, parameters and code unchanged since version" in line]
     assert len(reused) == len(BRANCHES), logs[-3000:]
-    assert all("no new version registered (--retrain true trains again)" in line for line in reused)
+    again = "no new version registered (the flow's --retrain, a script's --retrain true, trains again)"
+    assert all(again in line for line in reused)
 
 
 def test_a_multiclass_parquet_table_with_int_labels(wine_run: PipelineRun, tables: Path) -> None:
