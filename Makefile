@@ -39,7 +39,7 @@ run: setup
 	$(VENV)/bin/pyflyte run flows/multitrain_flow.py model_training_pipeline
 	@$(VENV)/bin/flowjobs champion --model iris-classifier
 	@echo "Runs, metrics, plots, models: MLflow store mlflow.db + mlruns/ here; see them with $(VENV)/bin/mlflow ui --workers 1, then open http://127.0.0.1:5000/#/experiments?workflowType=machine_learning (the model-training view)"
-	@echo "Model files of each branch: models/"
+	@echo "Model files of each branch: models/<execution id>/ (one folder per execution)"
 	@echo "Branches side by side: $(VENV)/bin/flowjobs compare; the execution's tasks, logs and deck pages: $(VENV)/bin/flowjobs status latest; as a picture: $(VENV)/bin/flowjobs graph --execution latest"
 
 lint: setup
