@@ -122,3 +122,18 @@ def test_serving_coerces_rows_as_training_did() -> None:
     coerced = coerce(rows, ["n"], ["c"])
     assert coerced["n"].tolist()[0] == 1.5 and coerced["n"].isna().tolist() == [False, True, True]
     assert coerced["c"][[0, 2]].tolist() == ["1", "True"] and pd.isna(coerced["c"][1]), "a gap is NaN, as imputers want"
+
+
+def test_a_dataset_snapshot_is_data_too() -> None:
+    from flowjobs.snapshots import DatasetSnapshot, resolve
+    from tasks.prepare_data import locate
+
+    name, files, _, tags = locate("iris@1")
+    assert name == "iris" and [path.name for path in files] == [f"dataset{p}.csv" for p in "ABCD"]
+    assert tags == {"flowjobs.snapshot.iris": resolve(DatasetSnapshot("iris", 1)).ref}
+    train, holdout, spec, warnings = split_table(files, "Species", [], 0.25, "", name)
+    assert warnings == ["dataset iris: column 'Id' looks like an ID (a different value on every row); dropped"]
+    assert sorted(spec.features) == sorted(
+        ["SepalLengthCm", "SepalWidthCm", "PetalLengthCm", "PetalWidthCm", "RandomColumn"]
+    )
+    assert len(train) + len(holdout) == 150 and len(spec.classes) == 3
