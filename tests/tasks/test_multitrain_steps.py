@@ -144,3 +144,24 @@ def test_a_branch_run_alone_registers_nothing_unless_asked(tmp_path: Path) -> No
     client = MlflowClient(tracking_uri=uri, registry_uri=uri)
     assert client.search_registered_models() == [] and client.search_model_versions() == []
     assert client.get_run(result.run_id).info.status == "FINISHED", "the run is there, to look at locally"
+
+
+@pytest.mark.slow
+def test_an_unchanged_branch_reuses_its_version_and_retrain_trains_again(tmp_path: Path) -> None:
+    from mlflow import MlflowClient
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    env = {"MLFLOW_TRACKING_URI": uri, "FLOWJOBS_MODELS_DIR": str(tmp_path / "models"), "FLOWJOBS_EXECUTION_ID": ""}
+    parent = prepare_alone(tmp_path, env)
+    flags = ["--train", "p/train.csv", "--holdout", "p/holdout.csv", "--parent-run-id", parent, "--c-grid", "1"]
+    registered = []
+    for attempt, more in enumerate([(), (), ("--retrain", "true"), ("--c-grid", "10")]):
+        asked = [*flags, *more, "--register", "true", "--output-dir", f"o{attempt}"]
+        done = run_task("train_logreg", *asked, cwd=tmp_path, env=env)
+        assert done.returncode == 0, done.stderr
+        registered.append(BranchResult(**json.loads((tmp_path / f"o{attempt}" / "result").read_text())).model_version)
+        reused = "data, parameters and code unchanged since version 1: reusing it" in done.stdout
+        assert reused == (attempt == 1), done.stdout
+    assert registered == ["1", "1", "2", "3"], "reused; trained again when asked; a changed parameter trains"
+    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+    assert len(client.search_model_versions("name = 'iris-classifier'")) == 3
