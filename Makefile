@@ -39,7 +39,7 @@ run: setup
 	$(VENV)/bin/pyflyte run flows/multitrain_flow.py model_training_pipeline
 	@$(VENV)/bin/flowjobs champion --model iris-classifier
 	@echo "Runs, metrics, plots, models: MLflow store mlflow.db + mlruns/ here; see them with $(VENV)/bin/flowjobs ui, then open the experiment's link it prints (http://127.0.0.1:5000/#/experiments/…)"
-	@echo "Model files of each branch: models/"
+	@echo "Model files of each branch: models/<execution id>/ (one folder per execution)"
 	@echo "Branches side by side: $(VENV)/bin/flowjobs compare; the execution's tasks: $(VENV)/bin/flowjobs status latest (logs and deck pages: --files); as a picture: $(VENV)/bin/flowjobs graph --execution latest"
 
 lint: setup

@@ -61,7 +61,7 @@ ALGORITHMS: dict[str, Algorithm] = {
         "tasks/train_logreg.py", "Small", "sklearn_logreg.pkl", {"C": "c_grid", "max_iter": "max_iter"}
     ),
     "random_forest": Algorithm("tasks/train_random_forest.py", "Small", "sklearn_rf.pkl", TREE_SETTINGS),
-    "xgboost": Algorithm("tasks/train_xgboost.py", "Small", "xgb_clf.json", TREE_SETTINGS),
+    "xgboost": Algorithm("tasks/train_xgboost.py", "Small", "xgb_clf.pkl", TREE_SETTINGS),
     "h2o_automl": Algorithm(
         "tasks/train_h2o_automl.py",
         "Medium",

@@ -18,7 +18,7 @@ from flowjobs import tracking
 from helpers.flows import ScriptInputError, add_output_dir, get_param_from_args
 from multitrain import model_files, registry
 from multitrain.model_specs import RunSettings, add_setting_arguments, check_settings
-from tasks.iris_data import FEATURES, TARGET, read_csv, require_species, validate
+from tasks.table import IRIS, TableSpec, read_rows, require_classes
 
 TAG_DECISION = "flowjobs.champion."  # parent-run tags of the compare and promote steps' decision
 
@@ -26,21 +26,20 @@ TAG_DECISION = "flowjobs.champion."  # parent-run tags of the compare and promot
 class Holdout:
     """The held-out rows and the sha256 of their file."""
 
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        self.rows: pd.DataFrame = require_species(
-            validate(read_csv(self.path), self.path), self.path, 1, "the held-out metrics"
-        )
+    def __init__(self, path: Path, table: TableSpec = IRIS):
+        self.path, self.table = Path(path), table
+        self.rows: pd.DataFrame = read_rows(self.path, table, "holdout")
+        require_classes(self.rows, table, self.path, 1, "the held-out metrics")
         self.sha256 = hashlib.sha256(self.path.read_bytes()).hexdigest()
 
 
-def score(model_uri: str, rows: pd.DataFrame) -> pd.DataFrame:
-    """The model's output for the rows: species and proba_<class> columns."""
+def score(model_uri: str, rows: pd.DataFrame, features: list[str] | None = None) -> pd.DataFrame:
+    """The model's output for the rows (the table's features, default Iris'): its answer and proba_<class>."""
     import mlflow
 
     if model_uri.startswith("models:/"):
         model_files.require_files(*model_uri.removeprefix("models:/").split("/", 1))
-    return mlflow.pyfunc.load_model(model_uri).predict(rows[FEATURES])
+    return mlflow.pyfunc.load_model(model_uri).predict(rows[features or IRIS.features])
 
 
 def holdout_metrics(model_name: str, version: str, holdout: Holdout) -> dict[str, float]:
@@ -54,10 +53,10 @@ def holdout_metrics(model_name: str, version: str, holdout: Holdout) -> dict[str
     from tasks import evaluation  # only to score a version again: matplotlib, scikit-learn, the pyfunc model
     from tasks.pyfunc_model import PROBA_PREFIX
 
-    scored = score(f"models:/{model_name}/{version}", holdout.rows)
+    scored = score(f"models:/{model_name}/{version}", holdout.rows, holdout.table.features)
     columns = [column for column in scored.columns if column.startswith(PROBA_PREFIX)]
     classes = [column.removeprefix(PROBA_PREFIX) for column in columns]
-    return evaluation.metrics(holdout.rows[TARGET], scored[columns].to_numpy(dtype=float), classes)
+    return evaluation.metrics(holdout.rows[holdout.table.target], scored[columns].to_numpy(dtype=float), classes)
 
 
 def judge(model_name: str, challenger: str, metric: str, holdout: Holdout) -> registry.Decision:
@@ -72,6 +71,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """The flags of a judging step (compare, promote): held-out data, the execution's run, model and metric."""
     parser.add_argument("--holdout", type=Path, required=True, help="the held-out CSV the branches were scored on")
     parser.add_argument("--parent-run-id", dest="parent_run_id", required=True, help="the flow execution's run")
+    parser.add_argument("--table", default=IRIS.to_json(), help="the table's description (prepare_data's `table`)")
     add_setting_arguments(parser, ["model_name", "ranking_metric"])
     return add_output_dir(parser)
 
@@ -86,9 +86,9 @@ class Judging:
 def read_arguments(parser: argparse.ArgumentParser) -> Judging:
     """The judging step's inputs, checked, with MLflow connected."""
     settings = check_settings(**{name: get_param_from_args(parser, name) for name in ("model_name", "ranking_metric")})
-    judging = Judging(
-        settings, Holdout(get_param_from_args(parser, "holdout")), get_param_from_args(parser, "parent_run_id")
-    )
+    table = TableSpec.from_json(get_param_from_args(parser, "table"))
+    holdout = Holdout(get_param_from_args(parser, "holdout"), table)
+    judging = Judging(settings, holdout, get_param_from_args(parser, "parent_run_id"))
     tracking.connect()
     tracking.require_run(judging.parent_run_id)
     return judging

@@ -1,9 +1,11 @@
 """Held-out evaluation, the same for every branch: five metrics under the same names, and three plots.
 
-The metrics (named as in multitrain.registry.METRICS, which ranks by them) are AUC (one-vs-rest, macro), log
-loss, and macro F1, precision and recall; the plots are one-vs-rest ROC curves, the confusion matrix and
-one-vs-rest precision-recall curves, and the ROC curves are also kept as data (`roc_curves`) for comparing
-branches. All come from the class probabilities, whatever the model family.
+The metrics (named as in multitrain.registry.METRICS, which ranks by them) are AUC (two classes: of the second
+class's probability; more: one-vs-rest, macro-averaged), log loss, and F1, precision and recall macro-averaged
+over the classes (every class counts the same, however rare: AVERAGE names it on each run); the plots are
+one-vs-rest ROC curves, the confusion matrix and one-vs-rest precision-recall curves, and the ROC curves are
+also kept as data (`roc_curves`) for comparing branches.
+All come from the class probabilities, whatever the model family.
 """
 
 from __future__ import annotations
@@ -31,22 +33,28 @@ from sklearn.metrics import (
 from multitrain.model_specs import METRIC_DECIMALS
 
 CURVE_DECIMALS = 4
+AVERAGE = "macro"  # F1, precision and recall: logged as the run's param `metrics_average`
 
 
 def predicted(proba: np.ndarray, classes: typing.Sequence[str]) -> np.ndarray:
     return np.asarray(classes)[np.argmax(proba, axis=1)]
 
 
+def auc(truth: typing.Sequence[str], proba: np.ndarray, labels: list[str]) -> float:
+    """Two classes: the AUC of the second class's probability; more: one-vs-rest, averaged over the classes."""
+    if len(labels) == 2:
+        return roc_auc_score(np.asarray(truth) == labels[1], proba[:, 1])
+    return roc_auc_score(truth, proba, multi_class="ovr", average="macro", labels=labels)
+
+
 def metrics(truth: typing.Sequence[str], proba: np.ndarray, classes: typing.Sequence[str]) -> dict[str, float]:
     """The five held-out metrics, rounded to METRIC_DECIMALS; `proba` has one column per class, in the order of
     `classes`."""
     labels = list(classes)
-    proba = proba / proba.sum(axis=1, keepdims=True)  # H2O's rows sum to 1 within its float rounding only: the
-    # values sklearn would use anyway, without its warning that they do not sum to one
     guess = predicted(proba, labels)
-    macro = {"labels": labels, "average": "macro", "zero_division": 0}
+    macro = {"labels": labels, "average": AVERAGE, "zero_division": 0}
     exact = {
-        "auc": roc_auc_score(truth, proba, multi_class="ovr", average="macro", labels=labels),
+        "auc": auc(truth, proba, labels),
         "log_loss": log_loss(truth, proba, labels=labels),
         "f1": f1_score(truth, guess, **macro),
         "precision": precision_score(truth, guess, **macro),

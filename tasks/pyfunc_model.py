@@ -1,14 +1,18 @@
-"""The MLflow model every branch logs: for Iris rows, the species and the class probabilities, any family.
+"""The MLflow model every branch logs: for rows of the table, the label and the class probabilities, any family.
 
 One interface for all families means the champion is served, batch-scored and re-scored the same way
 whichever branch won. It is logged as code (MLflow's "models from code"): this file is copied into the
 model and runs when the model loads, so it imports libraries only, never the project.
 
     model config  kind: sklearn (joblib file) | xgboost (XGBoost JSON) | h2o (H2O binary model)
-                  classes: the class labels in the order of the estimator's probability columns
-                  features: the input columns
-    artifact      estimator: the estimator's file
-    output        species, then proba_<class> for each class
+                  classes: the class labels (text) in the order of the estimator's probability columns
+                  features: the input columns; categorical: those that are text (the rest are numbers)
+                  prediction: the answer's column (default `species`); label_type: str | int | bool | float
+    artifact      estimator: the estimator's file (scikit-learn: a pipeline that imputes and encodes)
+    output        the prediction column, in the user's label type, then proba_<class> for each class
+
+Rows are coerced the same way at training and serving (`coerce`): numbers as floats, categories as text, gaps
+kept as gaps for the model's own pipeline to impute.
 
 An H2O model needs a running H2O (this H2O release exports no MOJO from its open-source client), so this
 file also owns starting one: `h2o_session`, used by the H2O branch as well, so the same rules hold wherever
@@ -145,7 +149,30 @@ def h2o_to_pandas(frame: typing.Any) -> pd.DataFrame:
         return frame.as_data_frame()
 
 
-def _h2o_proba(path: str) -> typing.Callable[[pd.DataFrame], np.ndarray]:
+def coerce(rows: pd.DataFrame, numeric: list[str], categorical: list[str]) -> pd.DataFrame:
+    """The feature columns as every model takes them: numbers as floats (a non-number is a gap), categories as
+    text; a gap (NaN, None) is NaN, which the model's imputers take for missing."""
+    out = pd.DataFrame(index=rows.index)
+    for column in rows.columns:
+        if column in categorical:
+            out[column] = rows[column].map(lambda value: np.nan if pd.isna(value) else str(value)).astype(object)
+        elif column in numeric:
+            out[column] = pd.to_numeric(rows[column], errors="coerce").astype(float)
+    return out
+
+
+def h2o_column_types(numeric: list[str], categorical: list[str]) -> dict[str, str]:
+    """H2O's parse types for the columns, so a few served rows parse as the training frame did."""
+    return {**{column: "real" for column in numeric}, **{column: "enum" for column in categorical}}
+
+
+def normalized(proba: np.ndarray) -> np.ndarray:
+    """Each row's probabilities summing to one: H2O's come back as rounded text and sum to 1 ± 1e-6."""
+    proba = np.clip(np.asarray(proba, dtype=float), 0.0, None)
+    return proba / proba.sum(axis=1, keepdims=True)
+
+
+def _h2o_proba(path: str, column_types: dict[str, str] | None = None) -> typing.Callable[[pd.DataFrame], np.ndarray]:
     """Scoring through the H2O this process is connected to, or through one started for the process."""
     import h2o
 
@@ -158,8 +185,9 @@ def _h2o_proba(path: str) -> typing.Callable[[pd.DataFrame], np.ndarray]:
     model = h2o.upload_model(path)
 
     def proba(rows: pd.DataFrame) -> np.ndarray:
-        scored = h2o_to_pandas(model.predict(h2o.H2OFrame(rows)))
-        return scored.drop(columns=["predict"]).to_numpy(dtype=float)
+        types = {column: kind for column, kind in (column_types or {}).items() if column in rows.columns}
+        scored = h2o_to_pandas(model.predict(h2o.H2OFrame(rows, column_types=types or None)))
+        return normalized(scored.drop(columns=["predict"]).to_numpy(dtype=float))
 
     return proba
 
@@ -180,7 +208,9 @@ def _leave(signum: int, frame: typing.Any) -> None:  # noqa: ARG001 (signal hand
     sys.exit(128 + signum)
 
 
-def load_estimator(kind: str, path: str) -> typing.Callable[[pd.DataFrame], np.ndarray]:
+def load_estimator(
+    kind: str, path: str, column_types: dict[str, str] | None = None
+) -> typing.Callable[[pd.DataFrame], np.ndarray]:
     """A function from feature rows to class probabilities (one column per class, in the model's order)."""
     if kind == "sklearn":
         import joblib
@@ -193,26 +223,41 @@ def load_estimator(kind: str, path: str) -> typing.Callable[[pd.DataFrame], np.n
         model.load_model(path)
         return model.predict_proba
     if kind == "h2o":
-        return _h2o_proba(path)
+        return _h2o_proba(path, column_types)
     raise ValueError(f"unknown estimator kind {kind!r}")
 
 
-def predictions(proba: np.ndarray, classes: list[str]) -> pd.DataFrame:
-    """The model's output: the most probable species, then each class's probability."""
-    species = np.asarray(classes)[np.argmax(proba, axis=1)]
-    return pd.DataFrame({"species": species, **{f"{PROBA_PREFIX}{c}": proba[:, i] for i, c in enumerate(classes)}})
+LABEL_TYPES: dict[str, typing.Callable[[str], typing.Any]] = {
+    "str": str,
+    "int": int,
+    "float": float,
+    "bool": lambda text: text == "True",
+}
 
 
-class IrisClassifier(mlflow.pyfunc.PythonModel):
+def predictions(
+    proba: np.ndarray, classes: list[str], prediction: str = "species", label_type: str = "str"
+) -> pd.DataFrame:
+    """The model's output: the most probable class (in the labels' own type), then each class's probability."""
+    chosen = [LABEL_TYPES[label_type](label) for label in np.asarray(classes)[np.argmax(proba, axis=1)]]
+    return pd.DataFrame({prediction: chosen, **{f"{PROBA_PREFIX}{c}": proba[:, i] for i, c in enumerate(classes)}})
+
+
+class TableClassifier(mlflow.pyfunc.PythonModel):
     """Any branch's estimator behind the one interface above."""
 
     def load_context(self, context: typing.Any) -> None:
         config = context.model_config
-        self.classes, self.features = list(config["classes"]), list(config["features"])
-        self.proba = load_estimator(config["kind"], context.artifacts["estimator"])
+        self.classes, self.features = [str(c) for c in config["classes"]], list(config["features"])
+        self.categorical = list(config.get("categorical", []))
+        self.numeric = [column for column in self.features if column not in self.categorical]
+        self.prediction, self.label_type = config.get("prediction", "species"), config.get("label_type", "str")
+        types = h2o_column_types(self.numeric, self.categorical)
+        self.proba = load_estimator(config["kind"], context.artifacts["estimator"], types)
 
     def predict(self, context: typing.Any, model_input: pd.DataFrame, params: dict | None = None) -> pd.DataFrame:  # noqa: ARG002
-        return predictions(self.proba(model_input[self.features]), self.classes)
+        rows = coerce(model_input[self.features], self.numeric, self.categorical)
+        return predictions(self.proba(rows), self.classes, self.prediction, self.label_type)
 
 
-mlflow.models.set_model(IrisClassifier())
+mlflow.models.set_model(TableClassifier())

@@ -24,7 +24,6 @@ import pandas as pd
 
 from flowjobs.tiers import ENV_TIER, script_cpus, script_memory_mb
 from helpers.flows import ScriptInputError, is_workflow_job, run_main
-from tasks.iris_data import FEATURES, TARGET
 from tasks.training import CV_FOLDS, SEED, Branch, Fitted, GridPoint, branch_main
 
 ALGORITHM = "h2o_automl"
@@ -73,15 +72,16 @@ def fit(branch: Branch) -> Fitted:
     import h2o
     from h2o.automl import H2OAutoML
 
-    from tasks.pyfunc_model import h2o_to_pandas
+    from tasks.pyfunc_model import h2o_column_types, h2o_to_pandas
 
-    frame = h2o.H2OFrame(branch.train[[*FEATURES, TARGET]])
-    frame[TARGET] = frame[TARGET].asfactor()
+    table = branch.table
+    types = {**h2o_column_types(table.numeric, table.categorical), table.target: "enum"}
+    frame = h2o.H2OFrame(branch.train[[*table.features, table.target]], column_types=types)
     try:
         automl = H2OAutoML(seed=SEED, nfolds=CV_FOLDS, sort_metric="logloss", **{**CV_KEPT, **branch.params})
     except TypeError as err:
         raise ScriptInputError(f"branch {branch.name!r}: {err}") from None
-    automl.train(x=FEATURES, y=TARGET, training_frame=frame)
+    automl.train(x=table.features, y=table.target, training_frame=frame)
     board = h2o_to_pandas(automl.leaderboard) if automl.leaderboard is not None else None
     if automl.leader is None or board is None or board.empty:  # nothing to rank: trying again would not help
         budget = ", ".join(f"{name}={branch.params.get(name)}" for name in ("max_runtime_secs", "max_models"))
@@ -89,11 +89,11 @@ def fit(branch: Branch) -> Fitted:
             f"branch {branch.name!r}: H2O AutoML built no model within its budget ({budget}); "
             "give it more time (--h2o_max_runtime_secs) or other algorithms"
         )
-    classes = list(frame[TARGET].levels()[0])
+    classes = [str(level) for level in frame[table.target].levels()[0]]
     grid = [
         GridPoint(
             {"model_id": row["model_id"], "algo": row["model_id"].split("_")[0]},
-            cv_metrics(h2o.get_model(row["model_id"]), branch.train[TARGET], classes, float(row["logloss"])),
+            cv_metrics(h2o.get_model(row["model_id"]), branch.train[table.target], classes, float(row["logloss"])),
         )
         for _, row in board.iterrows()
     ]
@@ -108,13 +108,14 @@ def cv_metrics(model: typing.Any, truth: pd.Series, classes: list[str], logloss:
     keeps its CV predictions on its metalearner, without the folds: its metrics are over all rows at once. A model
     with neither has only its leaderboard log loss."""
     from tasks import evaluation
+    from tasks.pyfunc_model import normalized
 
     truth = truth.to_numpy()
     try:
         scored, folds = _kept_cv_predictions(model)
     except Exception:  # noqa: BLE001 (H2O raises its own errors, or returns None, for a model without them)
         return {"cv_log_loss": round(logloss, evaluation.METRIC_DECIMALS)}
-    proba = scored[classes].to_numpy(dtype=float)
+    proba = normalized(scored.drop(columns=["predict"], errors="ignore").to_numpy(dtype=float))  # class order
     if folds is None:
         return {f"cv_{name}": value for name, value in evaluation.metrics(truth, proba, classes).items()}
     per_fold = [evaluation.metrics(truth[folds == f], proba[folds == f], classes) for f in sorted(set(folds))]

@@ -9,7 +9,8 @@ Output `result`: the branch's run, version and held-out metrics (JSON) for the c
 from __future__ import annotations
 
 from helpers.flows import run_main
-from tasks.training import SEED, Branch, Fitted, branch_main, fit_sklearn
+from tasks.pipelines import fit_sklearn
+from tasks.training import SEED, Branch, Fitted, branch_main
 
 ALGORITHM = "logistic_regression"
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from flowjobs.tiers import script_cpus
 from helpers.flows import run_main
-from tasks.training import SEED, Branch, Fitted, branch_main, fit_sklearn
+from tasks.pipelines import fit_sklearn
+from tasks.training import SEED, Branch, Fitted, branch_main
 
 ALGORITHM = "random_forest"
 

@@ -2,25 +2,25 @@
 
     python tasks/train_xgboost.py --train outputs/train.csv --holdout outputs/holdout.csv \
         [--n-estimators 100] [--max-depth 5] [--params '{"learning_rate": [0.05, 0.3]}']
-Writes the model as XGBoost JSON (xgb_clf.json). Output `result` (JSON) for the compare step.
+Writes the model as a scikit-learn pipeline around XGBoost (joblib, xgb_clf.pkl). Output `result` (JSON).
 """
 
 from __future__ import annotations
 
 from flowjobs.tiers import script_cpus
 from helpers.flows import run_main
-from tasks.iris_data import SPECIES
-from tasks.training import SEED, Branch, Fitted, branch_main, fit_sklearn
+from tasks.pipelines import fit_sklearn
+from tasks.training import SEED, Branch, Fitted, branch_main
 
 ALGORITHM = "xgboost"
 
 
 def fit(branch: Branch) -> Fitted:
-    """XGBoost learns class indices, not names: each species' index in alphabetical order."""
+    """XGBoost learns class indices, not names: each class's index in the table's sorted classes."""
     from xgboost import XGBClassifier
 
     model = XGBClassifier(random_state=SEED, n_jobs=script_cpus())
-    return fit_sklearn(model, branch, kind="xgboost", classes=sorted(SPECIES), save=XGBClassifier.save_model)
+    return fit_sklearn(model, branch, classes=list(branch.table.classes))
 
 
 def main() -> None:

@@ -32,21 +32,23 @@ from flowjobs import phases, reports, tracking, tracking_store
 from helpers.flows import (
     ScriptInputError,
     add_output_dir,
+    boolean,
     file_name,
     get_output_location,
     get_param_from_args,
     handle_outputs,
+    is_workflow_job,
 )
 from multitrain import model_specs, registry
 from multitrain.model_specs import (
     ALGORITHMS,
     FLOW_NAME,
-    METRIC_DECIMALS,
     BranchResult,
     add_setting_arguments,
     check_settings,
 )
-from tasks.iris_data import FEATURES, TARGET, read_csv, require_species, validate
+from tasks import reuse
+from tasks.table import IRIS, TableSpec, read_rows, require_classes
 
 ENV_MODELS_DIR = "FLOWJOBS_MODELS_DIR"
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"  # this project's models/
@@ -97,6 +99,10 @@ class Branch:
     ranking_metric: str
     model_file: str
     scratch: Path
+    table: TableSpec = IRIS
+    register: bool = True  # in a flow, or asked with --register; a script run alone only reports
+    retrain: bool = False  # train even when an earlier execution registered this very branch (tasks/reuse.py)
+    train_sha256: str = ""
 
 
 def build_parser(algorithm: str, description: str) -> argparse.ArgumentParser:
@@ -109,6 +115,9 @@ def build_parser(algorithm: str, description: str) -> argparse.ArgumentParser:
     parser.add_argument("--params", type=json.loads, default={}, help="more estimator parameters as JSON")
     parser.add_argument("--parent-run-id", dest="parent_run_id", default="", help="the flow execution's run")
     parser.add_argument("--model-file", dest="model_file", default=family.model_file, help="file name in models/")
+    parser.add_argument("--table", default=IRIS.to_json(), help="the table's description (prepare_data's `table`)")
+    parser.add_argument("--register", type=boolean, default=False, help="register a version (a flow always does)")
+    parser.add_argument("--retrain", type=boolean, default=False, help="train even if this branch was registered")
     add_setting_arguments(parser, ["experiment_name", "model_name", "ranking_metric", *family.settings.values()])
     return add_output_dir(parser)
 
@@ -123,13 +132,16 @@ def read_branch(parser: argparse.ArgumentParser, algorithm: str, scratch: Path) 
     params = get_param_from_args(parser, "params")
     if not isinstance(params, dict):
         raise ScriptInputError(f"input 'params': expected a JSON object, got {params!r}")
-    holdout_path = get_param_from_args(parser, "holdout")
-    train = validate(read_csv(get_param_from_args(parser, "train")), "train")
+    table = TableSpec.from_json(get_param_from_args(parser, "table"))
+    holdout_path, train_path = get_param_from_args(parser, "holdout"), get_param_from_args(parser, "train")
+    train, holdout = read_rows(train_path, table, "train"), read_rows(holdout_path, table, "holdout")
+    require_classes(train, table, "train", CV_FOLDS, f"{CV_FOLDS}-fold CV")
+    require_classes(holdout, table, "holdout", 1, "the held-out metrics")
     branch = Branch(
         algorithm=algorithm,
         name=branch_name(get_param_from_args(parser, "branch")),
-        train=require_species(train, "train", CV_FOLDS, f"{CV_FOLDS}-fold CV"),
-        holdout=require_species(validate(read_csv(holdout_path), "holdout"), "holdout", 1, "the held-out metrics"),
+        train=train,
+        holdout=holdout,
         holdout_sha256=hashlib.sha256(Path(holdout_path).read_bytes()).hexdigest(),
         params=bounded_grid({**params, **{param: getattr(settings, name) for param, name in family.settings.items()}}),
         parent_run_id=parent_run_id,
@@ -138,6 +150,10 @@ def read_branch(parser: argparse.ArgumentParser, algorithm: str, scratch: Path) 
         ranking_metric=settings.ranking_metric,
         model_file=file_name(get_param_from_args(parser, "model_file"), "model_file"),
         scratch=scratch,
+        table=table,
+        register=is_workflow_job() or get_param_from_args(parser, "register"),
+        retrain=get_param_from_args(parser, "retrain"),
+        train_sha256=hashlib.sha256(Path(train_path).read_bytes()).hexdigest(),
     )
     if parent_run_id:
         tracking.connect()
@@ -163,10 +179,11 @@ def branch_name(name: str) -> str:
 
 
 def models_dir() -> Path | None:
-    """Where a local run puts its model files (FLOWJOBS_MODELS_DIR, default models/); None in a pod."""
+    """Where a local run puts its model files: FLOWJOBS_MODELS_DIR (default models/), a folder per execution
+    (`alone` for a script run alone), so executions at once never share them; None in a pod."""
     if "KUBERNETES_SERVICE_HOST" in os.environ:
         return None
-    return Path(os.environ.get(ENV_MODELS_DIR) or MODELS_DIR)
+    return Path(os.environ.get(ENV_MODELS_DIR) or MODELS_DIR) / (tracking.current_execution_id() or "alone")
 
 
 def _requirements() -> list[str]:
@@ -187,22 +204,29 @@ def _log_model(branch: Branch, fitted: Fitted, proba: Proba) -> str:
 
     from tasks.pyfunc_model import predictions
 
-    example = branch.train[FEATURES].head(2)
+    table = branch.table
+    example = branch.train[table.features].head(2)
+    config = {"kind": fitted.kind, "classes": fitted.classes, "features": table.features}
+    config |= {"categorical": table.categorical, "prediction": table.prediction, "label_type": table.label_type}
+    answer = predictions(proba(example), fitted.classes, table.prediction, table.label_type)
     info = mlflow.pyfunc.log_model(
         name=branch.name,  # the MLflow UI lists logged models by name: the branch, not "model" for all
         python_model=str(PYFUNC_CODE),
         artifacts={"estimator": str(fitted.path)},
-        model_config={"kind": fitted.kind, "classes": fitted.classes, "features": FEATURES},
-        signature=infer_signature(example, predictions(proba(example), fitted.classes)),
+        model_config=config,
+        signature=infer_signature(example, answer),
         input_example=example,
         pip_requirements=_requirements(),
     )
+    if not branch.register:
+        return ""
     tags = {
         registry.TAG_ALGORITHM: branch.algorithm,
         registry.TAG_BRANCH: branch.name,
         registry.TAG_PARENT_RUN: branch.parent_run_id,
         registry.TAG_EXECUTION: tracking.current_execution_id(),
         registry.TAG_HOLDOUT: branch.holdout_sha256,
+        **reuse.tags(branch),
     }
     return registry.register(info.model_uri, branch.model_name, tags)
 
@@ -213,8 +237,10 @@ def _log_data(branch: Branch) -> None:
     insert it and one fails (UNIQUE constraint). The store's lock makes that step one branch at a time."""
     import mlflow
 
+    table = branch.table
     for frame, context in ((branch.train, "training"), (branch.holdout, "evaluation")):
-        dataset = mlflow.data.from_pandas(frame[[*FEATURES, TARGET]], name=f"iris-{context}", targets=TARGET)
+        columns = [*table.features, table.target]
+        dataset = mlflow.data.from_pandas(frame[columns], name=f"{table.name}-{context}", targets=table.target)
         with tracking_store.store_lock(tracking_store.tracking_uri()):
             mlflow.log_input(dataset, context=context)
 
@@ -227,7 +253,7 @@ def _log_evaluation(branch: Branch, fitted: Fitted, proba: Proba, run_id: str) -
 
     from tasks import evaluation
 
-    truth, scores = branch.holdout[TARGET], proba(branch.holdout[FEATURES])
+    truth, scores = branch.holdout[branch.table.target], proba(branch.holdout[branch.table.features])
     metrics = evaluation.metrics(truth, scores, fitted.classes)
     best = {f"best.{k}": v for k, v in fitted.best_params.items()}
     tracking.log_values(run_id, params=best, metrics={**metrics, **fitted.best_cv})
@@ -259,11 +285,14 @@ def run_branch(branch: Branch, fit: typing.Callable[[Branch], Fitted]) -> Branch
     """Fit, record and register one branch; its runs end FAILED if anything here fails.
 
     The result keeps the fit's seconds apart from the rest of the branch (logging, plots, the model's version)."""
-    from tasks.pyfunc_model import load_estimator
+    from tasks.pyfunc_model import h2o_column_types, load_estimator
 
     started = time.monotonic()
     with phases.tracking():
         tracking.connect()
+        earlier = reuse.registered(branch) if branch.register and not branch.retrain else None
+        if earlier is not None:
+            return earlier
         alone = not branch.parent_run_id  # run alone, the branch makes the parent run, and so ends it
         branch.parent_run_id = branch.parent_run_id or tracking.parent_run(branch.experiment_name, FLOW_NAME)
     with (
@@ -271,8 +300,10 @@ def run_branch(branch: Branch, fit: typing.Callable[[Branch], Fitted]) -> Branch
         tracking.branch_run(branch.parent_run_id, branch.name, {registry.TAG_ALGORITHM: branch.algorithm}) as run_id,
     ):
         with phases.tracking():
-            registry.ensure_model(branch.model_name)
-            tracking.log_values(run_id, params={"algorithm": branch.algorithm, **branch.params})
+            if branch.register:
+                registry.ensure_model(branch.model_name)
+            params = {"algorithm": branch.algorithm, **branch.params, **_table_params(branch)}
+            tracking.log_values(run_id, params=params)
             _log_data(branch)
         fit_started = time.monotonic()
         fitted = fit(branch)
@@ -280,7 +311,8 @@ def run_branch(branch: Branch, fit: typing.Callable[[Branch], Fitted]) -> Branch
         with phases.tracking():
             for point, name in zip(fitted.grid, grid_point_names(branch.name, fitted.grid), strict=True):
                 tracking.grid_point_run(name, point.params, point.metrics)
-            proba = load_estimator(fitted.kind, str(fitted.path))
+            types = h2o_column_types(branch.table.numeric, branch.table.categorical)
+            proba = load_estimator(fitted.kind, str(fitted.path), types)
             metrics, plots = _log_evaluation(branch, fitted, proba, run_id)
             version = _log_model(branch, fitted, proba)
             tracking.log_values(run_id, metrics={"fit_seconds": fit_seconds})
@@ -289,9 +321,18 @@ def run_branch(branch: Branch, fit: typing.Callable[[Branch], Fitted]) -> Branch
     if target is not None:
         target.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(fitted.path, target / branch.model_file)
-    print(f"{branch.name}: version {version}, " + ", ".join(f"{k} {v:.4f}" for k, v in metrics.items()))
+    made = f"version {version}" if version else "not registered (run alone; --register registers it)"
+    print(f"{branch.name}: {made}, " + ", ".join(f"{k} {v:.4f}" for k, v in metrics.items()))
     took = time.monotonic() - started
     return BranchResult(branch.name, branch.algorithm, run_id, version, metrics, took, fit_seconds, took - fit_seconds)
+
+
+def _table_params(branch: Branch) -> dict[str, typing.Any]:
+    """What the run was trained on: the table, its target, classes and how the class metrics are averaged."""
+    from tasks.evaluation import AVERAGE
+
+    table = branch.table
+    return {"data": table.name, "target": table.target, "n_classes": len(table.classes), "metrics_average": AVERAGE}
 
 
 def grid_point_names(branch: str, grid: list[GridPoint]) -> list[str]:
@@ -310,62 +351,6 @@ def grid_point_names(branch: str, grid: list[GridPoint]) -> list[str]:
 
 def _short(value: typing.Any) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
-
-
-SCORERS = {
-    "auc": "roc_auc_ovr",
-    "log_loss": "neg_log_loss",
-    "f1": "f1_macro",
-    "precision": "precision_macro",
-    "recall": "recall_macro",
-}
-
-
-def fit_sklearn(
-    estimator: typing.Any,
-    branch: Branch,
-    kind: str = "sklearn",
-    classes: list[str] | None = None,
-    save: typing.Callable[[typing.Any, Path], typing.Any] | None = None,
-) -> Fitted:
-    """Grid-search a scikit-learn-style estimator over the branch's params (a list is an axis) with 5-fold CV
-    on the training data, refit the best by the ranking metric and `save` it to its file.
-
-    With `classes`, the estimator learns each row's index in that list instead of the class name; `save` is
-    joblib.dump unless given.
-    """
-    import joblib
-    from sklearn.model_selection import GridSearchCV, StratifiedKFold
-
-    truth = branch.train[TARGET]
-    labels = truth.map(classes.index) if classes else truth
-    grid = {name: value if isinstance(value, list) else [value] for name, value in branch.params.items()}
-    folds = StratifiedKFold(CV_FOLDS, shuffle=True, random_state=SEED)
-    search = GridSearchCV(estimator, grid, scoring=SCORERS, refit=branch.ranking_metric, cv=folds, error_score="raise")
-    try:
-        search.fit(branch.train[FEATURES], labels)
-    except ValueError as err:  # scikit-learn's parameter errors name the parameter
-        raise ScriptInputError(f"branch {branch.name!r}: {str(err).splitlines()[0]}") from None
-    results = search.cv_results_
-    grid_points = [
-        GridPoint(
-            {name: _plain(value) for name, value in params.items()},
-            {
-                f"cv_{m}": round((-1 if m == "log_loss" else 1) * float(results[f"mean_test_{m}"][i]), METRIC_DECIMALS)
-                for m in SCORERS
-            },
-        )
-        for i, params in enumerate(results["params"])
-    ]
-    best, path = search.best_estimator_, branch.scratch / branch.model_file
-    (save or joblib.dump)(best, path)
-    chosen = {name: _plain(value) for name, value in search.best_params_.items()}
-    labels = classes or [str(label) for label in best.classes_]
-    return Fitted(kind, path, labels, chosen, grid_points, int(search.best_index_))
-
-
-def _plain(value: typing.Any) -> typing.Any:
-    return value.item() if hasattr(value, "item") else value
 
 
 def branch_main(

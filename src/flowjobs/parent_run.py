@@ -79,6 +79,12 @@ def open_run(experiment: str, workflow: str, execution_id: str, runner: str, rec
     return run_id
 
 
+def experiment_of(run_id: str) -> str:
+    """The name of the experiment a run is in (an execution's run may be where its flow's first task put it)."""
+    client = tracking.client()
+    return client.get_experiment(client.get_run(run_id).info.experiment_id).name
+
+
 def record_tasks(run_id: str, record: ExecutionRecord, record_path: Path) -> None:
     """Each task's status (tag) and seconds (metric), the record itself and its task table as artifacts."""
     from flowjobs import status

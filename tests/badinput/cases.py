@@ -109,6 +109,11 @@ def str_setting(script: str, name: str, without: tuple[str, ...] = ()) -> list[C
     return [dataclasses.replace(case, without=without) for case in cases(script, flag, rows)]
 
 
+def named(script: str, name: str) -> list[Case]:
+    """A name prepare_data may leave empty (then it is the data's, or Iris's default), but not too long."""
+    return [case for case in str_setting(script, name) if case.kind != "empty"]
+
+
 def metric_setting(script: str) -> list[Case]:
     unknown = r"input 'ranking_metric': unknown ranking metric; known: auc, log_loss, f1, precision, recall"
     rows = {"unknown": ("accuracy", unknown + r" \(got 'accuracy'\)"), "empty": ("", unknown + r" \(got ''\)")}
@@ -151,6 +156,7 @@ BRANCHES = {
     "train_h2o_automl": ("h2o_max_models", "h2o_max_runtime_secs"),
 }
 SETTINGS = tuple(RunSettings.model_fields)
+TABLE_INPUTS = ("data", "target", "id_columns", "holdout_share", "split_column")
 JUDGING = ("compare_models", "promote_champion")
 
 GOOD: dict[str, dict[str, tuple[str, ...]]] = {
@@ -169,6 +175,9 @@ for judging in JUDGING:
 for branch in BRANCHES:
     GOOD[branch] |= {"--parent-run-id": ("{parent}",), "--model-name": ("{model}",)}
 
+NOT_A_TABLE = r"input 'table': not a table description \(.*\)"
+NOT_A_BOOLEAN = r"argument {flag}: invalid boolean value: 'maybe'"
+NEEDS_DATA = r"input '{name}': give the data it is a column of \(input 'data'\); without it: Iris"
 ALONE = ("--parent-run-id",)  # a branch run alone (no parent run) checks its experiment name
 NO_RUN = r"input 'parent_run_id': there is no MLflow run '{run}' in .*"
 NOT_A_NAME = r"input '{name}': {value} is not a file name"
@@ -210,6 +219,9 @@ def branch_cases(script: str) -> list[Case]:
         *str_setting(script, "model_name"),
         *metric_setting(script),
         *output_dir(script),
+        *cases(script, "--table", {"not JSON": ("{", NOT_A_TABLE), "wrong type": ('{"name": 1}', NOT_A_TABLE)}),
+        *cases(script, "--register", {"wrong type": ("maybe", NOT_A_BOOLEAN.format(flag="--register"), 2)}),
+        *cases(script, "--retrain", {"wrong type": ("maybe", NOT_A_BOOLEAN.format(flag="--retrain"), 2)}),
     ]
     for setting in BRANCHES[script]:
         made += c_grid(script) if setting == "c_grid" else int_setting(script, setting)
@@ -244,11 +256,27 @@ def prepare_cases() -> list[Case]:
                 "unknown": ("datasetZ.csv", r"data file {iris}/datasetZ\.csv does not exist"),
             },
         ),
-        *str_setting("prepare_data", "experiment_name"),
-        *str_setting("prepare_data", "model_name"),
+        *named("prepare_data", "experiment_name"),
+        *named("prepare_data", "model_name"),
         *metric_setting("prepare_data"),
         *c_grid("prepare_data"),
         *output_dir("prepare_data"),
+        *cases("prepare_data", "--data", {"missing file": ("{missing}", r"data file {file} does not exist")}),
+        *cases("prepare_data", "--data", {"non-UTF-8": ("{non_utf8}", r"data file {file} is not a table: .*")}),
+        *cases("prepare_data", "--data", {"0 rows": ("{header_only}", r"data file {file} has a header but no rows")}),
+        *cases("prepare_data", "--data", {"unknown snapshot": ("nope@1", r"input 'data': unknown dataset snapshot.*")}),
+        *cases("prepare_data", "--target", {"without data": ("label", NEEDS_DATA.format(name="target"))}),
+        *cases("prepare_data", "--id-columns", {"without data": ("Id", NEEDS_DATA.format(name="id_columns"))}),
+        *cases("prepare_data", "--split-column", {"without data": ("split", NEEDS_DATA.format(name="split_column"))}),
+        *cases(
+            "prepare_data",
+            "--holdout-share",
+            {
+                "wrong type": ("half", r"argument --holdout-share: invalid float value: 'half'", 2),
+                "negative": ("-0.5", r"input 'holdout_share': a share between 0 and 1 of the rows, got -0\.5"),
+                "huge": ("1.5", r"input 'holdout_share': a share between 0 and 1 of the rows, got 1\.5"),
+            },
+        ),
     ]
     for name in ("max_iter", "n_estimators", "max_depth", "h2o_max_models", "h2o_max_runtime_secs"):
         made += int_setting("prepare_data", name)
@@ -271,6 +299,7 @@ def judging_cases(script: str) -> list[Case]:
         *str_setting(script, "model_name"),
         *metric_setting(script),
         *output_dir(script),
+        *cases(script, "--table", {"not JSON": ("{", NOT_A_TABLE)}),
     ]
     if script == "compare_models":
         not_result = r"input 'results': {file} is not a branch result"
@@ -356,7 +385,9 @@ WORKFLOW_INPUTS: dict[tuple[str, str], dict[str, tuple[str, str]]] = {
         "num_estimators": ("train_model", "--num-estimators"),
     },
     ("flows/multitrain_flow.py", "model_training_pipeline"): {
-        name: ("prepare_data", f"--{name.replace('_', '-')}") for name in SETTINGS
+        **{name: ("prepare_data", f"--{name.replace('_', '-')}") for name in SETTINGS},
+        **{name: ("prepare_data", f"--{name.replace('_', '-')}") for name in TABLE_INPUTS},
+        "retrain": ("train_logreg", "--retrain"),
     },
     ("flows/batch_predict_flow.py", "batch_predict"): {
         "data": ("predict", "--data"),

@@ -97,7 +97,8 @@ def champion_store(folder: Path, env: dict[str, str]) -> dict[str, str]:
     run_alone("prepare_data", "--iris", str(DATA), *names, "--output-dir", "prepared", cwd=folder, env=env)
     parent = (folder / "prepared" / "parent_run_id").read_text()
     judged = ("--holdout", "prepared/holdout.csv", "--parent-run-id", parent, "--model-name", MODEL)
-    run_alone("train_logreg", "--train", "prepared/train.csv", *judged, "--c-grid", "1", "--output-dir", "branch",
+    run_alone("train_logreg", "--train", "prepared/train.csv", *judged, "--c-grid", "1", "--register", "true",
+              "--output-dir", "branch",
               cwd=folder, env=env)  # fmt: skip
     run_alone("promote_champion", "--winner-version", "1", *judged, "--output-dir", "promoted", cwd=folder, env=env)
     return {

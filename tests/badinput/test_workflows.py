@@ -26,9 +26,11 @@ from tests.support.project import PROJECT_ROOT, run, tool
 
 
 def wrong_value(python_type: typing.Any) -> str | None:
-    """A value of the wrong type for a workflow input; None for str, which takes any text."""
-    if python_type is int:
+    """A value of the wrong type for a workflow input; None for str, which takes any text, and a bool's flag."""
+    if python_type in (int, float):
         return "ten"
+    if python_type is bool:
+        return None  # a flag (--retrain / --no-retrain): it takes no value
     if typing.get_origin(python_type) is list:
         return "ten"
     if isinstance(python_type, type) and issubclass(python_type, FlyteFile):

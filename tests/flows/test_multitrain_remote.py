@@ -24,6 +24,7 @@ from flowjobs.value_types import from_token
 from flows.multitrain_flow import CSV, IRIS
 from multitrain.model_specs import DEFAULTS, BranchResult, load_specs
 from tasks.prepare_data import HOLDOUT_PARTITION, TRAIN_PARTITIONS
+from tasks.table import IRIS as IRIS_TABLE
 from tests.support.image import build_layout
 from tests.support.multitrain import pipeline_env, prepare_alone
 from tests.support.pod import literal_map, package, run_as_pod
@@ -64,7 +65,7 @@ def test_a_training_branch_runs_as_a_pod_and_tracks_to_the_secrets_server(packag
         "train": CSV(str(tmp_path / "p" / "train.csv")), "holdout": CSV(str(tmp_path / "p" / "holdout.csv")),
         "parent_run_id": parent_run_id, "model_name": "iris-classifier", "ranking_metric": "auc",
         "branch": BRANCH, "params": json.dumps(branch.params), "model_file": branch.model_file,
-        "n_estimators": 20, "max_depth": 3,
+        "n_estimators": 20, "max_depth": 3, "table": IRIS_TABLE.to_json(), "retrain": False,
     }  # fmt: skip
     assert set(values) == set(spec.inputs)
     inputs = literal_map(values, {name: from_token(token) for name, token in spec.inputs.items()})

@@ -12,6 +12,7 @@ import pytest
 from flowjobs import tracking, tracking_store
 from multitrain import registry
 from tasks import champion
+from tasks.table import IRIS
 
 
 def test_scoring_a_version_whose_files_are_gone_names_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -27,7 +28,7 @@ def test_scoring_a_version_whose_files_are_gone_names_them(tmp_path: Path, monke
     version = client.create_model_version("gone", source, run_id=run.info.run_id).version
     shutil.rmtree(tmp_path / "mlruns")
 
-    rows = pd.DataFrame({name: [1.0] for name in champion.FEATURES})
+    rows = pd.DataFrame({name: [1.0] for name in IRIS.features})
     with pytest.raises(registry.RegistryError) as refused:
         champion.score(f"models:/gone/{version}", rows)
     message = str(refused.value)

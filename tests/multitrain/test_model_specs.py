@@ -20,7 +20,7 @@ def test_the_default_file_has_the_four_branches() -> None:
         ("logreg", "logistic_regression", "Small", "sklearn_logreg.pkl"),
         ("h2o_automl", "h2o_automl", "Medium", "h2o_automl.bin"),
         ("random_forest", "random_forest", "Small", "sklearn_rf.pkl"),
-        ("xgboost", "xgboost", "Small", "xgb_clf.json"),
+        ("xgboost", "xgboost", "Small", "xgb_clf.pkl"),
     ]
     for spec in specs:
         assert (PROJECT_ROOT / spec.family.script).is_file()
@@ -40,7 +40,7 @@ def test_the_default_file_has_the_four_branches() -> None:
         ),
         (
             "models: [{name: a, algorithm: xgboost}, {name: b, algorithm: xgboost}]",
-            "models.1.model_file: 'xgb_clf.json' is already used by models.0",
+            "models.1.model_file: 'xgb_clf.pkl' is already used by models.0",
         ),
         ("models: [{name: a, algorithm: xgboost, tier: Huge}]", "models.0.tier: unknown hardware tier 'Huge'"),
         ("models: [{name: 2a, algorithm: xgboost}]", "models.0.name: String should match pattern"),

@@ -12,7 +12,7 @@ import pytest
 from flowjobs.script import ScriptInputError
 from flowjobs.snapshots import DatasetSnapshot, resolve
 from multitrain.model_specs import ALGORITHMS, BranchResult
-from tasks import training
+from tasks import pipelines, training
 from tasks.iris_data import FEATURES, TARGET, DataError
 from tasks.predict import features
 from tasks.prepare_data import HOLDOUT_PARTITION, TRAIN_PARTITIONS, snapshot_tag, split
@@ -70,7 +70,7 @@ def test_each_grid_point_is_cross_validated_and_the_best_saved(tmp_path: Path, m
     script = importlib.import_module(f"tasks.{module}")
     fitted = script.fit(branch(tmp_path, script.ALGORITHM, **params))
     assert len(fitted.grid) == points
-    assert all(set(point.metrics) == {f"cv_{m}" for m in training.SCORERS} for point in fitted.grid)
+    assert all(set(point.metrics) == {f"cv_{m}" for m in pipelines.SCORERS} for point in fitted.grid)
     assert all(point.metrics["cv_log_loss"] > 0 for point in fitted.grid), "log loss is positive, not negated"
     assert fitted.path.is_file() and fitted.classes == sorted(fitted.classes)
     proba = load_estimator(fitted.kind, str(fitted.path))(partition("D")[FEATURES])
@@ -112,11 +112,12 @@ def test_prepare_then_a_branch_run_alone_with_flags(tmp_path: Path) -> None:
     }
     parent = prepare_alone(tmp_path, env)
     flags = ["--train", "p/train.csv", "--holdout", "p/holdout.csv", "--parent-run-id", parent, "--c-grid", "1", "10"]
-    trained = run_task("train_logreg", *flags, "--output-dir", "l", cwd=tmp_path, env=env)
+    trained = run_task("train_logreg", *flags, "--register", "true", "--output-dir", "l", cwd=tmp_path, env=env)
     assert trained.returncode == 0, trained.stderr
     result = BranchResult(**json.loads((tmp_path / "l" / "result").read_text()))
     assert (result.branch, result.model_version) == ("logistic_regression", "1")
-    assert result.metrics["auc"] > 0.9 and (tmp_path / "models" / "sklearn_logreg.pkl").is_file()
+    (model_file,) = (tmp_path / "models").glob("*/sklearn_logreg.pkl")  # a folder per execution
+    assert result.metrics["auc"] > 0.9
 
 
 def test_bad_settings_run_alone_stop_the_script_with_one_line(tmp_path: Path) -> None:
@@ -125,3 +126,42 @@ def test_bad_settings_run_alone_stop_the_script_with_one_line(tmp_path: Path) ->
     assert stopped.returncode == 1
     assert stopped.stderr.strip() == "error: prepare_data.py: input 'max_depth': Input should be greater than 0 (got 0)"
     assert not (tmp_path / "mlflow.db").exists(), "nothing is recorded for bad settings"
+
+
+@pytest.mark.slow
+def test_a_branch_run_alone_registers_nothing_unless_asked(tmp_path: Path) -> None:
+    from mlflow import MlflowClient
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    env = {"MLFLOW_TRACKING_URI": uri, "FLOWJOBS_MODELS_DIR": str(tmp_path / "models"), "FLOWJOBS_EXECUTION_ID": ""}
+    prepare_alone(tmp_path, {"MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path / 'prepared.db'}"})
+    flags = ["--train", "p/train.csv", "--holdout", "p/holdout.csv", "--c-grid", "1", "--output-dir", "l"]
+    trained = run_task("train_logreg", *flags, cwd=tmp_path, env=env)
+    assert trained.returncode == 0, trained.stderr
+    assert "logistic_regression: not registered (run alone; --register registers it), auc " in trained.stdout
+    result = BranchResult(**json.loads((tmp_path / "l" / "result").read_text()))
+    assert result.model_version == "" and result.metrics["auc"] > 0.9, "trained and reported, not registered"
+    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+    assert client.search_registered_models() == [] and client.search_model_versions() == []
+    assert client.get_run(result.run_id).info.status == "FINISHED", "the run is there, to look at locally"
+
+
+@pytest.mark.slow
+def test_an_unchanged_branch_reuses_its_version_and_retrain_trains_again(tmp_path: Path) -> None:
+    from mlflow import MlflowClient
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    env = {"MLFLOW_TRACKING_URI": uri, "FLOWJOBS_MODELS_DIR": str(tmp_path / "models"), "FLOWJOBS_EXECUTION_ID": ""}
+    parent = prepare_alone(tmp_path, env)
+    flags = ["--train", "p/train.csv", "--holdout", "p/holdout.csv", "--parent-run-id", parent, "--c-grid", "1"]
+    registered = []
+    for attempt, more in enumerate([(), (), ("--retrain", "true"), ("--c-grid", "10")]):
+        asked = [*flags, *more, "--register", "true", "--output-dir", f"o{attempt}"]
+        done = run_task("train_logreg", *asked, cwd=tmp_path, env=env)
+        assert done.returncode == 0, done.stderr
+        registered.append(BranchResult(**json.loads((tmp_path / f"o{attempt}" / "result").read_text())).model_version)
+        reused = "data, parameters and code unchanged since version 1: reusing it" in done.stdout
+        assert reused == (attempt == 1), done.stdout
+    assert registered == ["1", "1", "2", "3"], "reused; trained again when asked; a changed parameter trains"
+    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+    assert len(client.search_model_versions("name = 'iris-classifier'")) == 3

@@ -104,3 +104,35 @@ def test_automl_that_builds_no_model_fails_once_in_one_line_naming_its_budget(tm
     ), failed.stderr[-3000:]
     assert "H2O AutoML built no model within its budget" in refused.read_text(), "refused: never retried"
     assert not java_processes_under(tmp_path)
+
+
+def test_h2o_probabilities_sum_to_one_per_row_before_any_metric(tmp_path: Path) -> None:
+    """H2O hands its probabilities back as rounded text: unnormalized, scikit-learn's log loss warns "y_prob values
+    do not sum to one" (here an error) and AUC and log loss are computed on slightly wrong numbers."""
+    import warnings
+
+    import numpy as np
+
+    from multitrain.model_specs import ALGORITHMS
+    from tasks import evaluation, training
+    from tasks.prepare_data import split_table
+    from tasks.pyfunc_model import h2o_column_types, load_estimator
+    from tasks.train_h2o_automl import fit
+    from tests.support.tables import WINE_TARGET, wine
+
+    train, holdout, table, _ = split_table([wine(tmp_path / "wine.parquet")], WINE_TARGET, [], 0.25, "", "wine")
+    branch = training.Branch(
+        "h2o_automl", "h2o_automl", train, holdout, "0" * 64, {"max_models": 1, "max_runtime_secs": 300}, "",
+        "e", "m", "auc", ALGORITHMS["h2o_automl"].model_file, tmp_path, table=table,
+    )  # fmt: skip
+    with h2o_session(tmp_path / "h2o", memory_mb=1024, cpus=1):
+        fitted = fit(branch)
+        scores = load_estimator("h2o", str(fitted.path), h2o_column_types(table.numeric, []))(holdout[table.features])
+        for point in fitted.grid:
+            assert "cv_auc" in point.metrics, "every model's CV metrics come from normalized probabilities too"
+    assert scores.shape == (len(holdout), 3) and np.abs(scores.sum(axis=1) - 1).max() < 1e-12
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # "y_prob values do not sum to one" fails here
+        metrics = evaluation.metrics(holdout[WINE_TARGET], scores, fitted.classes)
+    assert metrics["auc"] > 0.9 and fitted.classes == ["1", "2", "3"]
+    assert not java_processes_under(tmp_path)

@@ -255,6 +255,7 @@ class Run:
             if self.resumes:
                 lifecycle.link_runs(run_id, self.resumes, self.console)
             parent_run.close_run(run_id, record, record_path)
+            experiment = parent_run.experiment_of(run_id)  # the flow's first step may have opened it elsewhere
         except Exception as err:  # the store went away mid-run: say so, the local record is complete
             message = escape(f"the MLflow parent run of execution {self.execution_id} not recorded: {err}")
             self.console.print(f"[yellow]warning:[/yellow] {message}", highlight=False)
