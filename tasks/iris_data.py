@@ -35,14 +35,20 @@ def check_size(path: Path, what: str = "data file") -> None:
         )
 
 
-def read_csv(path: Path) -> pd.DataFrame:
-    """Read a CSV that must exist, be UTF-8, at most the size limit, and have rows and an Id column."""
+def check_file(path: Path | str) -> Path:
+    """A data file that exists, holds something and is within the size limit, before any of it is parsed."""
     path = Path(path)
     if not path.is_file():
         raise DataError(f"data file {path} does not exist")
     if path.stat().st_size == 0:
         raise DataError(f"data file {path} is empty")
     check_size(path)
+    return path
+
+
+def read_csv(path: Path) -> pd.DataFrame:
+    """Read a CSV that must exist, be UTF-8, at most the size limit, and have rows and an Id column."""
+    path = check_file(path)
     try:
         frame = pd.read_csv(path, encoding="utf-8")
     except UnicodeDecodeError:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from tasks.iris_data import FEATURES, SPECIES, TARGET, DataError, check_size
+from tasks.iris_data import FEATURES, SPECIES, TARGET, DataError, check_file, check_size
 
 PARQUET = (".parquet", ".pq")
 MAX_CLASSES = 20  # more distinct numbers than this in the target: it is a quantity, not a class
@@ -68,12 +68,7 @@ def _header(path: Path) -> list[str]:
 
 def read_table(path: Path) -> pd.DataFrame:
     """A CSV (UTF-8, commas) or Parquet file as a frame; DataError naming the file when it is not a table."""
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"data file {path} does not exist")
-    if path.stat().st_size == 0:
-        raise DataError(f"data file {path} is empty")
-    check_size(path)
+    path = check_file(path)
     try:
         if path.suffix.lower() in PARQUET:
             import pyarrow.parquet as pq
