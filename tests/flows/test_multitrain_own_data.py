@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import time
 from pathlib import Path
 
@@ -26,14 +25,11 @@ from tests.support.multitrain import (
     SMALL_H2O,
     WORKFLOW,
     PipelineRun,
-    group_members,
-    java_processes_under,
     pipeline_env,
     run_pipeline,
-    stop_group,
+    served_champion,
 )
 from tests.support.project import BIN, PROJECT_ROOT, run, tool
-from tests.support.servers import free_port
 from tests.support.tables import CANCER_TARGET, CATEGORY, GAPS, WINE_TARGET, bad_tables, cancer, cancer_frame, wine
 
 pytestmark = pytest.mark.slow
@@ -126,31 +122,11 @@ def test_the_served_champion_answers_rows_with_gaps_in_the_users_labels(
     gappy = frame[frame[list(GAPS)].isna().any(axis=1)].head(12)
     assert gappy[CATEGORY].isna().any() and gappy["mean radius"].isna().any()
     rows = gappy.drop(columns=[CANCER_TARGET, "patient id", "site"])
-    port = free_port()
-    command = [tool("mlflow"), "models", "serve", "-m", "models:/cancer-classifier@champion", "--env-manager", "local"]
-    server = subprocess.Popen(
-        [*command, "-h", "127.0.0.1", "-p", str(port)],
-        env={**os.environ, "MLFLOW_TRACKING_URI": cancer_run.uri, "TMPDIR": str(tmp_path), "PATH": PATH},
-        stdout=(tmp_path / "serve.log").open("w"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline and server.poll() is None:
-            try:
-                if requests.get(f"http://127.0.0.1:{port}/ping", timeout=2).status_code == 200:
-                    break
-            except requests.RequestException:
-                time.sleep(1)
-        assert server.poll() is None, (tmp_path / "serve.log").read_text()[-3000:]
+    with served_champion("cancer-classifier", cancer_run.uri, tmp_path) as url:
         split = json.loads(rows.to_json(orient="split", index=False))  # gaps as null, as a client sends them
-        answer = requests.post(f"http://127.0.0.1:{port}/invocations", json={"dataframe_split": split}, timeout=300)
+        answer = requests.post(f"{url}/invocations", json={"dataframe_split": split}, timeout=300)
         assert answer.status_code == 200, answer.text
         predicted = pd.DataFrame(answer.json()["predictions"])
-    finally:
-        stop_group(server)
-    assert not group_members(server.pid) and not java_processes_under(tmp_path)
     assert set(predicted["diagnosis"]) <= {"benign", "malignant"}
     assert (predicted["diagnosis"].to_numpy() == gappy[CANCER_TARGET].to_numpy()).mean() >= 0.8
     np.testing.assert_allclose(predicted[["proba_benign", "proba_malignant"]].sum(axis=1), 1.0, atol=1e-9)

@@ -193,3 +193,39 @@ def stop_group(process: subprocess.Popen) -> None:
             if not group_members(process.pid):
                 return
             time.sleep(0.2)
+
+
+@contextlib.contextmanager
+def served_champion(model: str, tracking_uri: str, folder: Path) -> typing.Iterator[str]:
+    """`mlflow models serve` of a model's champion, as a user starts it (uvicorn found on the PATH); yields its
+    base URL once /ping answers, and stops its whole process group after, leaving no JVM under `folder`."""
+    import requests
+
+    from tests.support.project import BIN
+    from tests.support.servers import free_port
+
+    port = free_port()
+    command = [tool("mlflow"), "models", "serve", "-m", f"models:/{model}@champion", "--env-manager", "local"]
+    path = os.pathsep.join([str(BIN), os.environ["PATH"]])
+    server = subprocess.Popen(
+        [*command, "-h", "127.0.0.1", "-p", str(port)],
+        env={**os.environ, "MLFLOW_TRACKING_URI": tracking_uri, "TMPDIR": str(folder), "PATH": path},
+        stdout=(folder / "serve.log").open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 600  # generous: on a loaded machine the JVM of an H2O champion starts slowly
+        while time.monotonic() < deadline and server.poll() is None:
+            try:
+                if requests.get(f"{url}/ping", timeout=2).status_code == 200:
+                    break
+            except requests.RequestException:
+                time.sleep(1)
+        assert server.poll() is None, (folder / "serve.log").read_text()[-3000:]
+        assert requests.get(f"{url}/ping", timeout=30).status_code == 200, (folder / "serve.log").read_text()[-3000:]
+        yield url
+    finally:
+        stop_group(server)
+    assert not group_members(server.pid) and not java_processes_under(folder)
