@@ -9,7 +9,6 @@ categorical column, gaps, an ID and a constant column) by stock `pyflyte run`, t
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
 
@@ -29,12 +28,11 @@ from tests.support.multitrain import (
     run_pipeline,
     served_champion,
 )
-from tests.support.project import BIN, PROJECT_ROOT, run, tool
+from tests.support.project import PROJECT_ROOT, run, tool
 from tests.support.tables import CANCER_TARGET, CATEGORY, GAPS, WINE_TARGET, bad_tables, cancer, cancer_frame, wine
 
 pytestmark = pytest.mark.slow
 BRANCHES = {"logreg", "h2o_automl", "random_forest", "xgboost"}
-PATH = os.pathsep.join([str(BIN), os.environ["PATH"]])  # mlflow starts `uvicorn` from the PATH
 
 
 def flowjobs_run(folder: Path, *flow_args: str, uri: str | None = None) -> PipelineRun:
