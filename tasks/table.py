@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from tasks.iris_data import FEATURES, SPECIES, TARGET, DataError, check_file, check_size
+from tasks.iris_data import FEATURES, SPECIES, TARGET, DataError, check_file
 
 PARQUET = (".parquet", ".pq")
 MAX_CLASSES = 20  # more distinct numbers than this in the target: it is a quantity, not a class
@@ -192,15 +192,16 @@ def describe(
 
 def read_rows(path: Path | str, spec: TableSpec, what: str = "data") -> pd.DataFrame:
     """Rows a step was handed (a CSV of tasks/prepare_data.py): categorical columns and labels as text."""
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{what} {path} does not exist")
-    check_size(path)
+    path = check_file(path)
     text = {column: str for column in [*spec.categorical, spec.target]}
     try:
         frame = pd.read_csv(path, encoding="utf-8", dtype=text)
+    except UnicodeDecodeError:
+        raise DataError(f"data file {path} is not UTF-8 text") from None
     except (ValueError, pd.errors.ParserError) as err:
-        raise DataError(f"{what} {path}: {' '.join(str(err).split())}") from None
+        raise DataError(f"data file {path} is not a valid CSV: {' '.join(str(err).split())}") from None
+    if frame.empty:
+        raise DataError(f"data file {path} has a header but no rows")
     missing = [column for column in [*spec.features, spec.target] if column not in frame.columns]
     if missing:
         raise DataError(f"{what} {path}: missing column {missing[0]!r}")

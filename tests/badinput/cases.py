@@ -50,6 +50,7 @@ def cases(script: str, flag: str, rows: dict[str, tuple[str | tuple[str, ...], s
 # --- data files ------------------------------------------------------------------------------------------------
 
 OVERRIDABLE = {"one_row": "1 row", "missing_column": "missing column", "nan": "NaN", "duplicate_id": "duplicate Id"}
+OVERRIDABLE |= {"no_id": "missing Id"}
 
 
 def csv_cases(script: str, flag: str, label: str = "{file}", **expected: str | None) -> list[Case]:
@@ -80,6 +81,15 @@ def too_few(why: str, least: int) -> str:
 
 
 HELD_OUT = too_few("the held-out metrics", 1)
+
+
+def class_too_small(why: str, least: int) -> str:
+    """The same 1-row file read as a step's rows of any table (tasks/table.py): the first class short of `least`."""
+    species, found = ("setosa", 1) if least > 1 else ("versicolor", 0)
+    return rf"column 'Species': class 'Iris-{species}' has {found} rows, {why} needs at least {least}"
+
+
+ROWS_OF_A_TABLE = {"nan": None, "duplicate_id": None, "no_id": None}  # imputed in the model; Id is no feature
 LOADED_AS_IS = {"missing_column": None, "nan": None, "duplicate_id": None}  # load checks no schema
 
 # --- flags of the flow settings (helpers/model_specs.RunSettings) ----------------------------------------------
@@ -185,8 +195,16 @@ NOT_A_NAME = r"input '{name}': {value} is not a file name"
 
 def branch_cases(script: str) -> list[Case]:
     made = [
-        *csv_cases(script, "--train", "train", one_row="train: " + too_few("5-fold CV", 5)),
-        *csv_cases(script, "--holdout", "holdout", one_row="holdout: " + HELD_OUT),
+        *csv_cases(
+            script, "--train", "train {file}", one_row="train: " + class_too_small("5-fold CV", 5), **ROWS_OF_A_TABLE
+        ),
+        *csv_cases(
+            script,
+            "--holdout",
+            "holdout {file}",
+            one_row="holdout: " + class_too_small("the held-out metrics", 1),
+            **ROWS_OF_A_TABLE,
+        ),
         *cases(
             script,
             "--branch",
@@ -293,7 +311,13 @@ def _in_data_folder(case: Case) -> Case:
 
 def judging_cases(script: str) -> list[Case]:
     made = [
-        *csv_cases(script, "--holdout", one_row=r"{file}: " + HELD_OUT),
+        *csv_cases(
+            script,
+            "--holdout",
+            "holdout {file}",
+            one_row=r"{file}: " + class_too_small("the held-out metrics", 1),
+            **ROWS_OF_A_TABLE,
+        ),
         *cases(script, "--parent-run-id", {"unknown": ("0123456789abcdef", NO_RUN.format(run="0123456789abcdef"))}),
         *cases(script, "--parent-run-id", {"empty": ("", NO_RUN.format(run=""))}),
         *str_setting(script, "model_name"),
