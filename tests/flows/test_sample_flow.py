@@ -83,13 +83,13 @@ def bad_file(tmp_path: Path, case: str) -> Path:
 @pytest.mark.parametrize(
     ("case", "task", "expected"),
     [
-        ("empty", "load_data_b", r"data file .*inputs/data_path is empty"),
-        ("no_id", "load_data_b", r"data file .*inputs/data_path has no column 'Id'"),
+        ("empty", "load_data_b", r"data file .*/empty\.csv is empty"),
+        ("no_id", "load_data_b", r"data file .*/no_id\.csv has no column 'Id'"),
         ("conflicting_id", "merge_data", r"Id \d+ has different values in the two partitions"),
         (
             "non_numeric",
             "process_data",
-            r".*inputs/merged_data: column 'SepalWidthCm', row \d+ \(Id \d+\): 'wide' is not a number",
+            r".*merge_data-attempt1-\w+/outputs/merged\.csv: column 'SepalWidthCm', row \d+ \(Id \d+\): 'wide' is not a number",
         ),
     ],
 )
