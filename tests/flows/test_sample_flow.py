@@ -89,7 +89,8 @@ def bad_file(tmp_path: Path, case: str) -> Path:
         (
             "non_numeric",
             "process_data",
-            r".*merge_data-attempt1-\w+/outputs/merged\.csv: column 'SepalWidthCm', row \d+ \(Id \d+\): 'wide' is not a number",
+            r".*merge_data-attempt1-\w+/outputs/merged\.csv: "
+            r"column 'SepalWidthCm', row \d+ \(Id \d+\): 'wide' is not a number",
         ),
     ],
 )
