@@ -133,7 +133,8 @@ def test_the_served_champion_answers_rows_with_gaps_in_the_users_labels(
 def test_an_unchanged_second_execution_registers_nothing_new(cancer_run: PipelineRun, cancer_again) -> None:
     assert versions(cancer_run, "cancer-classifier") == cancer_again.before, "no duplicate versions"
     assert champion(cancer_again) == champion(cancer_run), "the champion stays"
-    logs = "".join(path.read_text() for path in cancer_again.work.glob("train_*/logs/*"))
+    kept = cancer_again.folder.glob("state/runs/*/tasks/*/attempt-*/*.log")  # what `flowjobs status --files` shows
+    logs = "".join(path.read_text() for path in kept)
     reused = [line for line in logs.splitlines() if "data, parameters and code unchanged since version" in line]
     assert len(reused) == len(BRANCHES), logs[-3000:]
     again = "no new version registered (the flow's --retrain, a script's --retrain true, trains again)"
