@@ -159,6 +159,7 @@ def multitrain_branch(tag: str, work: Path) -> Measured:
     from flowjobs.value_types import from_token
     from flows.multitrain_flow import CSV
     from multitrain.model_specs import BranchResult, load_specs
+    from tasks.table import IRIS
 
     folder = work / "multitrain"
     folder.mkdir(parents=True)
@@ -174,7 +175,7 @@ def multitrain_branch(tag: str, work: Path) -> Measured:
             **{name: CSV(str(folder / "p" / f"{name}.csv"), remote_path=False) for name in ("train", "holdout")},
             "parent_run_id": parent_run_id, "model_name": "iris-classifier", "ranking_metric": "auc",
             "branch": BRANCH, "params": json.dumps(branch.params), "model_file": branch.model_file,
-            "n_estimators": 20, "max_depth": 3,
+            "n_estimators": 20, "max_depth": 3, "table": IRIS.to_json(), "retrain": False,
         }  # fmt: skip
         inputs = literal_map(values, {name: from_token(token) for name, token in spec.inputs.items()})
         env = {"MLFLOW_TRACKING_URI": server.url}
