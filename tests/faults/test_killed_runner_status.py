@@ -12,19 +12,10 @@ import time
 from pathlib import Path
 
 from flowjobs import records, status
-from tests.support.project import PROJECT_ROOT, tool
+from tests.support.project import PROJECT_ROOT, tool, wait_for
 from tests.support.runner.harness import FLOWS
 
 GONE_WITHIN_SECONDS = 120  # the guard's SIGTERM, its grace, its SIGKILL, on a busy machine
-
-
-def wait_for(check, within: float) -> bool:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def running_record() -> Path | None:

@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -46,3 +47,13 @@ def run(
     if "COLUMNS" not in (env or {}):  # rich draws pyflyte's errors in a box: wide, so no path is cut in two
         merged["COLUMNS"] = "400"
     return subprocess.run(argv, cwd=cwd, env=merged, capture_output=True, text=True, timeout=timeout, input=stdin)
+
+
+def wait_for(check, within: float) -> bool:
+    """Whether `check()` came true within `within` seconds (asked every 0.2 s)."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.2)
+    return False

@@ -8,14 +8,13 @@ import os
 import re
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 
 from flowjobs import records
 from flowjobs.runner import space
-from tests.support.project import PROJECT_ROOT, run, tool
+from tests.support.project import PROJECT_ROOT, run, tool, wait_for
 from tests.support.runner.harness import FLOWS, run_flow
 
 WITHIN_SECONDS = 120  # a runner started on a loaded machine, a dead runner's guard
@@ -67,15 +66,6 @@ def test_a_bad_retention_is_one_line_and_exit_2(folders: dict[str, Path], monkey
         assert done.returncode == 2 and done.stderr.strip() == (
             "error: FLOWJOBS_WORK_RETENTION_HOURS: `work_retention_hours` must be a number of hours, 0 or more, got nan"
         ), done.stderr
-
-
-def wait_for(check, within: float) -> bool:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def attempt_folder(task: str) -> Path | None:
