@@ -147,7 +147,6 @@ class ExecutionRecord(BaseModel):
     error: str | None = None
     tasks: dict[str, TaskRecord] = Field(default_factory=dict)
     temp_folders: list[str] = Field(default_factory=list)  # the runner's flytekit temp folders (/tmp/flyte…)
-    temp_owner: str | None = None  # the process they belong to, `pid:start` (flowjobs/runner/space.py)
 
     @property
     def duration(self) -> float:

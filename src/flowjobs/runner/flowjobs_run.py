@@ -202,7 +202,6 @@ class Run:
                 inputs={name: str(value) for name, value in inputs.items()},
                 resumes=self.resumes.execution_id if self.resumes else None,
                 temp_folders=self.temp_folders,
-                temp_owner=space.this_process(),
             )
         )
         lease_held = self.recorder.lease

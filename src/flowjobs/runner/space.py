@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
-import os
 import shutil
 import tempfile
 import typing
@@ -45,24 +44,6 @@ def temp_folders() -> list[str]:
     found = [sandbox, Path(data_persistence.flyte_tmp_dir)]
     temp = Path(tempfile.gettempdir())
     return [str(folder) for folder in found if folder.parent == temp and folder.name.startswith("flyte")]
-
-
-def process_start(pid: int) -> str | None:
-    """A process's start (clock ticks after boot, from /proc): with its pid, says which process it is."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
-    except (OSError, IndexError):
-        return None
-
-
-def this_process() -> str:
-    """This process as `pid:start`, the owner of its temp folders (one process may run several executions)."""
-    return f"{os.getpid()}:{process_start(os.getpid())}"
-
-
-def _alive(owner: str | None) -> bool:
-    pid, _, start = (owner or "").partition(":")
-    return pid.isdigit() and process_start(int(pid)) == start
 
 
 def output_paths(value: typing.Any) -> list[Path]:
@@ -181,10 +162,10 @@ def collect(now: dt.datetime | None = None) -> Collected:
     now = now or records.now()
     retention = dt.timedelta(hours=retention_hours())
     known = records.list_records()
-    live = {
+    live = {  # a runner's temp folders serve every execution it runs: kept while it lives
         folder
         for record in known
-        if record.status == ExecutionStatus.RUNNING or _alive(record.temp_owner)  # its process runs others
+        if record.status == ExecutionStatus.RUNNING or (record.runner_process and record.runner_process.alive())
         for folder in record.temp_folders
     }
     done, freed = [], 0
