@@ -9,7 +9,6 @@ categorical column, gaps, an ID and a constant column) by stock `pyflyte run`, t
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import numpy as np
@@ -19,16 +18,12 @@ import requests
 
 from multitrain import registry
 from tests.support.multitrain import (
-    FLOW,
     RESULT,
     SMALL_H2O,
-    WORKFLOW,
     PipelineRun,
-    pipeline_env,
     run_pipeline,
     served_champion,
 )
-from tests.support.project import PROJECT_ROOT, run, tool
 from tests.support.tables import CANCER_TARGET, CATEGORY, GAPS, WINE_TARGET, bad_tables, cancer, cancer_frame, wine
 
 pytestmark = pytest.mark.slow
@@ -37,10 +32,7 @@ BRANCHES = {"logreg", "h2o_automl", "random_forest", "xgboost"}
 
 def flowjobs_run(folder: Path, *flow_args: str, uri: str | None = None) -> PipelineRun:
     """`flowjobs run flows/multitrain_flow.py model_training_pipeline …`, writing under `folder`."""
-    started = time.monotonic()
-    argv = [tool("flowjobs"), "run", FLOW, WORKFLOW, *flow_args, *SMALL_H2O]
-    done = run(argv, cwd=PROJECT_ROOT, env=pipeline_env(folder, uri), timeout=1200)
-    return PipelineRun(folder, done.returncode, done.stdout, done.stderr, time.monotonic() - started)
+    return run_pipeline(folder, *flow_args, *SMALL_H2O, uri=uri, command="flowjobs")
 
 
 @pytest.fixture(scope="module")

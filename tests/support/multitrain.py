@@ -87,11 +87,13 @@ def pipeline_env(folder: Path, uri: str | None = None, **more: str) -> dict[str,
     }
 
 
-def run_pipeline(folder: Path, *flow_args: str, uri: str | None = None, **env: str) -> PipelineRun:
-    """`pyflyte run flows/multitrain_flow.py model_training_pipeline …` from the project root."""
+def run_pipeline(
+    folder: Path, *flow_args: str, uri: str | None = None, command: str = "pyflyte", **env: str
+) -> PipelineRun:
+    """`pyflyte run flows/multitrain_flow.py model_training_pipeline …` (or `flowjobs run …`) from the project root."""
     started = time.monotonic()
     result = run(
-        [tool("pyflyte"), "run", FLOW, WORKFLOW, *flow_args],
+        [tool(command), "run", FLOW, WORKFLOW, *flow_args],
         cwd=PROJECT_ROOT,
         env=pipeline_env(folder, uri, **env),
         timeout=1200,
