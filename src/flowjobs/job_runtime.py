@@ -5,7 +5,7 @@ the next attempt or a downstream node. Locally the task enforces its own retries
 them); on a cluster Flyte retries, and a failed script raises a recoverable error so that it does.
 
 Attempt hooks (ATTEMPT_HOOKS) are context managers entered around every attempt: a local execution records
-each attempt in its execution record (flowjobs/records.py), and `flowjobs run` adds one that holds the
+each attempt in its execution record (flowjobs/recorder.py), and `flowjobs run` adds one that holds the
 tier's CPUs and shows the attempt live. They see the attempt before it starts and its outcome after.
 """
 
@@ -61,9 +61,9 @@ if not log.handlers:
 
 
 def _record_execution(attempt: Attempt) -> typing.ContextManager[None]:
-    from flowjobs import parent_run, records
+    from flowjobs import parent_run, recorder
 
-    return records.record_attempt(attempt, on_stock_exit=parent_run.close_stock_run)
+    return recorder.record_attempt(attempt, on_stock_exit=parent_run.close_stock_run)
 
 
 def _log_to_branch_runs(attempt: Attempt) -> typing.ContextManager[None]:
@@ -179,9 +179,9 @@ def _run_script(seen: Attempt, values: dict) -> dict[str, typing.Any]:
         argv, cwd, env = prepared
     elif execution.is_local_execution():  # the machine read-only but for what the script is meant to write
         argv = confinement.confine_script(argv, cwd, _writable(folder, env), [*executions_state(), folder.parent])
-    from flowjobs import records  # its import is the job hooks' (flowjobs/records.py, lazily)
+    from flowjobs import recorder  # its import is the job hooks' (flowjobs/recorder.py, lazily)
 
-    kept = records.kept_folder(seen)  # the logs' and deck's lasting copies, not the temp folder they are written in
+    kept = recorder.kept_folder(seen)  # the logs' and deck's lasting copies, not the temp folder they are written in
     where = f"logs and deck kept in {kept}" if kept else f"logs in {folder / 'logs'}"
     log.info("%s on %s, attempt %d/%d, %s", spec.name, tier.name, attempt, seen.attempts, where)
     seen.run = run_script(

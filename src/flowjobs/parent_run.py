@@ -25,7 +25,8 @@ import typing
 from pathlib import Path
 
 from flowjobs import tracking, tracking_store
-from flowjobs.records import ExecutionRecord, ExecutionStatus, Recorder
+from flowjobs.recorder import Recorder
+from flowjobs.records import ExecutionRecord, ExecutionStatus
 
 EXPERIMENT_INPUT = "experiment_name"
 TAG_RUNNER = "flowjobs.runner"

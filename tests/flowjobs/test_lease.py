@@ -24,12 +24,12 @@ WORKFLOW, FILE, RUNNER = "wf", "/project/flows/wf.py", "flowjobs run"
 HOLDER = textwrap.dedent(
     """
     import sys
-    from flowjobs import records
-    recorder = records.begin(records.ExecutionRecord(
+    from flowjobs import recorder, records
+    writer = recorder.begin(records.ExecutionRecord(
         execution_id=sys.argv[1], runner="flowjobs run", workflow="wf", file="/project/flows/wf.py"))
     print("ready", flush=True)
     for line in sys.stdin:
-        recorder.save()
+        writer.save()
         print("saved", flush=True)
     """
 )

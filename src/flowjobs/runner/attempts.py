@@ -17,7 +17,9 @@ from pathlib import Path
 from flytekit.core.base_task import PythonTask
 from flytekit.models.literals import LiteralMap
 
-from flowjobs import kept_files, records
+from flowjobs import kept_files
+from flowjobs.errors import first_line
+from flowjobs.recorder import Recorder
 from flowjobs.runner.budget import Interrupted
 
 log = logging.getLogger("flowjobs")
@@ -32,7 +34,7 @@ class Try:
     number: int
     folder: Path  # its kept files: stdout.log, stderr.log, checkpoint/
     previous_checkpoint: Path | None
-    recorder: records.Recorder
+    recorder: Recorder
 
     @property
     def checkpoint(self) -> Path:
@@ -68,7 +70,7 @@ def _last_checkpoint(folders: list[Path]) -> Path | None:
 
 
 def attempted(
-    recorder: records.Recorder, key: str, task: PythonTask, attempt: typing.Callable[[Try], LiteralMap]
+    recorder: Recorder, key: str, task: PythonTask, attempt: typing.Callable[[Try], LiteralMap]
 ) -> LiteralMap:
     """`attempt` made up to `retries` + 1 times until it returns; every attempt that started is recorded."""
     attempts = task.metadata.retries + 1
@@ -88,7 +90,7 @@ def attempted(
             log.warning(
                 "task '%s' failed: %s; retrying (attempt %d of %d)",
                 task.name,
-                records.first_line(err),
+                first_line(err),
                 number + 1,
                 attempts,
             )

@@ -31,12 +31,14 @@ from flowjobs import (
     lease,
     parent_run,
     process_tree,
+    recorder,
     records,
     script_guard,
     script_process,
     tracking_store,
 )
 from flowjobs.container.in_image import InImage, InImageError
+from flowjobs.recorder import Recorder
 from flowjobs.records import ExecutionStatus, TaskStatus
 from flowjobs.runner import dynamic, lifecycle, space
 from flowjobs.runner.budget import CpuBudget
@@ -160,7 +162,7 @@ class Run:
             else None,
             lookup=not fresh,
         )
-        self.recorder: records.Recorder | None = None
+        self.recorder: Recorder | None = None
         self.scheduler: Scheduler | None = None
         self.retention = space.retention_hours()  # a bad setting stops the run before anything runs
         self.temp_folders = space.temp_folders()
@@ -192,7 +194,7 @@ class Run:
                 if self.workers is not None:
                     self.workers.close()
                 return 2
-        self.recorder = records.begin(
+        self.recorder = recorder.begin(
             records.ExecutionRecord(
                 execution_id=self.execution_id,
                 runner=RUNNER,

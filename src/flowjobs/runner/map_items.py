@@ -27,6 +27,8 @@ from flytekit.core.promise import Promise
 from flytekit.models.literals import Literal, LiteralCollection, LiteralMap, Scalar, Void
 
 from flowjobs import records
+from flowjobs.errors import first_line
+from flowjobs.recorder import Recorder
 from flowjobs.records import TaskStatus
 from flowjobs.runner import workers
 
@@ -52,9 +54,7 @@ def item_inputs(task: ArrayNodeMapTask, inputs: LiteralMap) -> list[LiteralMap] 
 RunItem = typing.Callable[[str, PythonTask, tuple[str, list[str]], LiteralMap], LiteralMap]
 
 
-def run(
-    recorder: records.Recorder, key: str, task: ArrayNodeMapTask, items: list[LiteralMap], run_item: RunItem
-) -> LiteralMap:
+def run(recorder: Recorder, key: str, task: ArrayNodeMapTask, items: list[LiteralMap], run_item: RunItem) -> LiteralMap:
     """Every item in a worker at once (each waiting for its CPUs, each with its attempts); the outputs collected
     in item order. `run_item(item key, task, where, inputs)` runs one item's attempts."""
     inner = task.python_function_task
@@ -69,7 +69,7 @@ def run(
             outputs = run_item(item, inner, where, inputs)
         except BaseException as err:
             status = TaskStatus.FAILED if isinstance(err, Exception) else TaskStatus.INTERRUPTED
-            recorder.task(item, status=status, end=records.now(), error=records.first_line(err))
+            recorder.task(item, status=status, end=records.now(), error=first_line(err))
             raise
         recorder.task(item, status=TaskStatus.DONE)
         return outputs

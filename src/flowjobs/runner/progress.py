@@ -16,7 +16,8 @@ from rich.live import Live
 from rich.markup import escape
 from rich.table import Table
 
-from flowjobs.records import ExecutionRecord, Recorder, TaskRecord, TaskStatus
+from flowjobs.recorder import Recorder
+from flowjobs.records import ExecutionRecord, TaskRecord, TaskStatus
 
 STYLES = {
     TaskStatus.PENDING: "dim",

@@ -26,6 +26,8 @@ from flytekit.core.workflow import GLOBAL_START_NODE, WorkflowBase, WorkflowFail
 from flytekit.models.literals import BindingData
 
 from flowjobs import records, task_kinds
+from flowjobs.errors import first_line
+from flowjobs.recorder import Recorder
 from flowjobs.records import TaskStatus
 from flowjobs.runner import branches, dynamic, failure, map_items
 from flowjobs.runner.bindings import get_promise, get_promise_map
@@ -65,7 +67,7 @@ class NodeFailed(Exception):
 
     def __init__(self, failures: list[tuple[Step, BaseException]]):
         self.failures = failures
-        self.summary = "; ".join(f"node {step.key}: {records.first_line(err)}" for step, err in failures)
+        self.summary = "; ".join(f"node {step.key}: {first_line(err)}" for step, err in failures)
         super().__init__(str(failures[0][1]))  # what flytekit hands an on_failure handler: the task's error
 
 
@@ -95,7 +97,7 @@ def display_name(node: Node) -> str:
 
 
 class Scheduler:
-    def __init__(self, pool: futures.Executor, nodes: NodeRunner, recorder: records.Recorder):
+    def __init__(self, pool: futures.Executor, nodes: NodeRunner, recorder: Recorder):
         self.pool = pool
         self.nodes = nodes
         self.recorder = recorder
@@ -211,9 +213,7 @@ class Scheduler:
         parent = step.parent
         while parent is not None:
             if parent.inner_workflow is not None and isinstance(parent.entity, PythonTask):
-                self.recorder.task(
-                    parent.key, status=TaskStatus.FAILED, end=records.now(), error=records.first_line(error)
-                )
+                self.recorder.task(parent.key, status=TaskStatus.FAILED, end=records.now(), error=first_line(error))
             opened = parent.inner_workflow or parent.entity
             if isinstance(opened, WorkflowBase) and parent.inner is not None and parent not in self.handled:
                 self.handled.add(parent)

@@ -27,6 +27,8 @@ from flytekit.core.workflow import WorkflowBase
 from flytekit.models.literals import LiteralMap
 
 from flowjobs import records, task_kinds
+from flowjobs.errors import first_line
+from flowjobs.recorder import Recorder, current_node
 from flowjobs.records import TaskStatus
 from flowjobs.runner import attempts, branches, cache, dynamic, gates, map_items, workers
 
@@ -88,7 +90,7 @@ class NodeRunner:
     def __init__(
         self,
         stack: list[FlyteContext],
-        recorder: records.Recorder,
+        recorder: Recorder,
         stores: Stores,
         pool: workers.WorkerPool | None = None,
         in_container: typing.Callable[[str, PythonTask, LiteralMap], LiteralMap] | None = None,
@@ -101,7 +103,7 @@ class NodeRunner:
 
     def _enter(self, key: str, entity_name: str) -> FlyteContext:
         flyte_context_Var.set(list(self.stack))
-        records.current_node.set((key, entity_name))
+        current_node.set((key, entity_name))
         return FlyteContextManager.current_context()
 
     def run_task(self, key: str, task: PythonTask, promises: dict[str, Promise]) -> dict[str, Promise]:
@@ -120,7 +122,7 @@ class NodeRunner:
                     outputs = self._execute(ctx, key, task, inputs)
             except BaseException as err:
                 status = TaskStatus.FAILED if isinstance(err, Exception) else TaskStatus.INTERRUPTED
-                self.recorder.task(key, status=status, end=records.now(), error=records.first_line(err))
+                self.recorder.task(key, status=status, end=records.now(), error=first_line(err))
                 raise
             store = self.stores.cache if task.metadata.cache else self.stores.results
             try:
@@ -200,7 +202,7 @@ class NodeRunner:
         try:
             task_kinds.kind_of(task).reused(task, outputs)
         except Exception as err:
-            self.recorder.task(key, status=TaskStatus.FAILED, end=records.now(), error=records.first_line(err))
+            self.recorder.task(key, status=TaskStatus.FAILED, end=records.now(), error=first_line(err))
             raise
 
     def run_entity(self, key: str, entity: typing.Any, promises: dict[str, Promise]) -> dict[str, Promise]:
