@@ -29,24 +29,26 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from flowjobs import process_tree
+
 LEASE_FILE = "lease"
 RESUMED_BY_FILE = "resumed-by"
 
 
 class Runner(BaseModel):
-    """A process as the kernel knows it: a pid is reused, a pid with its start time (clock ticks since boot) on one
-    boot is not."""
+    """A process as the kernel knows it: a pid is reused, a pid with its start time (clock ticks since boot,
+    flowjobs/process_tree.py's identity of a process) on one boot is not."""
 
     pid: int
     started: int
     boot: str
 
     def alive(self) -> bool:
-        return self.boot == _boot_id() and _start_ticks(self.pid) == self.started
+        return self.boot == _boot_id() and process_tree.alive(self.pid, self.started)
 
     def gone(self) -> bool:
         """Provably ended: on this boot, and no process with its pid and start time (another machine's: unknown)."""
-        return self.boot == _boot_id() and _start_ticks(self.pid) != self.started
+        return self.boot == _boot_id() and not process_tree.alive(self.pid, self.started)
 
 
 def _boot_id() -> str:
@@ -56,17 +58,8 @@ def _boot_id() -> str:
         return ""
 
 
-def _start_ticks(pid: int) -> int | None:
-    """The process's start time (field 22 of /proc/PID/stat), None when it is gone or a zombie."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return None
-    return None if fields[0] in ("Z", "X") else int(fields[19])
-
-
 def this_process() -> Runner | None:
-    started = _start_ticks(os.getpid())
+    started = process_tree.start_ticks(os.getpid())
     return None if started is None else Runner(pid=os.getpid(), started=started, boot=_boot_id())
 
 

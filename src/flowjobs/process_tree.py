@@ -25,13 +25,11 @@ import threading
 import time
 from pathlib import Path
 
-import psutil
-
 PR_SET_CHILD_SUBREAPER = 36
 POLL_SECONDS = 0.2
 GONE_WAIT_SECONDS = 5.0
 
-Known = dict[int, float]  # pid -> its start time (psutil's create_time)
+Known = dict[int, int]  # pid -> its start time (start_ticks)
 
 
 def become_subreaper() -> bool:
@@ -53,6 +51,8 @@ def children(pid: int) -> list[int]:
         try:
             found += [int(child) for child in Path(f"/proc/{pid}/task/{tid}/children").read_text().split()]
         except FileNotFoundError:
+            import psutil  # only where the kernel lacks the file: the common path stays off its import
+
             with contextlib.suppress(psutil.Error):
                 return [child.pid for child in psutil.Process(pid).children()]
         except OSError:
@@ -74,20 +74,20 @@ def identify(pids: list[int]) -> Known:
     """Each pid with its start time (those already gone left out)."""
     known: Known = {}
     for pid in pids:
-        with contextlib.suppress(psutil.Error):
-            known[pid] = psutil.Process(pid).create_time()
+        started = start_ticks(pid)
+        if started is not None:
+            known[pid] = started
     return known
 
 
-def _same(pid: int, started: float) -> psutil.Process | None:
-    """The process `pid` when it is still the one that started at `started` and has not exited."""
+def start_ticks(pid: int) -> int | None:
+    """The process's start time on this boot (field 22 of /proc/PID/stat, clock ticks since boot), None when it is
+    gone or a zombie: with the pid, what names one process (a pid is reused, a pid with its start time is not)."""
     try:
-        process = psutil.Process(pid)
-        if process.create_time() != started or process.status() == psutil.STATUS_ZOMBIE:
-            return None
-    except psutil.Error:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
         return None
-    return process
+    return None if fields[0] in ("Z", "X") else int(fields[19])
 
 
 def _signal(pid: int, sig: int) -> None:
@@ -105,7 +105,7 @@ def end(known: Known, spare: set[int] = frozenset(), wait: float = GONE_WAIT_SEC
     while todo:
         found: Known = {}
         for pid, started in todo.items():
-            if _same(pid, started) is None:
+            if not alive(pid, started):
                 continue
             _signal(pid, signal.SIGSTOP)
             stopped[pid] = started
@@ -114,7 +114,7 @@ def end(known: Known, spare: set[int] = frozenset(), wait: float = GONE_WAIT_SEC
     for pid in stopped:
         _signal(pid, signal.SIGKILL)
     gone_by = time.monotonic() + wait
-    while any(_same(pid, started) for pid, started in stopped.items()) and time.monotonic() < gone_by:
+    while any(alive(pid, started) for pid, started in stopped.items()) and time.monotonic() < gone_by:
         time.sleep(0.01)
     for pid in stopped:  # orphans a subreaper inherited (a Popen's own child is in `spare`: Popen reaps it)
         with contextlib.suppress(ChildProcessError, OSError):
@@ -134,8 +134,9 @@ def end_with_tree(pid: int, wait: float = GONE_WAIT_SECONDS) -> None:
     end(identify([pid]), wait=wait)
 
 
-def alive(pid: int, started: float) -> bool:
-    return _same(pid, started) is not None
+def alive(pid: int, started: int) -> bool:
+    """The process `pid` is still the one that started at `started`, and has not exited."""
+    return start_ticks(pid) == started
 
 
 class Watch:

@@ -70,10 +70,10 @@ def _start_guard(hold_fd: int | None) -> str:
     env = {key: value for key, value in os.environ.items() if key != ENV_RUNNER_TAG}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
     runner = os.getpid()
-    started = process_tree.identify([runner]).get(runner, 0.0)
+    started = process_tree.identify([runner]).get(runner, 0)
     try:
         subprocess.Popen(
-            [sys.executable, "-m", "flowjobs.script_guard", tag, str(runner), repr(started)],
+            [sys.executable, "-m", "flowjobs.script_guard", tag, str(runner), str(started)],
             stdin=read_end,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -116,7 +116,7 @@ def stop_tagged(tag: str) -> None:
         time.sleep(0.1)
 
 
-def main(tag: str, runner: int, started: float) -> None:
+def main(tag: str, runner: int, started: int) -> None:
     for sig in (signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, signal.SIG_IGN)
     watch = process_tree.Watch(runner, every=WATCH_SECONDS)
@@ -134,4 +134,4 @@ def main(tag: str, runner: int, started: float) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], int(sys.argv[2]), float(sys.argv[3]))
+    main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]))
