@@ -79,16 +79,31 @@ def project_modules(script: Path) -> list[Path]:
         if path in seen:
             continue
         seen.add(path)
-        if path.suffix != ".py":
-            continue
-        try:
-            tree = ast.parse(path.read_bytes(), filename=str(path))
-        except (SyntaxError, ValueError):
-            continue  # the script fails when it runs; its bytes are hashed all the same
-        for node in ast.walk(tree):
-            for name in _imported_names(node, path):
-                pending.extend(_module_files(name))
+        if path.suffix == ".py":
+            pending.extend(_imports_of(path))
     return sorted(seen)
+
+
+def _imports_of(path: Path) -> tuple[Path, ...]:
+    """The project's and the toolkit's files that `path` imports, read once per version of the file: every job
+    task of a flow imports much the same modules, and their hashes are taken as the flow compiles and again as
+    each node starts."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return ()
+    return _parsed_imports(path, stat.st_size, stat.st_mtime_ns, stat.st_ino, project_root())
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed_imports(path: Path, size: int, mtime_ns: int, inode: int, root: Path) -> tuple[Path, ...]:  # noqa: ARG001 (the memo's key)
+    try:
+        tree = ast.parse(path.read_bytes(), filename=str(path))
+    except (OSError, SyntaxError, ValueError):
+        return ()  # the script fails when it runs; its bytes are hashed all the same
+    return tuple(
+        file for node in ast.walk(tree) for name in _imported_names(node, path) for file in _module_files(name)
+    )
 
 
 @functools.cache
