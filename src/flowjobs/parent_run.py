@@ -5,8 +5,9 @@ end, exit code, log folder). Tasks are not runs of their own: the branches' chil
 
 `flowjobs run`: tracking is on for a workflow with an `experiment_name` input (its value names the experiment,
 as in the multi-train flow) or when `--experiment NAME` is given. Before any node starts, the runner checks that
-the store can be used (`prepare`) and loads MLflow in a background thread while the nodes run, so the two seconds
-of MLflow's import and store are not on the run's path. The flow's own first tracked task creates the parent run
+the store can be used (`prepare`) and starts a process that loads MLflow while the nodes run
+(flowjobs/parent_run_process.py), so the two seconds of MLflow's import and store are not on the run's path, and
+the end's work below is done there. The flow's own first tracked task creates the parent run
 for the execution id, as under stock `pyflyte run`; at the end the runner gets it (or creates it, when no task
 tracked: flowjobs.tracking.parent_run is idempotent), tags it as run by flowjobs, adds the tasks and sets its
 status: FINISHED, FAILED, or KILLED after Ctrl-C, so no run is left RUNNING.
@@ -17,10 +18,8 @@ the flow opened (by the execution id) and adds the tasks; it ends the run only i
 
 from __future__ import annotations
 
-import contextlib
 import os
 import tempfile
-import threading
 import typing
 from pathlib import Path
 
@@ -32,6 +31,8 @@ EXPERIMENT_INPUT = "experiment_name"
 TAG_RUNNER = "flowjobs.runner"
 TAG_RECORD = "flowjobs.record"
 TAG_TASK_STATUS = "flowjobs.task_status."
+TAG_RESUMES = "flowjobs.resumes"  # on a parent run: the execution id it resumed
+TAG_RESUMED_RUN = "flowjobs.resumed_run"  # on a parent run: that execution's parent run
 ARTIFACT_FOLDER = "flowjobs"  # record.json and tasks.html (the task table the MLflow UI shows) of the execution
 TASKS_PAGE = "tasks.html"
 RUN_STATUS = {
@@ -48,19 +49,10 @@ def experiment_for(inputs: dict[str, typing.Any], option: str | None) -> str | N
 
 
 def prepare() -> None:
-    """Before a run that records its execution: the store must answer (or get its schema) now; MLflow itself is
-    loaded by a background thread while the nodes run. Raises flowjobs.tracking_store.TrackingError.
-
-    The caller loads flytekit's lazy modules first (flowjobs/runner/task_node.py): MLflow imports pandas, and a
-    lazy module loaded by two threads at once is seen half-loaded by one of them."""
-    tracking_store.bound_http()  # here, not in the thread: the environment is not changed while tasks start
+    """Before a run that records its execution: the store must answer (or get its schema) now, and a tracking
+    server's requests are bounded in time. Raises flowjobs.tracking_store.TrackingError."""
+    tracking_store.bound_http()  # before the MLflow process starts: it inherits the bounds
     tracking_store.make_ready(tracking_store.tracking_uri())
-    threading.Thread(target=_load_mlflow, name="mlflow-load", daemon=True).start()
-
-
-def _load_mlflow() -> None:
-    with contextlib.suppress(Exception):  # the end of the run meets any problem again, and reports it
-        tracking.client().search_experiments(max_results=1)
 
 
 def open_run(experiment: str, workflow: str, execution_id: str, runner: str, record_path: Path) -> str:
@@ -78,6 +70,17 @@ def open_run(experiment: str, workflow: str, execution_id: str, runner: str, rec
     run_id = found.info.run_id if found is not None else tracking.parent_run(experiment, workflow, execution_id)
     tracking.log_values(run_id, tags={TAG_RUNNER: runner, TAG_RECORD: str(record_path)})
     return run_id
+
+
+def link_resumed(run_id: str, resumed: ExecutionRecord) -> None:
+    """Tag an execution's parent run with the execution it resumes and that execution's parent run, so the MLflow
+    UI links them."""
+    old_run = resumed.mlflow_run_id
+    if old_run is None and resumed.tracked:
+        found = find_run(resumed.execution_id)
+        old_run = found.info.run_id if found is not None else None
+    tags = {TAG_RESUMES: resumed.execution_id, **({TAG_RESUMED_RUN: old_run} if old_run else {})}
+    tracking.log_values(run_id, tags=tags)
 
 
 def experiment_of(run_id: str) -> str:

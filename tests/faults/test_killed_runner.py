@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from flowjobs import records, tracking
-from flowjobs.runner import lifecycle
+from flowjobs import parent_run, records, tracking
 from multitrain import registry
 from tests.support.held_flow import held_execution, run_tracked, task
 from tests.support.load import EXPERIMENT, MODEL, client
@@ -70,9 +69,9 @@ def test_a_killed_runner_leaves_nothing_running_and_the_next_run_resumes_it(tmp_
     runs = store.search_runs([experiment])
     assert [run.info.status for run in runs if run.info.status == "RUNNING"] == []
     new_parent = store.get_run(again.record.mlflow_run_id)
-    assert new_parent.data.tags[lifecycle.TAG_RESUMES] == killed.execution_id
+    assert new_parent.data.tags[parent_run.TAG_RESUMES] == killed.execution_id
     (old_parent,) = [run for run in old_runs if run.data.tags[tracking.TAG_ROLE] == tracking.ROLE_EXECUTION]
-    assert new_parent.data.tags[lifecycle.TAG_RESUMED_RUN] == old_parent.info.run_id != again.record.mlflow_run_id
+    assert new_parent.data.tags[parent_run.TAG_RESUMED_RUN] == old_parent.info.run_id != again.record.mlflow_run_id
     versions = store.search_model_versions(f"name = '{MODEL}'")
     assert [version.tags[registry.TAG_EXECUTION] for version in versions] == [again.record.execution_id]
     assert task(again.record, "train").attempts[0].folder != task(killed, "train").attempts[0].folder

@@ -38,6 +38,7 @@ from flowjobs import (
     tracking_store,
 )
 from flowjobs.container.in_image import InImage, InImageError
+from flowjobs.parent_run_process import ParentRunProcess
 from flowjobs.recorder import Recorder
 from flowjobs.records import ExecutionStatus, TaskStatus
 from flowjobs.runner import dynamic, lifecycle, space
@@ -163,6 +164,7 @@ class Run:
             lookup=not fresh,
         )
         self.recorder: Recorder | None = None
+        self.mlflow: ParentRunProcess | None = None  # a tracked run's MLflow work (flowjobs/parent_run_process.py)
         self.scheduler: Scheduler | None = None
         self.retention = space.retention_hours()  # a bad setting stops the run before anything runs
         self.temp_folders = space.temp_folders()
@@ -186,14 +188,14 @@ class Run:
 
     def execute(self, inputs: dict[str, typing.Any], experiment: str | None = None) -> int:
         if experiment:
-            load_lazy_modules()  # MLflow loads in a thread beside the nodes' threads: flytekit's lazy modules first
-            try:  # a store that cannot be used stops the run before any node (MLflow itself loads in the background)
+            try:  # a store that cannot be used stops the run before any node
                 parent_run.prepare()
             except tracking_store.TrackingError as err:
                 self.console.print(f"[red]error:[/red] {escape(str(err))}", highlight=False)
                 if self.workers is not None:
                     self.workers.close()
                 return 2
+            self.mlflow = ParentRunProcess()  # MLflow loads there while the nodes run; the end's work is done there
         self.recorder = recorder.begin(
             records.ExecutionRecord(
                 execution_id=self.execution_id,
@@ -246,21 +248,24 @@ class Run:
     def _record_in_mlflow(self, experiment: str) -> None:
         """The execution as its MLflow parent run: got or created (the flow's first tracked task may have made it),
         linked to the run of the execution it resumes, with the tasks and the final status."""
+        assert self.mlflow is not None
         record = self.recorder.record
         record_path = self.recorder.path
+        resumed = records.execution_dir(self.resumes.execution_id) / records.RECORD_FILE if self.resumes else None
         try:
-            run_id = parent_run.open_run(experiment, self.loaded.name, self.execution_id, RUNNER, record_path)
+            run_id = self.mlflow.open_run(experiment, self.loaded.name, self.execution_id, RUNNER, record_path)
             with self.recorder.lock:
                 record.mlflow_run_id = run_id
                 self.recorder.save()
-            if self.resumes:
-                lifecycle.link_runs(run_id, self.resumes, self.console)
-            parent_run.close_run(run_id, record, record_path)
-            experiment = parent_run.experiment_of(run_id)  # the flow's first step may have opened it elsewhere
+            experiment, warnings = self.mlflow.close_run(run_id, record_path, resumed)
         except Exception as err:  # the store went away mid-run: say so, the local record is complete
             message = escape(f"the MLflow parent run of execution {self.execution_id} not recorded: {err}")
             self.console.print(f"[yellow]warning:[/yellow] {message}", highlight=False)
             return
+        finally:
+            self.mlflow.end()
+        for warning in warnings:
+            self.console.print(f"[yellow]warning:[/yellow] {escape(warning)}", highlight=False)
         self.console.print(f"MLflow parent run {run_id} in experiment '{escape(experiment)}'", highlight=False)
 
     def _call(self, entity: typing.Any, inputs: dict[str, typing.Any], pool: futures.Executor) -> typing.Any:
