@@ -131,7 +131,7 @@ def prepare(attempt: Attempt, env: dict[str, str], inputs: Path, outputs: Path) 
         sandbox.Bind(inputs, INPUTS),
         sandbox.Bind(outputs, OUTPUTS),
         sandbox.Bind(project_root(), CODE, read_only=True),
-        *_under_tmp(project_root(), Path(argv[0]).parent.parent if os.path.isabs(argv[0]) else None),
+        *sandbox.kept_from_tmp(project_root(), Path(argv[0]).parent.parent if os.path.isabs(argv[0]) else None),
         sandbox.Bind(own, PurePosixPath(own)),
         *(sandbox.Bind(inputs / name, DATA / mount, read_only=True) for name, mount in layout.datasets.items()),
         *(sandbox.Bind(volume_folder(spec.name, name, folder), EDV / name) for name, folder in layout.volumes.items()),
@@ -140,14 +140,6 @@ def prepare(attempt: Attempt, env: dict[str, str], inputs: Path, outputs: Path) 
     env = {**env, "HOME": "/tmp", "TMPDIR": "/tmp"}  # its scratch: the namespace's private /tmp
     argv = sandbox.command(program, argv, binds, links, CODE, hidden=hidden_folders(own.parent))
     return argv, attempt.folder, env
-
-
-def _under_tmp(*folders: Path | None) -> list[sandbox.Bind]:
-    """Folders the script needs at their real paths (the project on PYTHONPATH, its interpreter's environment)
-    that this machine has under /tmp, which the namespace replaces with its own: bound back read-only."""
-    real = {folder.resolve() for folder in folders if folder is not None and folder.is_dir()}
-    under = sorted(folder for folder in real if folder.is_relative_to("/tmp"))
-    return [sandbox.Bind(folder, PurePosixPath(folder), read_only=True) for folder in under]
 
 
 def hidden_folders(work_root: Path) -> list[PurePosixPath]:

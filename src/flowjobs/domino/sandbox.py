@@ -17,7 +17,7 @@ at once with one line saying so.
 from __future__ import annotations
 
 import os
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 from flowjobs.confinement import (  # noqa: F401 (sandbox.Bind, sandbox.ENV_BWRAP, sandbox.bwrap_program: its API)
     ENV_BWRAP,
@@ -29,6 +29,17 @@ from flowjobs.confinement import (  # noqa: F401 (sandbox.Bind, sandbox.ENV_BWRA
     root_entries,
 )
 from flowjobs.domino.layout import SANDBOX_ROOTS
+
+TOOLKIT_ROOT = Path(__file__).resolve().parents[2]  # the folder holding `flowjobs`: site-packages, or a checkout's src/
+
+
+def kept_from_tmp(*folders: Path | None) -> list[Bind]:
+    """Folders a script needs at their real paths (the project on PYTHONPATH, its interpreter's environment, the
+    toolkit itself) that this machine has under /tmp, which the namespace replaces with its own: bound back
+    read-only (a checkout or a virtual environment made in /tmp runs as it does anywhere else)."""
+    real = {folder.resolve() for folder in (*folders, TOOLKIT_ROOT) if folder is not None and folder.is_dir()}
+    under = sorted(folder for folder in real if folder.is_relative_to("/tmp"))
+    return [Bind(folder, PurePosixPath(folder), read_only=True) for folder in under]
 
 
 class NoNamespaceError(ValueError):

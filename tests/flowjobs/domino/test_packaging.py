@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from pathlib import Path, PurePosixPath
 
 import pytest
@@ -78,6 +79,7 @@ def test_in_an_image_with_domino_s_folders_the_task_reads_and_writes_them(packag
         sandbox.Bind(image.root, CODE, read_only=True),
         sandbox.Bind(folders["data"], DATA),
         sandbox.Bind(tmp_path, PurePosixPath(tmp_path)),  # the pod's own files (inputs.pb, outputs), /tmp being private
+        *sandbox.kept_from_tmp(Path(sys.prefix)),
     ]
     wrapper = sandbox.command(sandbox.require_namespaces("pod"), [], binds, {}, CODE)  # the image's folders
     pod = run_as_pod(

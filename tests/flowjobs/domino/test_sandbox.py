@@ -37,6 +37,7 @@ def test_a_task_sees_its_own_folders_at_domino_s_paths_and_the_machine_s_where_t
         sandbox.Bind(outputs, OUTPUTS),
         sandbox.Bind(PROJECT_ROOT, CODE, read_only=True),
         sandbox.Bind(iris, DATA / "iris", read_only=True),
+        *sandbox.kept_from_tmp(PROJECT_ROOT, Path(sys.prefix)),
     ]
     links = {PurePosixPath("/mnt/results/report.html"): OUTPUTS / "report"}
     argv = sandbox.command(sandbox.require_namespaces("probe"), [sys.executable, "-c", PROBE], binds, links, CODE)
