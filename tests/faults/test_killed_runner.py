@@ -93,3 +93,17 @@ def test_a_killed_stock_pyflyte_run_leaves_nothing_running(tmp_path: Path, sig: 
     experiments = [experiment.experiment_id for experiment in store.search_experiments()]
     assert "FINISHED" not in {run.info.status for run in store.search_runs(experiments)}
     assert store.search_model_versions(f"name = '{MODEL}'") == [], "the killed execution registered nothing"
+
+
+@pytest.mark.parametrize("runner", ["flowjobs run", "pyflyte run"])
+def test_a_run_started_with_sighup_ignored_outlives_its_terminal(tmp_path: Path, runner: str) -> None:
+    """`nohup flowjobs run …` as `nohup pyflyte run …`: a closed terminal's SIGHUP changes nothing."""
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    with held_execution(tmp_path, uri, *INPUTS[:4], runner=runner, ignored=(signal.SIGHUP,)) as held:
+        held.process.send_signal(signal.SIGHUP)
+        time.sleep(1.0)  # time enough for a handler to act on it, had the signal not been ignored
+        held.release()
+        code = held.process.wait(timeout=GONE_WITHIN_SECONDS)
+    assert code == 0, held.output()[1][-3000:]
+    (path,) = (tmp_path / "state" / "runs").glob(f"*/{records.RECORD_FILE}")
+    assert records.load(path).status == "succeeded"

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -63,16 +64,33 @@ def run_tracked(folder: Path, uri: str, *args: str, name: str = "run", **env: st
     return Execution(code, (logs / f"{name}.out").read_text(), (logs / f"{name}.err").read_text())
 
 
+# A command started as from a terminal: the stop signals at their defaults whatever this test process inherited
+# (a suite run under `nohup` ignores SIGHUP, and ignored signals stay ignored across exec), then `ignored` ignored.
+AS_STARTED = (
+    "import os, signal, sys; "
+    "[signal.signal(sig, signal.SIG_DFL) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)]; "
+    "[signal.signal(int(sig), signal.SIG_IGN) for sig in sys.argv[1].split(',') if sig]; "
+    "os.execv(sys.argv[2], sys.argv[2:])"
+)
+
+
 @contextlib.contextmanager
 def held_execution(
-    folder: Path, uri: str, *args: str, name: str = "held", runner: str = "flowjobs run", **env: str
+    folder: Path,
+    uri: str,
+    *args: str,
+    name: str = "held",
+    runner: str = "flowjobs run",
+    ignored: tuple[int, ...] = (),
+    **env: str,
 ) -> Iterator[Held]:
-    """Start the tracked flow with `--hold` (by `flowjobs run`, or by stock `pyflyte run`); yield once `train`'s
-    first attempt is waiting to be released."""
+    """Start the tracked flow with `--hold` (by `flowjobs run`, or by stock `pyflyte run`), with the signals
+    `ignored` ignored as `nohup` does; yield once `train`'s first attempt is waiting to be released."""
     logs = _folders(folder)
     hold = folder / "hold"
     hold.mkdir()
     command = (pyflyte_run if runner == "pyflyte run" else flowjobs_run)("--hold", str(hold), *args)
+    command = [sys.executable, "-c", AS_STARTED, ",".join(str(int(sig)) for sig in ignored), *map(str, command)]
     with (logs / f"{name}.out").open("w") as out, (logs / f"{name}.err").open("w") as err:
         process = subprocess.Popen(
             command,
