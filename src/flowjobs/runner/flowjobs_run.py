@@ -304,8 +304,8 @@ class Run:
     @contextlib.contextmanager
     def _environment(self) -> typing.Iterator[list[int]]:
         """The execution id for scripts and tasks, the CPU-budget hook; Ctrl-C, SIGTERM and SIGHUP as
-        KeyboardInterrupt (the signal that came is put in the list yielded), except a signal this process was
-        started with ignored: `nohup flowjobs run …` outlives its terminal, as `nohup pyflyte run …` does."""
+        KeyboardInterrupt (the signal that came is put in the list yielded); a SIGHUP this process was started with
+        ignored stays ignored: `nohup flowjobs run …` outlives its terminal, as `nohup pyflyte run …` does."""
         saved_id = os.environ.get(execution.ENV_EXECUTION_ID)
         os.environ[execution.ENV_EXECUTION_ID] = self.execution_id
         job_runtime.ATTEMPT_HOOKS.insert(0, self.budget.attempt_hook)  # before the recorder: waiting is not running
@@ -318,7 +318,7 @@ class Run:
         handlers = {
             sig: signal.signal(sig, interrupt)
             for sig in lifecycle.STOP_SIGNALS
-            if signal.getsignal(sig) is not signal.SIG_IGN
+            if not (sig == signal.SIGHUP and signal.getsignal(sig) is signal.SIG_IGN)
         }
         try:
             yield stopped_by
