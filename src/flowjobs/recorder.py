@@ -24,10 +24,10 @@ from flowjobs.records import (
     ExecutionStatus,
     TaskRecord,
     TaskStatus,
-    execution_dir,
     log,
     now,
     outcome_of,
+    record_path,
 )
 
 current_node: contextvars.ContextVar[tuple[str, str] | None] = contextvars.ContextVar("current_node", default=None)
@@ -39,7 +39,7 @@ class Recorder:
 
     def __init__(self, record: ExecutionRecord):
         self.record = record
-        self.path = execution_dir(record.execution_id) / RECORD_FILE
+        self.path = record_path(record.execution_id)
         self.lease = lease.hold(self.path.parent)  # held until this process ends: the execution is alive
         record.runner_process = record.runner_process or lease.this_process()
         self.lock = threading.RLock()

@@ -39,6 +39,11 @@ GUARD_WAIT_SECONDS = 120.0  # a dead runner's guard: SIGTERM, its grace, SIGKILL
 log = logging.getLogger("flowjobs")
 
 
+def record_path(execution_id: str) -> Path:
+    """Where an execution's record lies: <state>/runs/<execution id>/record.json."""
+    return execution_dir(execution_id) / RECORD_FILE
+
+
 class TaskStatus(StrEnum):
     PENDING = "pending"
     RUNNING = "running"

@@ -70,7 +70,7 @@ def _start_guard(hold_fd: int | None) -> str:
     env = {key: value for key, value in os.environ.items() if key != ENV_RUNNER_TAG}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
     runner = os.getpid()
-    started = process_tree.identify([runner]).get(runner, 0)
+    started = process_tree.start_ticks(runner) or 0
     try:
         subprocess.Popen(
             [sys.executable, "-m", "flowjobs.script_guard", tag, str(runner), str(started)],

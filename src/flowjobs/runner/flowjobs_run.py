@@ -251,7 +251,7 @@ class Run:
         assert self.mlflow is not None
         record = self.recorder.record
         record_path = self.recorder.path
-        resumed = records.execution_dir(self.resumes.execution_id) / records.RECORD_FILE if self.resumes else None
+        resumed = records.record_path(self.resumes.execution_id) if self.resumes else None
         try:
             run_id = self.mlflow.open_run(experiment, self.loaded.name, self.execution_id, RUNNER, record_path)
             with self.recorder.lock:

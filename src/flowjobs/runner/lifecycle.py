@@ -32,7 +32,7 @@ def mark_killed(record: ExecutionRecord) -> None:
     """Write `killed` into the record of an execution whose runner died without closing it."""
     if record.status != ExecutionStatus.KILLED:
         return
-    path = records.execution_dir(record.execution_id) / records.RECORD_FILE
+    path = records.record_path(record.execution_id)
     with contextlib.suppress(OSError):
         record.end = record.end or dt.datetime.fromtimestamp(path.stat().st_mtime).astimezone()
         record.error = record.error or "its runner died before the execution ended"
