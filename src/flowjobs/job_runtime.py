@@ -21,6 +21,7 @@ import shutil
 import sys
 import tempfile
 import typing
+from dataclasses import dataclass
 from pathlib import Path
 
 from flytekit.exceptions.user import FlyteRecoverableException
@@ -31,6 +32,7 @@ from flowjobs import (
     decks,
     environments,
     execution,
+    held_attempts,
     job_plugins,
     phases,
     settings,
@@ -44,6 +46,7 @@ from flowjobs.job_spec import Attempt, AttemptHook, JobSpec
 from flowjobs.project import ENV_PROJECT_ROOT
 from flowjobs.script_command import to_argv
 from flowjobs.script_process import ScriptRun, run_script
+from flowjobs.script_process import hold as hold_script
 from flowjobs.settings import executions_state, project_root
 from flowjobs.tracking_secret import apply_tracking_secret
 from flowjobs.value_types import Kind, ValueType, describe, from_token
@@ -113,11 +116,11 @@ def run_job(spec: JobSpec, values: dict[str, typing.Any]) -> dict[str, typing.An
     """Run the job's script until it succeeds or its attempts are used up; returns its outputs by name."""
     tier = spec.hardware_tier()
     attempts = spec.retries + 1 if execution.is_local_execution() else 1
-    short_name = spec.name.rsplit(".", 1)[-1]
     for attempt in range(1, attempts + 1):
-        folder = Path(tempfile.mkdtemp(prefix=f"{short_name}-attempt{attempt}-", dir=_work_root()))
+        held = held_attempts.take(spec.name) if attempt == 1 else None
+        folder = held.attempt.folder if held else _attempt_folder(spec, attempt)
         try:
-            return _run_attempt(spec, tier, values, folder, attempt, attempts)
+            return _run_attempt(spec, tier, values, folder, attempt, attempts, held)
         except BaseException as err:
             if out_of_space(err):  # its logs are kept beside the record: the disk is given back
                 shutil.rmtree(folder, ignore_errors=True)
@@ -127,14 +130,52 @@ def run_job(spec: JobSpec, values: dict[str, typing.Any]) -> dict[str, typing.An
     raise AssertionError("unreachable")
 
 
+def _attempt_folder(spec: JobSpec, attempt: int) -> Path:
+    short_name = spec.name.rsplit(".", 1)[-1]
+    return Path(tempfile.mkdtemp(prefix=f"{short_name}-attempt{attempt}-", dir=_work_root()))
+
+
+def hold(spec: JobSpec, key: str) -> bool:
+    """Start node `key`'s first attempt ahead of its turn (flowjobs/held_attempts.py): a local Python script of
+    our own job task (not a plugin's); True when it is held."""
+    if not execution.is_local_execution() or job_plugins.of(spec) is not None:
+        return False
+    with contextlib.suppress(ValueError, KeyError):  # an environment of its own may need building: in its turn
+        if (found := environments.get(spec.environment_name)) is not None and found.local:
+            return False
+    folder = _attempt_folder(spec, 1)
+    seen = Attempt(spec, spec.hardware_tier(), 1, spec.retries + 1, folder, echo=False, started_ahead=True)
+    try:
+        launch = _launch(seen)
+        held = None
+        if launch.command[:1] == [seen.python] and launch.command[1:2] and launch.command[1].endswith(".py"):
+            held = hold_script(
+                launch.argv, launch.command_at, cwd=launch.cwd, env=launch.env, log_dir=seen.folder / "logs"
+            )
+    except Exception as err:  # the attempt, made in its turn, meets it again and says so
+        log.debug("%s not started ahead: %s", spec.name, err)
+        held = None
+    if held is None:
+        shutil.rmtree(seen.folder, ignore_errors=True)
+        return False
+    held_attempts.put(key, held_attempts.HeldAttempt(seen, launch, held))
+    return True
+
+
 def _run_attempt(
-    spec: JobSpec, tier: tiers.Tier, values: dict, folder: Path, attempt: int, attempts: int
+    spec: JobSpec,
+    tier: tiers.Tier,
+    values: dict,
+    folder: Path,
+    attempt: int,
+    attempts: int,
+    held: held_attempts.HeldAttempt | None = None,
 ) -> dict[str, typing.Any]:
-    seen = Attempt(spec, tier, attempt, attempts, folder)
+    seen = held.attempt if held else Attempt(spec, tier, attempt, attempts, folder)
     with contextlib.ExitStack() as hooks:
         for hook in list(ATTEMPT_HOOKS):
             hooks.enter_context(hook(seen))
-        return _run_script(seen, values)
+        return _run_script(seen, values, held)
 
 
 def _writable(folder: Path, env: dict[str, str]) -> list[Path]:
@@ -146,7 +187,24 @@ def _writable(folder: Path, env: dict[str, str]) -> list[Path]:
     return [folder, project_root(), *(path for path in (store.parent if store else None, files) if path)]
 
 
-def _run_script(seen: Attempt, values: dict) -> dict[str, typing.Any]:
+@dataclass
+class Launch:
+    """What an attempt's script runs as: its argv (`command`, inside a confining one from `command_at` on), working
+    folder and environment, and the attempt's folders."""
+
+    argv: list[str]
+    command: list[str]
+    command_at: int
+    cwd: Path
+    env: dict[str, str]
+    inputs: Path
+    outputs: Path
+    reports: Path
+    refused: Path
+
+
+def _launch(seen: Attempt, values: dict | None = None) -> Launch:
+    """The attempt's folders, environment and argv; with `values`, its inputs written before a plugin sees them."""
     spec, tier, folder, attempt = seen.spec, seen.tier, seen.folder, seen.number
     apply_tracking_secret(spec.tracking_secret)  # on a cluster: the tracking URI from a Flyte secret, if configured
     if spec.tracking and not execution.is_local_execution():
@@ -155,7 +213,8 @@ def _run_script(seen: Attempt, values: dict) -> dict[str, typing.Any]:
     refused = folder / "logs" / REFUSED_FILE
     for made in (inputs, outputs, reports):
         made.mkdir()
-    write_inputs(spec, values, inputs)
+    if values is not None:
+        write_inputs(spec, values, inputs)
     env = {
         **os.environ,
         **tier.script_env(),
@@ -172,39 +231,53 @@ def _run_script(seen: Attempt, values: dict) -> dict[str, typing.Any]:
         # a fresh store's schema, once, before any script
         tracking_store.prepare_store(env[tracking_store.ENV_TRACKING_URI])
     _use_environment(seen, env)
-    argv, cwd = to_argv(spec.command, seen.python), folder
+    command = argv = to_argv(spec.command, seen.python)
+    cwd = folder
     plugin = job_plugins.of(spec)  # a plugin's task: the plugin's view of the attempt's folders
     prepared = plugin.prepare(seen, env, inputs, outputs) if plugin is not None else None
     if prepared is not None:
         argv, cwd, env = prepared
     elif execution.is_local_execution():  # the machine read-only but for what the script is meant to write
         argv = confinement.confine_script(argv, cwd, _writable(folder, env), [*executions_state(), folder.parent])
+    return Launch(argv, command, len(argv) - len(command), cwd, env, inputs, outputs, reports, refused)
+
+
+def _run_script(seen: Attempt, values: dict, held: held_attempts.HeldAttempt | None = None) -> dict[str, typing.Any]:
+    spec, tier, folder, attempt = seen.spec, seen.tier, seen.folder, seen.number
+    if held is None:
+        launch = _launch(seen, values)
+    else:
+        launch = held.launch
+        write_inputs(spec, values, launch.inputs)
     from flowjobs import recorder  # its import is the job hooks' (flowjobs/recorder.py, lazily)
 
     kept = recorder.kept_folder(seen)  # the logs' and deck's lasting copies, not the temp folder they are written in
     where = f"logs and deck kept in {kept}" if kept else f"logs in {folder / 'logs'}"
-    log.info("%s on %s, attempt %d/%d, %s", spec.name, tier.name, attempt, seen.attempts, where)
+    ahead = ", started ahead" if held else ""
+    log.info("%s on %s, attempt %d/%d%s, %s", spec.name, tier.name, attempt, seen.attempts, ahead, where)
     seen.run = run_script(
-        argv,
-        cwd=cwd,
-        env=env,
+        launch.argv,
+        cwd=launch.cwd,
+        env=launch.env,
         log_dir=folder / "logs",
         timeout=spec.timeout_seconds,
         echo=seen.echo,
+        held=held.process if held else None,
     )
-    seen.run.returncode = confinement.script_exit(argv, seen.run.returncode)
+    seen.run.returncode = confinement.script_exit(launch.argv, seen.run.returncode)
+    plugin = job_plugins.of(spec)
     if plugin is not None:
-        plugin.collect(seen, outputs)
+        plugin.collect(seen, launch.outputs)
     try:
-        _check_exit(spec, seen.run, refused=refused.is_file())
+        _check_exit(spec, seen.run, refused=launch.refused.is_file())
     except (ScriptFailedError, ScriptRefusedInputError) as err:  # the user's file, not the task's copy of it
         text = str(err.args[0]) if err.args else str(err)  # Flyte's exceptions add a prefix in str()
-        raise type(err)(by_source(text, spec, values, inputs)) from None
-    results = read_outputs(spec, outputs)
+        raise type(err)(by_source(text, spec, values, launch.inputs)) from None
+    results = read_outputs(spec, launch.outputs)
     if plugin is not None:
         plugin.publish(seen, results)
-    seen.deck = decks.publish(spec.name, reports, folder, local=execution.is_local_execution(), kept=kept)
-    _give_back_inputs(inputs)
+    seen.deck = decks.publish(spec.name, launch.reports, folder, local=execution.is_local_execution(), kept=kept)
+    _give_back_inputs(launch.inputs)
     return results
 
 

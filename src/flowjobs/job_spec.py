@@ -74,6 +74,7 @@ class Attempt:
     deck: Path | None = None  # a local run's copy of the task's deck page, once the attempt succeeded with a report
     cpu_wait: float = 0.0  # seconds the attempt waited for its tier's CPUs before it started (flowjobs run)
     python: str = sys.executable  # the interpreter `python` in its command means: its environment's own, if any
+    started_ahead: bool = False  # its script was started before its turn, its imports loaded (flowjobs run)
 
 
 AttemptHook = typing.Callable[[Attempt], typing.ContextManager[None]]

@@ -1,14 +1,19 @@
-"""A `flowjobs run`'s MLflow work in a process of its own: the execution recorded as its parent run at the end.
+"""A `flowjobs run`'s MLflow work in a process of its own: each tracked attempt's logs on its branch runs as it
+ends, and the execution recorded as its parent run at the end.
 
 MLflow's import is about two thousand modules, pandas among them. Loaded in a thread of the runner while the nodes
 start, it competed with the nodes' threads for the interpreter, and flytekit's lazy modules (pandas, pyarrow) had
 to be loaded before the first node, since Python 3.11's lazy loader is not safe for two threads at once: about
-half a second on every tracked run's path. Here the process started as the run begins imports MLflow and opens
-the store while the nodes run, then waits; the runner, once its record is closed, asks it to open (or find) the
-parent run and to put the tasks on it, one JSON line each way (flowjobs/parent_run.py does the work).
+half a second on every tracked run's path; and the first tracked task's logs waited for that import and the
+store's opening (two seconds) before the next nodes could start. Here the process started as the run begins
+imports MLflow and opens the store while the nodes run; each tracked attempt's logs are handed to it as the attempt
+ends (flowjobs/tracking_logs.py), without waiting for its answer; the runner, once its record is closed, asks it to
+open (or find) the parent run and to put the tasks on it. One JSON line each way, one request at a time, in the
+order asked (flowjobs/parent_run.py and flowjobs/tracking_logs.py do the work).
 
     runner                                     this process (python -m flowjobs.parent_run_process)
     ParentRunProcess()                         MLflow imported, the store opened; waits for a line
+    .log_files(folder, 1, deck)  ── {"do": "log", …} ──►  tracking_logs.log_files (the answer read in the background)
     .open_run(experiment, …) ─── {"do": "open", …}  ──►  parent_run.open_run → {"run_id": …}
     (the record saved with the run id)
     .close_run(run_id, …)    ─── {"do": "close", …} ──►  resumed run linked, parent_run.close_run → {"experiment": …}
@@ -23,18 +28,24 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import signal
 import subprocess
 import sys
 import typing
+from concurrent import futures
 from pathlib import Path
 
 END_SECONDS = 30.0  # for its last answer to be written and the process gone, on a busy machine
 
 
+log = logging.getLogger("flowjobs")
+
+
 class ParentRunProcess:
-    """The runner's side: the process, started at once, and one request at a time."""
+    """The runner's side: the process, started at once, and its requests asked one after another by one thread
+    (in the order they came, whichever of the runner's threads asked)."""
 
     def __init__(self) -> None:
         self.process = subprocess.Popen(
@@ -45,6 +56,10 @@ class ParentRunProcess:
             encoding="utf-8",
             start_new_session=True,
         )
+        self.asking = futures.ThreadPoolExecutor(1, thread_name_prefix="mlflow-process")
+
+    def _request(self, request: dict[str, typing.Any]) -> dict[str, typing.Any]:
+        return self.asking.submit(self._ask, request).result()
 
     def _ask(self, request: dict[str, typing.Any]) -> dict[str, typing.Any]:
         assert self.process.stdin is not None and self.process.stdout is not None
@@ -64,17 +79,29 @@ class ParentRunProcess:
     def open_run(self, experiment: str, workflow: str, execution_id: str, runner: str, record_path: Path) -> str:
         """The execution's parent run, found or created (flowjobs/parent_run.py open_run): its id."""
         request = {"experiment": experiment, "workflow": workflow, "execution_id": execution_id, "runner": runner}
-        return self._ask({"do": "open", **request, "record_path": str(record_path)})["run_id"]
+        return self._request({"do": "open", **request, "record_path": str(record_path)})["run_id"]
 
     def close_run(self, run_id: str, record_path: Path, resumed: Path | None) -> tuple[str, list[str]]:
         """The tasks on the parent run and its final status, linked to the parent run of the execution it resumes
         (`resumed`: that execution's record): the experiment it is in, and warnings for the runner to print."""
         request = {"run_id": run_id, "record_path": str(record_path), "resumed": str(resumed) if resumed else None}
-        answer = self._ask({"do": "close", **request})
+        answer = self._request({"do": "close", **request})
         return answer["experiment"], answer["warnings"]
 
+    def log_files(self, task: str, folder: Path, number: int, deck: Path | None) -> None:
+        """An attempt's logs and deck on the branch runs its script opened (flowjobs/tracking_logs.py), asked
+        without waiting: the attempt's node ends now; a failure is a warning, as it is in the attempt's thread."""
+
+        def said(answer: futures.Future) -> None:
+            if answer.exception() is not None:
+                log.warning("logs of %s attempt %d not logged to MLflow: %s", task, number, answer.exception())
+
+        request = {"do": "log", "folder": str(folder), "number": number, "deck": str(deck) if deck else None}
+        self.asking.submit(self._ask, request).add_done_callback(said)
+
     def end(self) -> None:
-        """No more requests: the process ends (killed if it does not)."""
+        """No more requests: those asked are answered, then the process ends (killed if it does not)."""
+        self.asking.shutdown(wait=True)
         with contextlib.suppress(OSError):
             if self.process.stdin is not None:
                 self.process.stdin.close()
@@ -105,7 +132,13 @@ def _close(run_id: str, record_path: str, resumed: str | None) -> dict:
     return {"experiment": parent_run.experiment_of(run_id), "warnings": warnings}
 
 
-REQUESTS: dict[str, typing.Callable[..., dict]] = {"open": _open, "close": _close}
+def _log(folder: str, number: int, deck: str | None) -> dict:
+    from flowjobs import tracking_logs
+
+    return {"runs": tracking_logs.log_files(Path(folder), number, Path(deck) if deck else None)}
+
+
+REQUESTS: dict[str, typing.Callable[..., dict]] = {"open": _open, "close": _close, "log": _log}
 
 
 def main() -> None:

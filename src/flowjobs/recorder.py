@@ -104,6 +104,7 @@ class Recorder:
             record.end = now()
             run = attempt.run
             record.script_seconds = run.duration if run else None
+            record.started_ahead = attempt.started_ahead
             record.time_split = time_split.split(attempt, (record.end - record.start).total_seconds())
             kept = _keep_files(self.record.execution_id, key, attempt)
             deck = str(kept.get("deck.html") or attempt.deck) if attempt.deck else None

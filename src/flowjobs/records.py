@@ -98,6 +98,7 @@ class AttemptRecord(BaseModel):
     exit_signal: int | None = None  # the signal that ended its process (a segfault, a kill at its timeout)
     timed_out: bool = False
     script_seconds: float | None = None  # the script's own run, start to exit: the rest of the attempt is overhead
+    started_ahead: bool = False  # its script's process was started before its turn (flowjobs/runner/prestart.py)
     folder: str | None = None  # a job task's attempt folder; a plain task's kept files (logs, checkpoint)
     stdout_log: str | None = None  # what the attempt printed, kept beside the record (flowjobs/kept_files.py)
     stderr_log: str | None = None

@@ -6,6 +6,10 @@ is still found by the tag every process of the attempt inherits in its environme
 one that sheds the tag too by its place below the script, watched while the script runs (flowjobs/process_tree.py).
 Live attempts are registered, so an interrupted runner can stop them all (`kill_all`); a runner that dies
 outright has its scripts stopped by its guard process (flowjobs/script_guard.py).
+
+A Python script may also be started ahead of its turn (`hold`, flowjobs/held_start.py): its process, logs and
+registration are made at once and its imports load; `run_script(held=…)` then lets it run, and its time starts
+there. A held script never let run is ended by `Held.discard`.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -142,16 +147,17 @@ def _echo_stream(stream: object) -> BinaryIO | None:
     return getattr(stream, "buffer", None)
 
 
-def _start(argv: list[str], cwd: Path, env: dict[str, str], tag: str) -> subprocess.Popen:
-    """The script in a session of its own, registered as live under its tag."""
+def _start(argv: list[str], cwd: Path, env: dict[str, str], tag: str, ready: int | None = None) -> subprocess.Popen:
+    """The script in a session of its own, registered as live under its tag (a held one: waiting on its input)."""
     process = subprocess.Popen(
         argv,
         cwd=cwd,
         env={**env, ENV_PROCESS_TAG: tag, ENV_RUNNER_TAG: runner_tag()},
-        stdin=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL if ready is None else subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,
+        pass_fds=() if ready is None else (ready,),
     )
     with _live_lock:
         _live[process.pid] = tag
@@ -224,6 +230,92 @@ def _wait(process: subprocess.Popen, tag: str, timeout: float | None) -> _Reaper
     return reaper
 
 
+HELD_START = str(Path(__file__).with_name("held_start.py"))
+
+
+class _Logs:
+    """An attempt's two log files and the pumps filling them (and the terminal, with `echo`)."""
+
+    def __init__(self, log_dir: Path, echo: bool):
+        log_dir.mkdir(parents=True, exist_ok=True)
+        self.stdout_log, self.stderr_log = log_dir / "stdout.log", log_dir / "stderr.log"
+        self.echo = echo
+        self.tail: collections.deque = collections.deque(maxlen=STDERR_TAIL_LINES)
+        self.failed: list[str] = []
+        # unbuffered: a line a full disk refused is not written again when the file is closed
+        self.files = (self.stdout_log.open("ab", buffering=0), self.stderr_log.open("ab", buffering=0))
+        self.pumps: list[threading.Thread] = []
+
+    def pump(self, process: subprocess.Popen) -> None:
+        out_file, err_file = self.files
+        self.pumps = [
+            _start_pump(process.stdout, out_file, sys.stdout if self.echo else None, None, self.failed),
+            _start_pump(process.stderr, err_file, sys.stderr if self.echo else None, self.tail, self.failed),
+        ]
+
+    def close(self) -> None:
+        for pump in self.pumps:
+            pump.join(timeout=10)
+        for file in self.files:
+            file.close()
+
+
+@dataclass(eq=False)
+class Held:
+    """A Python script's process started ahead of its turn: its imports loading, then waiting to be let run."""
+
+    process: subprocess.Popen
+    tag: str
+    logs: _Logs
+    ready: int  # readable once its imports are loaded (a byte, or the end when it died); -1 once closed
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def warmed(self, timeout: float = 0.0) -> bool:
+        """Whether its imports are loaded (or it is gone, or let run), waiting at most `timeout` seconds."""
+        with self.lock:
+            return self.ready < 0 or bool(select.select([self.ready], [], [], timeout)[0])
+
+    def close_ready(self) -> None:
+        with self.lock:
+            if self.ready >= 0:
+                os.close(self.ready)
+                self.ready = -1
+
+    def discard(self) -> None:
+        """Never let run: it ends at the end of its input (killed with its tree if it does not at once)."""
+        self.close_ready()
+        with contextlib.suppress(OSError):
+            self.process.stdin.close()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            _wait_unreaped(self.process.pid, KILL_GRACE_SECONDS)
+        kill_tree_and_wait(self.process.pid, self.tag)  # its group id is still its own: it is not reaped yet
+        self.process.wait()
+        with _live_lock:
+            _live.pop(self.process.pid, None)
+        self.logs.close()
+
+
+def hold(
+    argv: list[str], command_at: int, *, cwd: Path, env: dict[str, str], log_dir: Path, echo: bool = False
+) -> Held:
+    """Start `python script.py args` (argv[command_at:], inside a confining command before it) held before its
+    script runs."""
+    readable, writable = os.pipe()
+    held_argv = [*argv[: command_at + 1], HELD_START, str(writable), *argv[command_at + 1 :]]
+    logs = _Logs(log_dir, echo)
+    tag = uuid.uuid4().hex
+    try:
+        process = _start(held_argv, cwd, env, tag, ready=writable)
+    except BaseException:
+        logs.close()
+        os.close(readable)
+        raise
+    finally:
+        os.close(writable)
+    logs.pump(process)
+    return Held(process, tag, logs, readable)
+
+
 def run_script(
     argv: list[str],
     *,
@@ -232,34 +324,39 @@ def run_script(
     log_dir: Path,
     timeout: float | None = None,
     echo: bool = True,
+    held: Held | None = None,
 ) -> ScriptRun:
-    """Run argv (never through a shell) and wait for it, killing its whole process group at `timeout`."""
-    log_dir.mkdir(parents=True, exist_ok=True)
-    stdout_log, stderr_log = log_dir / "stdout.log", log_dir / "stderr.log"
-    tail: collections.deque = collections.deque(maxlen=STDERR_TAIL_LINES)
-    tag = uuid.uuid4().hex
+    """Run argv (never through a shell) and wait for it, killing its whole process group at `timeout`; or let the
+    `held` one run (argv, cwd, env: what it was held with)."""
     started, started_at = time.monotonic(), time.time()
-    failed: list[str] = []
-    # unbuffered: a line a full disk refused is not written again when the file is closed
-    with stdout_log.open("ab", buffering=0) as out_file, stderr_log.open("ab", buffering=0) as err_file:
-        process = _start(argv, cwd, env, tag)
-        pumps = [
-            _start_pump(process.stdout, out_file, sys.stdout if echo else None, None, failed),
-            _start_pump(process.stderr, err_file, sys.stderr if echo else None, tail, failed),
-        ]
+    if held is None:
+        logs, tag = _Logs(log_dir, echo), uuid.uuid4().hex
+        try:
+            process = _start(argv, cwd, env, tag)
+        except BaseException:
+            logs.close()
+            raise
+        logs.pump(process)
+    else:
+        process, tag, logs = held.process, held.tag, held.logs
+        held.close_ready()
+        with contextlib.suppress(OSError):  # one that died while held exits with its own code, below
+            process.stdin.write(b"go\n")
+            process.stdin.close()
+    try:
         reaper = _wait(process, tag, timeout)
         exited_at = time.time()  # the leader's exit, before what it left behind is ended
         returncode = reaper.finish()
-        for pump in pumps:
-            pump.join(timeout=10)
+    finally:
+        logs.close()
     return ScriptRun(
         returncode=returncode,
         duration=time.monotonic() - started,
         timed_out=reaper.timed_out.is_set(),
-        stdout_log=stdout_log,
-        stderr_log=stderr_log,
-        stderr_tail=list(tail),
+        stdout_log=logs.stdout_log,
+        stderr_log=logs.stderr_log,
+        stderr_tail=list(logs.tail),
         started_at=started_at,
         exited_at=exited_at,
-        log_error=failed[0] if failed else None,
+        log_error=logs.failed[0] if logs.failed else None,
     )

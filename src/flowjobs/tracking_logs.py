@@ -7,7 +7,9 @@ attempt's stdout/stderr and deck page as artifacts:
     flowjobs/attempt-<n>/stdout.log, stderr.log, deck.html
 
 A failed attempt's logs are logged too (its run ended FAILED). A store that does not answer is a warning: the
-attempt's outcome is what the task reports.
+attempt's outcome is what the task reports. Under `flowjobs run` with an MLflow process (flowjobs/parent_run_process.py)
+the files are handed to it (`handed_to`): the attempt's thread neither imports MLflow nor waits for the store, so
+the nodes after it start at once.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from flowjobs import tracking
 ARTIFACT_FOLDER = "flowjobs"
 LOG_FILES = ("stdout.log", "stderr.log")
 log = logging.getLogger("flowjobs")
+Send = typing.Callable[[str, Path, int, "Path | None"], None]  # task, attempt folder, attempt number, deck
+_send: Send | None = None
 
 
 def attempt_files(folder: Path, deck: Path | None) -> list[Path]:
@@ -42,12 +46,26 @@ def log_files(folder: Path, number: int, deck: Path | None) -> list[str]:
 
 
 @contextlib.contextmanager
+def handed_to(send: Send) -> typing.Iterator[None]:
+    """While it lasts, the attempts' files are handed to `send` (a runner's MLflow process), not logged here."""
+    global _send
+    previous, _send = _send, send
+    try:
+        yield
+    finally:
+        _send = previous
+
+
+@contextlib.contextmanager
 def log_to_branch_runs(attempt: typing.Any) -> typing.Iterator[None]:
     """The attempt hook: after a tracked attempt's script ran, its files go to its branch runs."""
     try:
         yield
     finally:
-        if attempt.spec.tracking and attempt.run is not None:
+        send = _send
+        if attempt.spec.tracking and attempt.run is not None and send is not None:
+            send(attempt.spec.name, attempt.folder, attempt.number, attempt.deck)
+        elif attempt.spec.tracking and attempt.run is not None:
             try:
                 log_files(attempt.folder, attempt.number, attempt.deck)
             except Exception as err:  # the store may be gone (a fault the attempt reports itself)

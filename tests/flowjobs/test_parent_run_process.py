@@ -1,9 +1,10 @@
 """`flowjobs run`'s MLflow work in a process of its own: it opens and closes the execution's parent run in a real
-store, links a resumed execution's run, answers a failure with its message, ignores a terminal's Ctrl-C, and ends
-with its input."""
+store, links a resumed execution's run, logs each attempt's files to its branch runs while the runner goes on,
+answers a failure with its message, ignores a terminal's Ctrl-C, and ends with its input."""
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 from pathlib import Path
@@ -90,3 +91,48 @@ def test_a_runner_that_dies_leaves_no_mlflow_process(store: str) -> None:
     assert mlflow.process.wait(GONE_WITHIN_SECONDS) == 0
     with pytest.raises(RuntimeError, match="ended without answering"):
         mlflow.open_run("exp", "wf", "local-x", "flowjobs run", Path("record.json"))
+
+
+def attempt_folder(tmp_path: Path) -> tuple[Path, Path]:
+    folder = tmp_path / "train-attempt1-x"
+    (folder / "logs").mkdir(parents=True)
+    (folder / "logs" / "stdout.log").write_text("fitted\n")
+    (folder / "logs" / "stderr.log").write_text("")
+    deck = tmp_path / "deck.html"
+    deck.write_text("<html></html>")
+    return folder, deck
+
+
+def test_an_attempt_s_logs_and_deck_go_to_its_branch_runs_without_the_runner_waiting(
+    store: str, tmp_path: Path
+) -> None:
+    folder, deck = attempt_folder(tmp_path)
+    client = tracking.client()
+    experiment = client.create_experiment("exp")
+    tags = {tracking.TAG_WORK_DIR: str(folder), tracking.TAG_ROLE: tracking.ROLE_BRANCH}
+    branch = client.create_run(experiment, tags=tags).info.run_id
+    other = client.create_run(experiment, tags={**tags, tracking.TAG_WORK_DIR: str(tmp_path / "other")}).info.run_id
+    mlflow = ParentRunProcess()
+    try:
+        mlflow.log_files("flows.wf.train", folder, 1, deck)  # returns at once; answered in the background
+    finally:
+        mlflow.end()  # every request asked is answered first
+    listed = {item.path for item in client.list_artifacts(branch, "flowjobs/attempt-1")}
+    assert listed == {f"flowjobs/attempt-1/{name}" for name in ("stdout.log", "stderr.log", "deck.html")}
+    assert not client.list_artifacts(other)
+    assert mlflow.process.returncode == 0
+
+
+def test_logs_its_mlflow_process_could_not_take_are_a_warning_naming_the_attempt(
+    store: str, tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(logging.getLogger("flowjobs"), "handlers", [caplog.handler])
+    monkeypatch.setattr(logging.getLogger("flowjobs"), "propagate", False)  # as the job runtime sets it
+    folder, deck = attempt_folder(tmp_path)
+    mlflow = ParentRunProcess()
+    mlflow.process.kill()
+    mlflow.process.wait()
+    mlflow.log_files("flows.wf.train", folder, 2, deck)
+    mlflow.end()
+    [line] = [record.getMessage() for record in caplog.records]
+    assert line.startswith("logs of flows.wf.train attempt 2 not logged to MLflow: its MLflow process ended")

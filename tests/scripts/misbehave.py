@@ -29,6 +29,10 @@ elif mode == "link_outside":
 elif mode == "sleep":
     time.sleep(float(sys.argv[2]))
     (outputs / "result").write_text("1")
+elif mode == "sleep_fail":
+    time.sleep(float(sys.argv[2]))
+    print("failed after sleeping", file=sys.stderr)
+    sys.exit(1)
 elif mode == "fail_until":
     # fails until the attempt number reaches argv[2]
     if int(os.environ["FLOWJOBS_ATTEMPT"]) < int(sys.argv[2]):

@@ -35,6 +35,7 @@ from flowjobs import (
     records,
     script_guard,
     script_process,
+    tracking_logs,
     tracking_store,
 )
 from flowjobs.container.in_image import InImage, InImageError
@@ -46,6 +47,7 @@ from flowjobs.runner.budget import CpuBudget
 from flowjobs.runner.cache import ResultStore
 from flowjobs.runner.entities import as_workflow
 from flowjobs.runner.logs import flytekit_logs_to_stderr
+from flowjobs.runner.prestart import Prestart
 from flowjobs.runner.progress import Display
 from flowjobs.runner.scheduler import NodeFailed, Scheduler
 from flowjobs.runner.task_node import NodeRunner, Stores, load_lazy_modules, python_tasks, runs_python_in_process
@@ -216,7 +218,13 @@ class Run:
             self._end_runs_left_running(self.resumes)
         display = Display(self.console, self.recorder)
         failures: list = []
-        with self._environment() as stopped_by, display.live(), futures.ThreadPoolExecutor(self.max_parallel) as pool:
+        handing = tracking_logs.handed_to(self.mlflow.log_files) if self.mlflow else contextlib.nullcontext()
+        with (
+            self._environment() as stopped_by,
+            handing,  # until every node has ended (the pool below is left first)
+            display.live(),
+            futures.ThreadPoolExecutor(self.max_parallel) as pool,
+        ):
             try:
                 output = self._call(self.loaded.workflow, inputs, pool)
                 status, code, error = ExecutionStatus.SUCCEEDED, 0, None
@@ -228,6 +236,7 @@ class Run:
             finally:
                 if self.workers is not None:
                     self.workers.close()
+                Prestart.close()  # the held scripts of nodes that never ran
         self._finish(display, status, error, experiment)
         self._give_back(output if status == ExecutionStatus.SUCCEEDED else None)
         self.recorder.release()
@@ -278,7 +287,7 @@ class Run:
         def execute(**kwargs: typing.Any) -> typing.Any:
             in_container = self.containers.execute if self.containers else None
             nodes = NodeRunner(flyte_context_Var.get(), self.recorder, self.stores, self.workers, in_container)
-            self.scheduler = Scheduler(pool, nodes, self.recorder)
+            self.scheduler = Scheduler(pool, nodes, self.recorder, self.budget, Prestart(self.budget))
             outputs = self.scheduler.run(workflow, kwargs)
             ordered = tuple(outputs[name] for name in workflow.python_interface.outputs)
             return ordered[0] if len(ordered) == 1 else (ordered or None)

@@ -25,13 +25,15 @@ from flytekit.core.promise import Promise
 from flytekit.core.workflow import GLOBAL_START_NODE, WorkflowBase, WorkflowFailurePolicy
 from flytekit.models.literals import BindingData
 
-from flowjobs import records, task_kinds
+from flowjobs import records, task_kinds, tiers
 from flowjobs.errors import first_line
 from flowjobs.recorder import Recorder
 from flowjobs.records import TaskStatus
 from flowjobs.runner import branches, dynamic, failure, map_items
 from flowjobs.runner.bindings import get_promise, get_promise_map
+from flowjobs.runner.budget import CpuBudget
 from flowjobs.runner.entities import launch_plan_inputs
+from flowjobs.runner.prestart import Prestart
 from flowjobs.runner.task_node import NodeRunner
 
 
@@ -97,10 +99,19 @@ def display_name(node: Node) -> str:
 
 
 class Scheduler:
-    def __init__(self, pool: futures.Executor, nodes: NodeRunner, recorder: Recorder):
+    def __init__(
+        self,
+        pool: futures.Executor,
+        nodes: NodeRunner,
+        recorder: Recorder,
+        budget: CpuBudget | None = None,
+        prestart: Prestart | None = None,
+    ):
         self.pool = pool
         self.nodes = nodes
         self.recorder = recorder
+        self.budget = budget  # job tasks' places in its line are taken in the order they start
+        self.prestart = prestart  # next nodes' scripts started ahead on idle CPUs
         self.waiting: list[Step] = []
         self.running: dict[futures.Future, Step] = {}
         self.failures: list[tuple[Step, BaseException]] = []
@@ -114,7 +125,8 @@ class Scheduler:
         root = Scope({GLOBAL_START_NODE: dict(inputs)})
         self._add(workflow, root, prefix="", parent=None)
         while self._start_ready() or self.running:
-            done, _ = futures.wait(self.running, return_when=futures.FIRST_COMPLETED)
+            poll = self._hold_next()
+            done, _ = futures.wait(self.running, timeout=poll, return_when=futures.FIRST_COMPLETED)
             for future in done:
                 self._settle(self.running.pop(future), future)
         never_ready = [step.key for step in self.waiting]
@@ -138,17 +150,47 @@ class Scheduler:
             self.recorder.task(step.key, name=display_name(step.node), task=step.entity.name, tier=tier)
 
     def _start_ready(self) -> bool:
-        """Start every step whose inputs are ready; True when any started."""
+        """Start every step whose inputs are ready, those of bigger tiers first; True when any started.
+
+        Steps that become ready together reach the CPU budget in about the order they start, and a big tier
+        queued behind small ones waits for all of them (or is passed until it no longer may be, and a small one is
+        left to run alone after it): first in, it runs while the small ones wait and then share the CPUs."""
         started = False
         progress = True
         while progress and (self.keep_going or not self.failures):
-            progress = False
-            for step in list(self.waiting):
-                if all(node in step.scope.outputs for node in step.needs):
-                    self.waiting.remove(step)
-                    self._start(step)
-                    progress = started = True
+            ready = [step for step in self.waiting if all(node in step.scope.outputs for node in step.needs)]
+            for step in sorted(ready, key=self._tier_cpus, reverse=True):
+                self.waiting.remove(step)
+                self._start(step)
+            progress = bool(ready)
+            started = started or progress
         return started
+
+    @staticmethod
+    def _tier_cpus(step: Step) -> float:
+        """The CPUs a step's task asks of the budget (its tier's); 0 for steps that hold none of their own."""
+        if not isinstance(step.entity, PythonTask):
+            return 0.0
+        tier = task_kinds.kind_of(step.entity).tier(step.entity)
+        try:
+            return tiers.get_tier(tier).cpu_limit if tier else 0.0
+        except tiers.TierError:  # the task's attempt says so, in its turn
+            return 0.0
+
+    def _hold_next(self) -> float | None:
+        """Offer the steps that run next (every node they read from running or done) to be started ahead; how long
+        to wait before offering again (None: until a node ends)."""
+        if self.prestart is None or (self.failures and not self.keep_going):
+            return None
+        running = {(id(step.scope), step.node) for step in self.running.values()}
+        upcoming = [
+            (step.key, step.entity)
+            for step in self.waiting
+            if isinstance(step.entity, PythonTask)
+            and all(node in step.scope.outputs or (id(step.scope), node) in running for node in step.needs)
+        ]
+        self.prestart.offer(upcoming, [step.entity for step in self.running.values()])
+        return self.prestart.poll_seconds()
 
     def _start(self, step: Step) -> None:
         entity = step.entity
@@ -180,6 +222,9 @@ class Scheduler:
                 if not children:
                     self._complete(step, self._subworkflow_outputs(step))
             elif isinstance(entity, PythonTask):
+                cpus = self._tier_cpus(step)
+                if self.budget is not None and cpus and task_kinds.kind_of(entity).reports_own_attempts:
+                    self.budget.reserve(step.key, min(cpus, self.budget.total))
                 self.running[self.pool.submit(self.nodes.run_task, step.key, entity, promises)] = step
             else:
                 self.running[self.pool.submit(self.nodes.run_entity, step.key, entity, promises)] = step
@@ -200,6 +245,8 @@ class Scheduler:
             self._complete(step, map_items.collected(step.entity, []))
 
     def _settle(self, step: Step, future: futures.Future) -> None:
+        if self.budget is not None:
+            self.budget.give_up(step.key)  # a place its attempt did not take
         try:
             outputs = future.result()
         except Exception as err:
@@ -249,4 +296,6 @@ class Scheduler:
         for step in self.waiting:
             if isinstance(step.entity, PythonTask):
                 self.recorder.task(step.key, status=TaskStatus.SKIPPED)
+            if self.prestart is not None:
+                self.prestart.given_up(step.key)
         self.waiting.clear()

@@ -26,7 +26,7 @@ from flytekit.core.promise import Promise, VoidPromise, translate_inputs_to_lite
 from flytekit.core.workflow import WorkflowBase
 from flytekit.models.literals import LiteralMap
 
-from flowjobs import records, task_kinds
+from flowjobs import held_attempts, records, task_kinds
 from flowjobs.errors import first_line
 from flowjobs.recorder import Recorder, current_node
 from flowjobs.records import TaskStatus
@@ -113,6 +113,7 @@ class NodeRunner:
         key_of_inputs = cache.cache_key(task, inputs)
         outputs, status = self._reuse(task, key_of_inputs)
         if outputs is not None:
+            held_attempts.discard(key)  # its script, started ahead, is not needed
             self._publish_reused(key, task, outputs)
         if outputs is None:
             state = ctx.execution_state.with_params(mode=task.local_execution_mode())
@@ -124,6 +125,8 @@ class NodeRunner:
                 status = TaskStatus.FAILED if isinstance(err, Exception) else TaskStatus.INTERRUPTED
                 self.recorder.task(key, status=status, end=records.now(), error=first_line(err))
                 raise
+            finally:
+                held_attempts.discard(key)  # a script started ahead that did not run (in its image, say)
             store = self.stores.cache if task.metadata.cache else self.stores.results
             try:
                 store.put(key_of_inputs, outputs)

@@ -1,5 +1,5 @@
 """The CPU budget: tasks hold their tier's CPUs, wait their turn (small ones may pass a big one a bounded number
-of times), and are refused once the run is stopped."""
+of times; nodes in the order the scheduler started them), and are refused once the run is stopped."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from flowjobs.runner.budget import MAX_PASSES, CpuBudget, Interrupted
+from flowjobs.runner.budget import MAX_PASSES, RESERVED_SECONDS, CpuBudget, Interrupted
 
 
 def hold_in_thread(budget: CpuBudget, cpus: float, log: list, name: str, seconds: float) -> threading.Thread:
@@ -76,3 +76,35 @@ def test_stopping_refuses_the_waiting_and_later_requests() -> None:
     assert log == ["running start", "waiting refused", "running end"]
     with pytest.raises(Interrupted), budget.hold(1):
         pass
+
+
+def test_nodes_are_admitted_in_the_order_they_were_started_whichever_asks_first() -> None:
+    budget, log = CpuBudget(2), []
+    budget.reserve("big", 2)
+    budget.reserve("small", 1)
+    small = threading.Thread(target=lambda: held_by(budget, 1, "small", log))
+    small.start()
+    time.sleep(0.2)  # the small node's attempt asks first: its place is behind the big one's
+    big = threading.Thread(target=lambda: held_by(budget, 2, "big", log))
+    big.start()
+    for thread in (small, big):
+        thread.join(5)
+    assert log == ["big start", "big end", "small start", "small end"]
+    assert budget.free == 2 and not budget._queue
+
+
+def test_a_place_its_node_never_takes_is_given_up() -> None:
+    budget, log = CpuBudget(2), []
+    budget.reserve("reused", 2)  # a node whose outputs were reused: its attempt never asks
+    hold_in_thread(budget, 1, log, "next", 0.1).join(5 + RESERVED_SECONDS)
+    assert log == ["next start", "next end"] and not budget._queue
+    budget.reserve("failed early", 1)
+    budget.give_up("failed early")  # the scheduler, as the node ends
+    assert not budget._queue
+
+
+def held_by(budget: CpuBudget, cpus: float, node: str, log: list) -> None:
+    with budget.hold(cpus, node):
+        log.append(f"{node} start")
+        time.sleep(0.1)
+        log.append(f"{node} end")

@@ -12,6 +12,7 @@ filling_output  a task filling its disk by writing an output
 out_of_memory   a plain task that joins a memory cgroup and allocates past its limit
 shapes          a subworkflow, an @dynamic fan-out and a conditional (if / elif / else fail)
 interruptible   a script whose child leaves its session, and a script with a real H2O JVM
+ahead           first (sleeps) ─► second (its attempt number); ahead_failing: first fails, second never runs
 """
 
 from __future__ import annotations
@@ -50,6 +51,21 @@ def sleeps() -> typing.List[int]:
 def tiers() -> typing.List[int]:
     tiers_used = ["Medium", "Medium", "Small", "Small", "Large"]
     return [sleeper(f"tier_{index}_{tier}", tier, seconds=1.0) for index, tier in enumerate(tiers_used)]
+
+
+def first_then_second(first: str, first_command: str) -> typing.Any:
+    done = job(first, first_command)
+    return job("ahead_second", f"{MISBEHAVE} env FLOWJOBS_ATTEMPT", Input("after", int, done))
+
+
+@workflow
+def ahead() -> int:
+    return first_then_second("ahead_first", f"{MISBEHAVE} sleep 3")
+
+
+@workflow
+def ahead_failing() -> int:
+    return first_then_second("ahead_failing_first", f"{MISBEHAVE} sleep_fail 3")
 
 
 @workflow

@@ -1,0 +1,74 @@
+"""`flowjobs run` starts the next node's script ahead of its turn (flowjobs/runner/prestart.py): it then runs as it
+would have in its turn, a node that never runs has its held script ended and its folder removed, and
+FLOWJOBS_START_AHEAD=0 turns it off."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from flowjobs import job_runtime
+from flowjobs.records import AttemptOutcome
+from flowjobs.runner.prestart import Prestart
+from tests.support.runner.harness import run_flow
+
+
+@pytest.fixture
+def idle_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The machine's idle CPUs as on a quiet one: a test run beside others may find none idle, and then holds
+    nothing (rightly); what is tested here is what holding does."""
+    monkeypatch.setattr(Prestart, "_idle_cpus", lambda self: self.budget.total)
+
+
+def processes_in(folder: Path) -> list[int]:
+    """Processes whose working folder is under `folder` (a held script's is its attempt folder)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if Path(os.readlink(entry / "cwd")).is_relative_to(folder):
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+def attempts_of(outcome, name: str) -> list:
+    return next(entry.attempts for entry in outcome.record.tasks.values() if entry.name == name)
+
+
+def test_the_next_node_runs_in_the_script_started_ahead_as_in_its_turn(idle_machine: None, work_dir: Path) -> None:
+    outcome = run_flow("ahead", "--cpus", "2")
+    assert outcome.code == 0, outcome.log
+    assert outcome.stdout.strip() == "1"  # its attempt number, from the environment it was started with
+    [first], [second] = attempts_of(outcome, "ahead_first"), attempts_of(outcome, "ahead_second")
+    assert not first.started_ahead and second.started_ahead
+    assert second.outcome == AttemptOutcome.SUCCEEDED and first.outcome == AttemptOutcome.SUCCEEDED
+    assert not processes_in(work_dir)
+
+
+def test_a_held_node_that_never_runs_is_ended_and_its_folder_removed(
+    idle_machine: None, work_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    held, hold = [], job_runtime.hold
+
+    def holding(spec, key: str) -> bool:
+        held.append((spec.name, hold(spec, key)))
+        return held[-1][1]
+
+    monkeypatch.setattr(job_runtime, "hold", holding)
+    outcome = run_flow("ahead_failing", "--cpus", "2")
+    assert outcome.code == 1
+    assert held == [("tests.support.runner.flows.ahead_second", True)]
+    assert outcome.status("ahead_second") == "skipped" and not attempts_of(outcome, "ahead_second")
+    assert not list(work_dir.glob("ahead_second-attempt*")), "its held attempt's folder is removed"
+    assert not processes_in(work_dir)
+
+
+def test_start_ahead_off(idle_machine: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FLOWJOBS_START_AHEAD", "0")
+    outcome = run_flow("ahead", "--cpus", "2")
+    assert outcome.code == 0, outcome.log
+    assert not any(attempt.started_ahead for attempt in attempts_of(outcome, "ahead_second"))
