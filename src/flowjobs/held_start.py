@@ -72,7 +72,8 @@ def main() -> None:
     sys.argv = sys.argv[2:]
     sys.path[0] = os.path.dirname(script)  # as for `python script.py`: the script's folder first
     warm(script)
-    os.write(ready, b"w")
+    with contextlib.suppress(OSError):  # the runner stopped listening (it let the script run before this): fine
+        os.write(ready, b"w")
     os.close(ready)
     if sys.stdin.readline() != "go\n":
         os._exit(0)

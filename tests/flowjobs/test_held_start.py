@@ -118,3 +118,12 @@ def test_a_held_script_whose_runner_died_ends_without_running(tmp_path: Path, pr
     while alive(pid) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not alive(pid) and not marker.exists()
+
+
+def test_a_held_script_let_run_before_its_imports_are_loaded_runs_all_the_same(tmp_path: Path, project: Path) -> None:
+    (project / "slow.py").write_text("import time\ntime.sleep(1.0)\n")
+    (project / "after_slow.py").write_text("import slow\nprint('ran')\n")
+    argv = [sys.executable, str(project / "after_slow.py")]
+    held = hold(argv, 0, cwd=tmp_path, env=dict(os.environ), log_dir=tmp_path / "logs")
+    run = run_script(argv, cwd=tmp_path, env=dict(os.environ), log_dir=tmp_path / "logs", echo=False, held=held)
+    assert (run.returncode, run.stdout_log.read_text(), run.stderr_log.read_text()) == (0, "ran\n", "")

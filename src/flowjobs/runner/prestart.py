@@ -38,13 +38,17 @@ class Prestart:
         self.cpu_times: tuple[int, int] | None = None  # (idle, total) jiffies at the last look
         self.idle_cpus = 0.0
 
+    def may_hold(self, key: str, task: typing.Any) -> bool:
+        """Whether node `key` (running `task`) is one to hold, when it runs next: a job task's, not tried yet."""
+        return self.enabled and key not in self.tried and isinstance(task, JobTask)
+
     def offer(self, upcoming: list[tuple[str, typing.Any]], running: list[typing.Any]) -> None:
-        """Hold the first attempts of the `upcoming` nodes (key, task) that are job tasks, as the CPUs the `running`
+        """Hold the first attempts of the `upcoming` nodes (key, task; see `may_hold`), as the CPUs the `running`
         nodes' tasks hold (or wait for) and the machine leave idle."""
         if not self.enabled:
             return
         self.loading = {key for key in self.loading if (held := held_attempts.get(key)) and not held.process.warmed()}
-        wanted = [(key, task) for key, task in upcoming if key not in self.tried and isinstance(task, JobTask)]
+        wanted = [(key, task) for key, task in upcoming if self.may_hold(key, task)]
         if wanted:
             free = self.budget.total - sum(self._cpus(task) for task in running) - len(self.loading)
             idle = min(free, self._idle_cpus())

@@ -186,7 +186,7 @@ class Scheduler:
         upcoming = [
             (step.key, step.entity)
             for step in self.waiting
-            if isinstance(step.entity, PythonTask)
+            if self.prestart.may_hold(step.key, step.entity)
             and all(node in step.scope.outputs or (id(step.scope), node) in running for node in step.needs)
         ]
         self.prestart.offer(upcoming, [step.entity for step in self.running.values()])
