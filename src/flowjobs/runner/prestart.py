@@ -8,7 +8,8 @@ starts there. A node that is reused, skipped or stopped has its held attempt dis
 
 Held imports use idle CPUs only: one loads only while the running nodes' tiers leave a CPU of the budget free
 and the machine has had a CPU idle since the last look (/proc/stat: the runner, its MLflow process, another
-user's work count too), so no running task is crowded. While a node waits to be held or a held script loads,
+user's work count too), so no running task is crowded; and at most as many wait held as the budget has CPUs
+(each holds its interpreter's memory). While a node waits to be held or a held script loads,
 the scheduler looks again every POLL_SECONDS. FLOWJOBS_START_AHEAD=0 turns it off (for a script whose imports
 read its inputs, say).
 """
@@ -53,8 +54,8 @@ class Prestart:
             free = self.budget.total - sum(self._cpus(task) for task in running) - len(self.loading)
             idle = min(free, self._idle_cpus())
             for key, task in wanted:
-                if idle < IDLE_ENOUGH:
-                    break
+                if idle < IDLE_ENOUGH or len(held_attempts.held_keys()) >= max(1, int(self.budget.total)):
+                    break  # no CPU idle, or as many held as the budget runs at once (each holds its memory)
                 self.tried.add(key)
                 if job_runtime.hold(task.spec, key):
                     self.loading.add(key)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from flowjobs import job_runtime
+from flowjobs import held_attempts, job_runtime
 from flowjobs.records import AttemptOutcome
 from flowjobs.runner.prestart import Prestart
 from tests.support.runner.harness import run_flow
@@ -64,6 +64,24 @@ def test_a_held_node_that_never_runs_is_ended_and_its_folder_removed(
     assert held == [("tests.support.runner.flows.ahead_second", True)]
     assert outcome.status("ahead_second") == "skipped" and not attempts_of(outcome, "ahead_second")
     assert not list(work_dir.glob("ahead_second-attempt*")), "its held attempt's folder is removed"
+    assert not processes_in(work_dir)
+
+
+def test_no_more_scripts_wait_held_than_the_budget_has_cpus(
+    idle_machine: None, work_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    waiting, hold = [], job_runtime.hold
+
+    def holding(spec, key: str) -> bool:
+        done = hold(spec, key)
+        waiting.append(len(held_attempts.held_keys()))
+        return done
+
+    monkeypatch.setattr(job_runtime, "hold", holding)
+    outcome = run_flow("ahead_wide", "--cpus", "2")
+    assert outcome.code == 0, outcome.log
+    assert outcome.stdout.strip() == "[1, 1, 1, 1]"
+    assert waiting and max(waiting) <= 2, waiting
     assert not processes_in(work_dir)
 
 

@@ -12,7 +12,8 @@ filling_output  a task filling its disk by writing an output
 out_of_memory   a plain task that joins a memory cgroup and allocates past its limit
 shapes          a subworkflow, an @dynamic fan-out and a conditional (if / elif / else fail)
 interruptible   a script whose child leaves its session, and a script with a real H2O JVM
-ahead           first (sleeps) ─► second (its attempt number); ahead_failing: first fails, second never runs
+ahead           first (sleeps) ─► second (its attempt number); ahead_failing: first fails, second never runs;
+                ahead_wide: first (sleeps) ─► four sleeping tasks
 """
 
 from __future__ import annotations
@@ -61,6 +62,12 @@ def first_then_second(first: str, first_command: str) -> typing.Any:
 @workflow
 def ahead() -> int:
     return first_then_second("ahead_first", f"{MISBEHAVE} sleep 3")
+
+
+@workflow
+def ahead_wide() -> typing.List[int]:
+    done = job("ahead_wide_first", f"{MISBEHAVE} sleep 3")
+    return [job(f"ahead_wide_{index}", f"{MISBEHAVE} sleep 1", Input("after", int, done)) for index in range(4)]
 
 
 @workflow
