@@ -1,6 +1,6 @@
 """`flowjobs run` starts the next node's script ahead of its turn (flowjobs/runner/prestart.py): it then runs as it
-would have in its turn, a node that never runs has its held script ended and its folder removed, and
-FLOWJOBS_START_AHEAD=0 turns it off."""
+would have in its turn, a node that never runs has its held script ended and its folder removed, no more wait
+held than the budget has CPUs, and FLOWJOBS_START_AHEAD=0 turns it off."""
 
 from __future__ import annotations
 
@@ -20,6 +20,20 @@ def idle_machine(monkeypatch: pytest.MonkeyPatch) -> None:
     """The machine's idle CPUs as on a quiet one: a test run beside others may find none idle, and then holds
     nothing (rightly); what is tested here is what holding does."""
     monkeypatch.setattr(Prestart, "_idle_cpus", lambda self: self.budget.total)
+
+
+@pytest.fixture
+def holds(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, bool, int]]:
+    """Each node the runner held: its task, whether it is held, and how many then wait held."""
+    seen, hold = [], job_runtime.hold
+
+    def holding(spec, key: str) -> bool:
+        done = hold(spec, key)
+        seen.append((spec.name, done, len(held_attempts.held_keys())))
+        return done
+
+    monkeypatch.setattr(job_runtime, "hold", holding)
+    return seen
 
 
 def processes_in(folder: Path) -> list[int]:
@@ -50,38 +64,21 @@ def test_the_next_node_runs_in_the_script_started_ahead_as_in_its_turn(idle_mach
 
 
 def test_a_held_node_that_never_runs_is_ended_and_its_folder_removed(
-    idle_machine: None, work_dir: Path, monkeypatch: pytest.MonkeyPatch
+    idle_machine: None, work_dir: Path, holds: list
 ) -> None:
-    held, hold = [], job_runtime.hold
-
-    def holding(spec, key: str) -> bool:
-        held.append((spec.name, hold(spec, key)))
-        return held[-1][1]
-
-    monkeypatch.setattr(job_runtime, "hold", holding)
     outcome = run_flow("ahead_failing", "--cpus", "2")
     assert outcome.code == 1
-    assert held == [("tests.support.runner.flows.ahead_second", True)]
+    assert holds == [("tests.support.runner.flows.ahead_second", True, 1)]
     assert outcome.status("ahead_second") == "skipped" and not attempts_of(outcome, "ahead_second")
     assert not list(work_dir.glob("ahead_second-attempt*")), "its held attempt's folder is removed"
     assert not processes_in(work_dir)
 
 
-def test_no_more_scripts_wait_held_than_the_budget_has_cpus(
-    idle_machine: None, work_dir: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    waiting, hold = [], job_runtime.hold
-
-    def holding(spec, key: str) -> bool:
-        done = hold(spec, key)
-        waiting.append(len(held_attempts.held_keys()))
-        return done
-
-    monkeypatch.setattr(job_runtime, "hold", holding)
+def test_no_more_scripts_wait_held_than_the_budget_has_cpus(idle_machine: None, work_dir: Path, holds: list) -> None:
     outcome = run_flow("ahead_wide", "--cpus", "2")
     assert outcome.code == 0, outcome.log
     assert outcome.stdout.strip() == "[1, 1, 1, 1]"
-    assert waiting and max(waiting) <= 2, waiting
+    assert holds and max(waiting for _, _, waiting in holds) <= 2, holds
     assert not processes_in(work_dir)
 
 
