@@ -227,9 +227,6 @@ def _launch(seen: Attempt, values: dict | None = None) -> Launch:
         phases.ENV_MARKS_FILE: str(folder / "logs" / phases.MARKS_FILE),  # the script's time split
         **tracking_store.script_env(),  # an absolute MLFLOW_TRACKING_URI and bounded HTTP retries
     }
-    if spec.tracking:
-        # a fresh store's schema, once, before any script
-        tracking_store.prepare_store(env[tracking_store.ENV_TRACKING_URI])
     _use_environment(seen, env)
     command = argv = to_argv(spec.command, seen.python)
     cwd = folder
@@ -249,6 +246,8 @@ def _run_script(seen: Attempt, values: dict, held: held_attempts.HeldAttempt | N
     else:
         launch = held.launch
         write_inputs(spec, values, launch.inputs)
+    if spec.tracking:  # a fresh store's schema, once, before any script (in the node's turn: it may import MLflow)
+        tracking_store.prepare_store(launch.env[tracking_store.ENV_TRACKING_URI])
     from flowjobs import recorder  # its import is the job hooks' (flowjobs/recorder.py, lazily)
 
     kept = recorder.kept_folder(seen)  # the logs' and deck's lasting copies, not the temp folder they are written in

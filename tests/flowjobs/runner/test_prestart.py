@@ -4,7 +4,10 @@ held than the budget has CPUs, and FLOWJOBS_START_AHEAD=0 turns it off."""
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +15,7 @@ import pytest
 from flowjobs import held_attempts, job_runtime
 from flowjobs.records import AttemptOutcome
 from flowjobs.runner.prestart import Prestart
+from tests.support.project import PROJECT_ROOT
 from tests.support.runner.harness import run_flow
 
 
@@ -87,3 +91,36 @@ def test_start_ahead_off(idle_machine: None, monkeypatch: pytest.MonkeyPatch) ->
     outcome = run_flow("ahead", "--cpus", "2")
     assert outcome.code == 0, outcome.log
     assert not any(attempt.started_ahead for attempt in attempts_of(outcome, "ahead_second"))
+
+
+HOLD_IN_A_FRESH_PROCESS = """
+import json, sys
+from flowjobs.runner import workflow_inputs
+loaded = workflow_inputs.load_workflow("tests/support/tracked_flow.py", "tracked")
+lazy = lambda: {name for name, module in sys.modules.items() if type(module).__name__ == "_LazyModule"}
+before = lazy()
+from flowjobs import execution, held_attempts, job_runtime
+execution.is_local_execution = lambda: True  # as inside the runner's workflow
+[train] = [node.flyte_entity for node in loaded.workflow.nodes if node.flyte_entity.name.endswith(".train")]
+held = job_runtime.hold(train.spec, "n1")
+held_attempts.discard_all()
+print(json.dumps([held, sorted(before), sorted(before - lazy())]))
+"""
+
+
+def test_holding_a_tracked_task_on_a_fresh_store_loads_none_of_flytekit_s_lazy_modules(tmp_path: Path) -> None:
+    """Holding runs in the scheduler's thread while nodes run in theirs, and Python 3.11's lazy loader is not safe for
+    two threads: a held tracked task once created a fresh store's schema there, importing MLflow and with it pandas,
+    while a node converted its outputs ("module 'pandas' has no attribute 'DataFrame'")."""
+    env = {
+        **os.environ,
+        "MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path / 'fresh.db'}",
+        "FLOWJOBS_EXECUTION_ID": "local-t",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", HOLD_IN_A_FRESH_PROCESS], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    held, lazy, loaded = json.loads(done.stdout.strip().splitlines()[-1])
+    assert (held, loaded) == (True, []), done.stdout
+    assert "pandas" in lazy  # it was lazy before holding, so the test could see it loaded
