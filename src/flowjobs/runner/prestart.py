@@ -43,15 +43,15 @@ class Prestart:
         """Whether node `key` (running `task`) is one to hold, when it runs next: a job task's, not tried yet."""
         return self.enabled and key not in self.tried and isinstance(task, JobTask)
 
-    def offer(self, upcoming: list[tuple[str, typing.Any]], running: list[typing.Any]) -> None:
-        """Hold the first attempts of the `upcoming` nodes (key, task; see `may_hold`), as the CPUs the `running`
-        nodes' tasks hold (or wait for) and the machine leave idle."""
+    def offer(self, upcoming: list[tuple[str, typing.Any]], running_cpus: float) -> None:
+        """Hold the first attempts of the `upcoming` nodes (key, task; see `may_hold`), as the CPUs the running
+        nodes hold or wait for (`running_cpus`) and the machine leave idle."""
         if not self.enabled:
             return
         self.loading = {key for key in self.loading if (held := held_attempts.get(key)) and not held.process.warmed()}
         wanted = [(key, task) for key, task in upcoming if self.may_hold(key, task)]
         if wanted:
-            free = self.budget.total - sum(self._cpus(task) for task in running) - len(self.loading)
+            free = self.budget.total - running_cpus - len(self.loading)
             idle = min(free, self._idle_cpus())
             for key, task in wanted:
                 if idle < IDLE_ENOUGH or len(held_attempts.held_keys()) >= max(1, int(self.budget.total)):
@@ -61,13 +61,6 @@ class Prestart:
                     self.loading.add(key)
                     idle -= 1
         self.pending = bool(self.loading) or any(key not in self.tried for key, _ in wanted)
-
-    def _cpus(self, task: typing.Any) -> float:
-        """What a running node's task holds of the budget: a job task its tier's CPUs, any other task one."""
-        if not isinstance(task, JobTask):
-            return 1.0
-        tier = task.spec.hardware_tier()
-        return self.budget.share(tier.cpu_limit, task.spec.name, tier.name)
 
     def _idle_cpus(self) -> float:
         """CPUs the machine left idle since the last look (kept when too little time passed to tell)."""

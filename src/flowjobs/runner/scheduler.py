@@ -189,7 +189,9 @@ class Scheduler:
             if self.prestart.may_hold(step.key, step.entity)
             and all(node in step.scope.outputs or (id(step.scope), node) in running for node in step.needs)
         ]
-        self.prestart.offer(upcoming, [step.entity for step in self.running.values()])
+        # what the running nodes hold of the budget (or wait for): a tier's CPUs, a task without one a CPU
+        held = sum(self._tier_cpus(step) or 1.0 for step in self.running.values())
+        self.prestart.offer(upcoming, held)
         return self.prestart.poll_seconds()
 
     def _start(self, step: Step) -> None:
